@@ -1,0 +1,127 @@
+"""Frozen events shared by every connector and the application core."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+Platform = str  # "youtube" | "facebook" | "twitch" | "console" | "replay" | third-party name
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+class Role(StrEnum):
+    """A viewer's standing in a channel, as the platform reports it."""
+
+    BROADCASTER = "broadcaster"
+    MODERATOR = "moderator"
+    MEMBER = "member"  # YouTube member, Twitch subscriber, Facebook top fan
+    VERIFIED = "verified"
+    VIP = "vip"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatMessage:
+    """One viewer message, normalised from any platform.
+
+    Ids are the platform's own strings; ``sent_at`` is the platform's timestamp in UTC
+    and orders buyers across platforms (first come, first served).
+    """
+
+    platform: Platform
+    channel: str
+    message_id: str
+    author_id: str | None
+    author_name: str | None
+    text: str
+    sent_at: datetime
+    roles: frozenset[Role] = frozenset()
+    reply_to_id: str | None = None
+    raw: Mapping[str, Any] = field(default=_EMPTY, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.sent_at.tzinfo is None or self.sent_at.utcoffset() is None:
+            raise ValueError("ChatMessage.sent_at must be timezone-aware (UTC)")
+
+    @property
+    def is_moderator(self) -> bool:
+        """Whether the author may run show-control commands by platform role."""
+        return bool(self.roles & {Role.BROADCASTER, Role.MODERATOR})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDeleted:
+    """A moderator removed one message; a claim made by it is cancelled."""
+
+    platform: Platform
+    channel: str
+    message_id: str
+    at: datetime
+    raw: Mapping[str, Any] = field(default=_EMPTY, repr=False, compare=False, hash=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserBanned:
+    """A viewer was banned or timed out (``until`` set if timed out); their claims are cancelled."""
+
+    platform: Platform
+    channel: str
+    author_id: str
+    at: datetime
+    until: datetime | None = None
+    raw: Mapping[str, Any] = field(default=_EMPTY, repr=False, compare=False, hash=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatEnded:
+    """The live chat ended (stream offline or chat closed); the show ends cleanly there."""
+
+    platform: Platform
+    channel: str
+    at: datetime
+    reason: str = "ended"
+
+
+ChatEvent = ChatMessage | MessageDeleted | UserBanned | ChatEnded
+
+
+class Priority(IntEnum):
+    """Outbox order: claim outcomes before answers before announcements."""
+
+    CLAIM = 0
+    ANSWER = 1
+    ANNOUNCEMENT = 2
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reply:
+    """A message the bot wants to send to one channel.
+
+    ``key`` is the idempotency key (usually derived from the triggering message id):
+    the outbox never sends two replies with the same key. ``reply_to_id`` threads the
+    reply where the platform supports threads; ``mention`` names the viewer where it
+    does not. ``private`` asks for a private route (Facebook private reply) when the
+    connector supports one.
+    """
+
+    platform: Platform
+    channel: str
+    text: str
+    key: str
+    reply_to_id: str | None = None
+    mention: str | None = None
+    recipient_id: str | None = None
+    private: bool = False
+    priority: Priority = Priority.ANSWER
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendResult:
+    """What the platform said about one sent reply."""
+
+    sent: bool
+    platform_message_id: str | None = None
+    drop_reason: str | None = None

@@ -1,0 +1,59 @@
+"""Per-platform outbound limits: declared by each connector, enforced before sending."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlatformLimits:
+    """What a platform allows one bot in one channel.
+
+    ``max_messages`` per ``window_seconds`` (sliding window); ``max_chars`` per message;
+    ``duplicate_window_seconds``: an identical text may not repeat within it (0 = no rule);
+    ``min_interval_seconds``: slow mode or pacing between two messages.
+    ``threads``: replies can thread to the viewer's message (else address by name).
+    ``coalesce``: several buyers may be answered in one message.
+    """
+
+    max_messages: int
+    window_seconds: float
+    max_chars: int
+    duplicate_window_seconds: float = 0.0
+    min_interval_seconds: float = 0.0
+    threads: bool = False
+    coalesce: bool = True
+    private_replies: bool = False
+
+
+class SlidingWindow:
+    """A sliding-window counter over an injected monotonic time (pure; no clock inside)."""
+
+    __slots__ = ("_sent", "limit", "window")
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._sent: deque[float] = deque()
+
+    def _trim(self, now: float) -> None:
+        while self._sent and now - self._sent[0] >= self.window:
+            self._sent.popleft()
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until one more send fits (0 when it fits now)."""
+        self._trim(now)
+        if len(self._sent) < self.limit:
+            return 0.0
+        return self._sent[0] + self.window - now
+
+    def record(self, now: float) -> None:
+        """Count a send at ``now``."""
+        self._trim(now)
+        self._sent.append(now)
+
+    def count(self, now: float) -> int:
+        """Sends inside the window ending at ``now``."""
+        self._trim(now)
+        return len(self._sent)
