@@ -116,6 +116,8 @@ class Reply:
     recipient_id: str | None = None
     private: bool = False
     priority: Priority = Priority.ANSWER
+    short: str | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
