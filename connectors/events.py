@@ -10,8 +10,6 @@ from typing import Any
 
 Platform = str  # "youtube" | "facebook" | "twitch" | "console" | "replay" | third-party name
 
-_EMPTY: Mapping[str, Any] = {}
-
 
 class Role(StrEnum):
     """A viewer's standing in a channel, as the platform reports it."""
@@ -40,7 +38,7 @@ class ChatMessage:
     sent_at: datetime
     roles: frozenset[Role] = frozenset()
     reply_to_id: str | None = None
-    raw: Mapping[str, Any] = field(default=_EMPTY, repr=False, compare=False, hash=False)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.sent_at.tzinfo is None or self.sent_at.utcoffset() is None:
@@ -60,7 +58,7 @@ class MessageDeleted:
     channel: str
     message_id: str
     at: datetime
-    raw: Mapping[str, Any] = field(default=_EMPTY, repr=False, compare=False, hash=False)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,7 +70,7 @@ class UserBanned:
     author_id: str
     at: datetime
     until: datetime | None = None
-    raw: Mapping[str, Any] = field(default=_EMPTY, repr=False, compare=False, hash=False)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
