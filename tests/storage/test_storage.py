@@ -1,0 +1,90 @@
+"""Storage on SQLite and PostgreSQL: migrations match the models; messages are taken once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from connectors.events import ChatMessage
+from shopstream.storage import make_engine
+from shopstream.storage.migrate import load_metadata, upgrade
+from shopstream.storage.models import Claim
+from shopstream.storage.records import Records
+
+T0 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+
+
+def _msg(message_id: str, platform: str = "twitch") -> ChatMessage:
+    return ChatMessage(
+        platform=platform,
+        channel="c",
+        message_id=message_id,
+        author_id="u1",
+        author_name="Ann",
+        text="!buy 101 M",
+        sent_at=T0,
+    )
+
+
+def test_migrations_create_exactly_the_models(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    upgrade(engine)  # idempotent
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), load_metadata())
+    assert diff == []
+    assert "processed_messages" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_a_message_is_taken_once(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    records = Records(engine, clock=lambda: T0)
+    assert records.take_message(_msg("m-1")) is True
+    assert records.take_message(_msg("m-1")) is False  # duplicate delivery
+    assert records.take_message(_msg("m-1", platform="youtube")) is True  # other platform
+    assert records.message_counts() == {"twitch": 1, "youtube": 1}
+    engine.dispose()
+
+
+def test_claims_cursors_and_audit_round_trip(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    now = [T0]
+    records = Records(engine, clock=lambda: now[0])
+    claim = Claim(
+        claim_key="twitch:m-1",
+        show_id="s",
+        platform="twitch",
+        message_id="m-1",
+        text="!buy 101 M",
+        status="held",
+        sent_at=T0,
+        created_at=T0,
+        updated_at=T0,
+    )
+    first = records.record_claim(claim)
+    again = records.record_claim(
+        Claim(**{**claim.model_dump(exclude={"id"}), "status": "waitlisted"})
+    )
+    assert again.id == first.id and again.status == "held"
+    now[0] = T0 + timedelta(minutes=3)
+    updated = records.set_claim_status("twitch:m-1", "paid", hold_id="h1")
+    assert updated is not None and updated.status == "paid" and updated.hold_id == "h1"
+    assert updated.updated_at == T0 + timedelta(minutes=3)
+    assert updated.updated_at.tzinfo is not None
+    assert [c.claim_key for c in records.claims(show_id="s")] == ["twitch:m-1"]
+
+    assert records.get("youtube:page") is None
+    records.set("youtube:page", "tok1")
+    records.set("youtube:page", "tok2")
+    assert records.get("youtube:page") == "tok2"
+
+    records.audit("mod_denied", platform="twitch", actor="eve", subject="!close", role="viewer")
+    (entry,) = records.audit_entries("mod_denied")
+    assert entry.actor == "eve" and '"role": "viewer"' in entry.detail
+    engine.dispose()
