@@ -1,0 +1,1 @@
+"""Console connector: chat typed in the terminal."""

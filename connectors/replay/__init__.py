@@ -1,0 +1,1 @@
+"""Replay connector: plays a JSONL chat log through the same pipeline as a real platform."""

@@ -1,0 +1,164 @@
+"""Run connectors under one supervisor: restart with capped backoff, report status, lose no error.
+
+The connector error tree is the retry policy:
+
+- ``TransientError`` (drop, 5xx): status ``reconnecting``, back off, call ``events()`` again;
+- ``RateLimited``: status ``rate_limited``, wait what the server said (else back off);
+- ``StreamOffline``: status ``stream_offline``, back off and try again;
+- ``AuthError``: status ``invalid_auth``; that connector stops, the others go on;
+- ``FatalError``: status ``cannot_connect``; that connector stops;
+- anything else is a bug: logged with its traceback, kept in ``errors``, and the connector is
+  reopened after a backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from connectors.backoff import Backoff
+from connectors.base import Connector
+from connectors.errors import (
+    AuthError,
+    FatalError,
+    RateLimited,
+    StreamOffline,
+    TransientError,
+)
+from connectors.events import ChatEvent
+from connectors.status import Status
+
+_LOGGER = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """An event and the name of the connector it came from (replies go back there)."""
+
+    connector: str
+    event: ChatEvent
+
+
+@dataclass(slots=True)
+class ConnectorRun:
+    """What the supervisor knows of one connector's run."""
+
+    connector: Connector
+    backoff: Backoff
+    restarts: int = 0
+    errors: list[BaseException] = field(default_factory=list)
+    finished: bool = False
+
+
+class Supervisor:
+    """Keep every connector producing into ``queue`` until it ends or must stop."""
+
+    def __init__(
+        self,
+        connectors: Sequence[Connector],
+        queue: asyncio.Queue[Envelope],
+        *,
+        sleep: Sleep = asyncio.sleep,
+        backoff: Callable[[], Backoff] = Backoff,
+        max_restarts: int | None = None,
+    ) -> None:
+        self.queue = queue
+        self.runs = {c.name: ConnectorRun(c, backoff()) for c in connectors}
+        self._sleep = sleep
+        self._max_restarts = max_restarts
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Every unexpected error any connector raised, in order per connector."""
+        return [e for run in self.runs.values() for e in run.errors]
+
+    async def run(self) -> None:
+        """Run every connector until each has ended or stopped."""
+        async with asyncio.TaskGroup() as group:
+            for run in self.runs.values():
+                group.create_task(self._run_one(run), name=f"connector:{run.connector.name}")
+
+    async def _wait(self, run: ConnectorRun, status: Status, delay: float | None) -> bool:
+        """Report ``status`` and back off; False when the restart budget is spent."""
+        run.restarts += 1
+        if self._max_restarts is not None and run.restarts > self._max_restarts:
+            run.connector.health.set(status, "gave up")
+            _LOGGER.error("%s: giving up after %d restarts", run.connector.name, run.restarts - 1)
+            return False
+        wait = run.backoff.next_delay() if delay is None else delay
+        run.connector.health.set(status, f"retry in {wait:.1f}s")
+        _LOGGER.warning("%s: %s, retrying in %.1f s", run.connector.name, status, wait)
+        await self._sleep(wait)
+        return True
+
+    async def _run_one(self, run: ConnectorRun) -> None:
+        conn = run.connector
+        while True:
+            try:
+                async with conn:
+                    conn.health.set(Status.OK)
+                    if await self._pump(run):
+                        run.finished = True
+                        conn.health.set(Status.STOPPED, "ended")
+                        return
+            except AuthError as exc:
+                conn.health.last_error = str(exc)
+                conn.health.set(Status.INVALID_AUTH, "re-authorise")
+                _LOGGER.error("%s: authorisation refused: %s", conn.name, exc)
+                return
+            except FatalError as exc:
+                conn.health.last_error = str(exc)
+                conn.health.set(Status.CANNOT_CONNECT, "stopped")
+                _LOGGER.error("%s: stopped: %s", conn.name, exc)
+                return
+            except RateLimited as exc:
+                conn.health.last_error = str(exc)
+                if not await self._wait(run, Status.RATE_LIMITED, exc.retry_after):
+                    return
+            except TransientError as exc:
+                conn.health.last_error = str(exc)
+                status = (
+                    Status.STREAM_OFFLINE
+                    if isinstance(exc, StreamOffline)
+                    else Status.CANNOT_CONNECT
+                )
+                if not await self._wait(run, status, None):
+                    return
+            except Exception as exc:  # a bug in a connector: keep it, restart, never hide it
+                run.errors.append(exc)
+                conn.health.last_error = f"{type(exc).__name__}: {exc}"
+                _LOGGER.exception("%s crashed; restarting", conn.name)
+                if not await self._wait(run, Status.CANNOT_CONNECT, None):
+                    return
+
+    async def _pump(self, run: ConnectorRun) -> bool:
+        """Forward events of the opened connector; True when its stream ended normally.
+
+        Transient failures inside an open session re-enter ``events()`` after a backoff;
+        other errors leave the ``async with`` so the connector is reopened or stopped.
+        """
+        conn = run.connector
+        while True:
+            try:
+                async for event in conn.events():
+                    if conn.health.status is not Status.OK:
+                        conn.health.set(Status.OK)
+                    run.backoff.reset()
+                    await self.queue.put(Envelope(conn.name, event))
+                return True
+            except RateLimited as exc:
+                conn.health.last_error = str(exc)
+                if not await self._wait(run, Status.RATE_LIMITED, exc.retry_after):
+                    raise FatalError("restart budget spent") from exc
+            except StreamOffline as exc:
+                conn.health.last_error = str(exc)
+                if not await self._wait(run, Status.STREAM_OFFLINE, None):
+                    raise FatalError("restart budget spent") from exc
+            except TransientError as exc:
+                conn.health.last_error = str(exc)
+                if not await self._wait(run, Status.RECONNECTING, None):
+                    raise FatalError("restart budget spent") from exc
