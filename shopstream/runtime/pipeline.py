@@ -1,0 +1,128 @@
+"""The command pipeline: dedupe, order fairly, handle in a worker thread, hand replies to outboxes.
+
+Invariant 2 (one outcome per message) is enforced by :meth:`Records.take_message` before
+anything else. Invariant 3 (first come, first served across platforms) by a short
+reordering window: events that arrive within ``fairness_window`` seconds of each other are
+handled in the order of the platforms' own timestamps. Handling runs in a worker thread
+(the database and the parser are synchronous), so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from connectors.events import ChatEnded, ChatMessage, Reply
+from shopstream.runtime.supervisor import Envelope
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Handler(Protocol):
+    """Turns one (deduplicated) event into replies; synchronous, runs in a worker thread."""
+
+    def handle(self, envelope: Envelope) -> Sequence[Reply]:
+        """Act on the event and return the replies to send."""
+        ...
+
+
+class ReplySink(Protocol):
+    """Where replies for one connector go (its outbox)."""
+
+    async def put(self, reply: Reply) -> None:
+        """Queue ``reply`` for sending."""
+        ...
+
+
+@dataclass(slots=True)
+class PipelineStats:
+    """Counters the dashboard and the demo summary show."""
+
+    events: int = 0
+    duplicates: int = 0
+    replies: int = 0
+    failures: int = 0
+    batches: int = 0
+    ended: set[str] = field(default_factory=set)
+
+
+def _order_key(envelope: Envelope) -> tuple[datetime, int]:
+    event = envelope.event
+    if isinstance(event, ChatMessage):
+        return (event.sent_at, 0)
+    return (event.at, 1)
+
+
+class Pipeline:
+    """Consume envelopes from ``queue`` until cancelled (or until ``stop()`` and drained)."""
+
+    def __init__(
+        self,
+        queue: asyncio.Queue[Envelope],
+        handler: Handler,
+        sinks: Mapping[str, ReplySink],
+        *,
+        take: Callable[[ChatMessage], bool],
+        fairness_window: float = 0.02,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_batch: int = 512,
+        on_event: Callable[[Envelope, Sequence[Reply]], None] | None = None,
+    ) -> None:
+        self.queue = queue
+        self.handler = handler
+        self.sinks = sinks
+        self.stats = PipelineStats()
+        self._take = take
+        self._window = fairness_window
+        self._sleep = sleep
+        self._max_batch = max_batch
+        self._on_event = on_event
+
+    async def run(self) -> None:
+        """Handle batches forever."""
+        while True:
+            first = await self.queue.get()
+            if self._window > 0:
+                await self._sleep(self._window)
+            batch = [first]
+            while not self.queue.empty() and len(batch) < self._max_batch:
+                batch.append(self.queue.get_nowait())
+            batch.sort(key=_order_key)
+            results = await asyncio.to_thread(self._handle_batch, batch)
+            for envelope, replies in results:
+                for reply in replies:
+                    sink = self.sinks.get(envelope.connector)
+                    if sink is None:
+                        _LOGGER.error("no outbox for %s; reply dropped", envelope.connector)
+                        continue
+                    await sink.put(reply)
+                    self.stats.replies += 1
+            for _ in batch:
+                self.queue.task_done()
+
+    def _handle_batch(self, batch: list[Envelope]) -> list[tuple[Envelope, Sequence[Reply]]]:
+        self.stats.batches += 1
+        out: list[tuple[Envelope, Sequence[Reply]]] = []
+        for envelope in batch:
+            event = envelope.event
+            self.stats.events += 1
+            if isinstance(event, ChatEnded):
+                self.stats.ended.add(envelope.connector)
+            if isinstance(event, ChatMessage) and not self._take(event):
+                self.stats.duplicates += 1
+                _LOGGER.info("duplicate %s message %s ignored", event.platform, event.message_id)
+                continue
+            try:
+                replies = self.handler.handle(envelope)
+            except Exception:  # bad input never crashes a show; the error is logged in full
+                self.stats.failures += 1
+                _LOGGER.exception("handling %r failed", event)
+                replies = ()
+            if self._on_event is not None:
+                self._on_event(envelope, replies)
+            out.append((envelope, replies))
+        return out

@@ -1,0 +1,107 @@
+"""The pipeline: each message once, fair order across platforms; a failing handler stops nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from connectors.events import ChatMessage, Reply
+from shopstream.runtime.pipeline import Pipeline
+from shopstream.runtime.supervisor import Envelope
+
+T0 = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
+
+
+def _msg(platform: str, mid: str, text: str, seconds: float) -> ChatMessage:
+    return ChatMessage(
+        platform=platform,
+        channel="c",
+        message_id=mid,
+        author_id=f"{platform}-{mid}",
+        author_name="V",
+        text=text,
+        sent_at=T0 + timedelta(seconds=seconds),
+    )
+
+
+class EchoHandler:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def handle(self, envelope: Envelope) -> Sequence[Reply]:
+        event = envelope.event
+        assert isinstance(event, ChatMessage)
+        if event.text == "explode":
+            raise ValueError("malformed")
+        self.seen.append(event.message_id)
+        return [
+            Reply(
+                platform=event.platform, channel="c", text=f"re {event.text}", key=event.message_id
+            )
+        ]
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+
+    async def put(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+
+class SetTake:
+    def __init__(self) -> None:
+        self.taken: set[tuple[str, str]] = set()
+
+    def __call__(self, msg: ChatMessage) -> bool:
+        key = (msg.platform, msg.message_id)
+        if key in self.taken:
+            return False
+        self.taken.add(key)
+        return True
+
+
+async def _run_until_drained(pipeline: Pipeline, queue: asyncio.Queue[Envelope]) -> None:
+    task = asyncio.create_task(pipeline.run())
+    await queue.join()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def test_orders_a_batch_by_platform_timestamp_and_dedupes() -> None:
+    queue: asyncio.Queue[Envelope] = asyncio.Queue()
+    # arrival order differs from the platforms' timestamps
+    for conn, msg in [
+        ("yt", _msg("youtube", "y1", "buy", 0.30)),
+        ("tw", _msg("twitch", "t1", "buy", 0.10)),
+        ("fb", _msg("facebook", "f1", "buy", 0.20)),
+        ("tw", _msg("twitch", "t1", "buy", 0.10)),  # duplicate delivery
+    ]:
+        queue.put_nowait(Envelope(conn, msg))
+    handler = EchoHandler()
+    sinks = {"yt": Sink(), "tw": Sink(), "fb": Sink()}
+
+    async def no_wait(_: float) -> None:
+        return None
+
+    pipeline = Pipeline(queue, handler, sinks, take=SetTake(), sleep=no_wait)
+    await _run_until_drained(pipeline, queue)
+    assert handler.seen == ["t1", "f1", "y1"]
+    assert pipeline.stats.duplicates == 1
+    assert [r.key for r in sinks["tw"].replies] == ["t1"]
+    assert [r.text for r in sinks["yt"].replies] == ["re buy"]
+
+
+async def test_a_failing_message_is_logged_and_the_show_goes_on() -> None:
+    queue: asyncio.Queue[Envelope] = asyncio.Queue()
+    queue.put_nowait(Envelope("tw", _msg("twitch", "1", "explode", 0)))
+    queue.put_nowait(Envelope("tw", _msg("twitch", "2", "fine", 1)))
+    handler = EchoHandler()
+    sink = Sink()
+    pipeline = Pipeline(queue, handler, {"tw": sink}, take=SetTake(), fairness_window=0)
+    await _run_until_drained(pipeline, queue)
+    assert pipeline.stats.failures == 1
+    assert [r.key for r in sink.replies] == ["2"]
