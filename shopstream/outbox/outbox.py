@@ -1,0 +1,373 @@
+"""One outbox per connector and channel: priority, platform limits, coalescing, retries."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Protocol
+
+from connectors.backoff import Backoff
+from connectors.errors import ConnectorError, RateLimited, TransientError
+from connectors.events import Priority, Reply, SendResult
+from connectors.limits import PlatformLimits
+from shopstream.outbox.coalesce import can_coalesce, pack
+from shopstream.outbox.pacing import Pacer, SendRecord, find_violations
+from shopstream.outbox.store import MemorySentKeys, SentKeyStore
+from shopstream.outbox.text import normalise_spaces, split_text, vary
+from shopstream.show.config import OutboxConfig
+
+_LOGGER = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class ReplySender(Protocol):
+    """The part of a connector the outbox uses (``connectors.base.Connector`` fits)."""
+
+    limits: PlatformLimits
+
+    async def send(self, reply: Reply) -> SendResult:
+        """Send one reply already fitted to ``limits``."""
+        ...
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class OutboxStats:
+    """Counters of one outbox (``violations`` is recomputed from the send log)."""
+
+    queued: int = 0
+    sent_messages: int = 0
+    sent_replies: int = 0
+    coalesced_messages: int = 0
+    coalesced_buyers: int = 0
+    dropped_stale: int = 0
+    duplicates_skipped: int = 0
+    retries: int = 0
+    failed: int = 0
+    varied: int = 0
+    split_messages: int = 0
+    violations: int = 0
+
+
+@dataclass(slots=True)
+class _Item:
+    reply: Reply
+    seq: int
+    enqueued_at: float
+
+
+class Outbox:
+    """Send one channel's replies in priority order without breaking the platform's limits.
+
+    Claim outcomes go before answers before announcements; within a priority, first in
+    first out. Every message respects the sliding-window count, minimum interval, length
+    and duplicate rules of ``limits``; each handed-over message is logged in :attr:`log`
+    so :meth:`violations` can check the limits independently. A reply key is taken in
+    ``store`` before its message is sent, so no key is ever sent twice, across restarts
+    and processes. Time is injected: ``clock`` is monotonic seconds, ``sleep`` waits.
+
+    Args:
+        sender: The connector (``send(reply)`` and ``limits``).
+        platform: Platform name, recorded with the keys.
+        channel: Channel id, recorded with the keys.
+        config: Staleness, retry and coalescing settings.
+        store: Where taken keys persist (default: in memory).
+        limits: Overrides ``sender.limits``.
+        clock: Monotonic time in seconds.
+        sleep: Async sleep taking seconds.
+        wall: Current UTC time (to age replies by ``created_at``).
+    """
+
+    def __init__(
+        self,
+        sender: ReplySender,
+        *,
+        platform: str,
+        channel: str,
+        config: OutboxConfig | None = None,
+        store: SentKeyStore | None = None,
+        limits: PlatformLimits | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        wall: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.sender = sender
+        self.platform = platform
+        self.channel = channel
+        self.config = config or OutboxConfig()
+        self.limits = limits or sender.limits
+        self.store: SentKeyStore = store if store is not None else MemorySentKeys()
+        self._clock = clock
+        self._sleep = sleep
+        self._wall = wall
+        self._pacer = Pacer(self.limits)
+        self._heap: list[tuple[int, int, _Item]] = []
+        self._seq = 0
+        self._known: set[str] = set()
+        self._wake = asyncio.Event()
+        self._stats = OutboxStats()
+        self.log: deque[SendRecord] = deque(maxlen=self.config.log_size)
+        self._backoff = Backoff(
+            base=self.config.retry_base_seconds, cap=self.config.retry_cap_seconds, jitter=0.0
+        )
+
+    # --- public API ----------------------------------------------------------------------
+
+    @property
+    def pending(self) -> int:
+        """Replies waiting to be sent."""
+        return len(self._heap)
+
+    @property
+    def stats(self) -> OutboxStats:
+        """A snapshot of the counters, with ``violations`` checked from the send log."""
+        snap = replace(self._stats)
+        snap.violations = len(self.violations())
+        return snap
+
+    def violations(self) -> list[str]:
+        """Check the send log against the limits; one line per broken rule."""
+        return find_violations(self.log, self.limits)
+
+    async def put(self, reply: Reply) -> None:
+        """Queue ``reply`` unless its key was queued or taken before (then it is skipped)."""
+        if reply.key in self._known or await self.store.taken([reply.key]):
+            self._stats.duplicates_skipped += 1
+            _LOGGER.debug("outbox %s: skip repeated key %s", self.channel, reply.key)
+            return
+        self._known.add(reply.key)
+        self._seq += 1
+        item = _Item(reply=reply, seq=self._seq, enqueued_at=self._clock())
+        heapq.heappush(self._heap, (int(reply.priority), self._seq, item))
+        self._stats.queued += 1
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Send queued replies forever (cancel the task to stop)."""
+        while True:
+            if not self._heap:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            await self._step()
+
+    async def flush(self) -> None:
+        """Send until the queue is empty (tests, benchmarks, shutdown)."""
+        while self._heap:
+            await self._step()
+
+    # --- one step ------------------------------------------------------------------------
+
+    async def _wait_for_slot(self) -> None:
+        while (wait := self._pacer.wait_time(self._clock())) > 0:
+            await self._sleep(wait)
+
+    def _is_stale(self, item: _Item) -> bool:
+        reply = item.reply
+        if reply.priority is Priority.CLAIM:
+            return False
+        limit = (
+            self.config.stale_answer_seconds
+            if reply.priority is Priority.ANSWER
+            else self.config.stale_announcement_seconds
+        )
+        if reply.created_at is not None:
+            age = (self._wall() - reply.created_at).total_seconds()
+        else:
+            age = self._clock() - item.enqueued_at
+        return age > limit
+
+    async def _step(self) -> None:
+        await self._wait_for_slot()
+        if not self._heap:
+            return
+        _, _, item = heapq.heappop(self._heap)
+        if self._is_stale(item):
+            self._stats.dropped_stale += 1
+            _LOGGER.info("outbox %s: dropped stale reply %s", self.channel, item.reply.key)
+            return
+        if self.limits.coalesce and can_coalesce(item.reply):
+            batch = self._take_coalescible(item)
+            if len(batch) > 1:
+                await self._send_coalesced(batch)
+                return
+        await self._send_single(item.reply)
+
+    def _take_coalescible(self, first: _Item) -> list[Reply]:
+        others = sorted(
+            (entry for entry in self._heap if can_coalesce(entry[2].reply)), key=lambda e: e[1]
+        )
+        if not others:
+            return [first.reply]
+        candidates = [first.reply] + [e[2].reply for e in others]
+        _, n = pack(candidates, self.limits.max_chars, self.config.coalesce_max_buyers)
+        if n <= 1:
+            return [first.reply]
+        taken_seqs = {e[1] for e in others[: n - 1]}
+        self._heap = [e for e in self._heap if e[1] not in taken_seqs]
+        heapq.heapify(self._heap)
+        return candidates[:n]
+
+    async def _send_coalesced(self, batch: list[Reply]) -> None:
+        won = await self.store.take(
+            [r.key for r in batch], platform=self.platform, channel=self.channel
+        )
+        replies = [r for r in batch if r.key in won]
+        self._stats.duplicates_skipped += len(batch) - len(replies)
+        if not replies:
+            return
+        text, n = pack(replies, self.limits.max_chars, self.config.coalesce_max_buyers)
+        first = replies[0]
+        message = Reply(
+            platform=first.platform,
+            channel=first.channel,
+            text=text,
+            key=f"{first.key}+{n - 1}",
+            priority=Priority.CLAIM,
+            created_at=first.created_at,
+        )
+        result = await self._deliver(message, tuple(r.key for r in replies))
+        await self._finish(message.key, [r.key for r in replies], result)
+        if result is not None and result.sent and n > 1:
+            self._stats.coalesced_messages += 1
+            self._stats.coalesced_buyers += n
+
+    def _compose(self, reply: Reply) -> tuple[str, bool]:
+        """Return the text to send and whether the mention was written into it."""
+        text = normalise_spaces(reply.text)
+        threaded = self.limits.threads and reply.reply_to_id is not None
+        if not reply.mention or threaded or reply.private:
+            return text, False
+        tag = f"@{reply.mention}"
+        if tag.casefold() in text.casefold():
+            return text, True
+        return f"{tag} {text}", True
+
+    async def _send_single(self, reply: Reply) -> None:
+        text, inlined = self._compose(reply)
+        parts = split_text(text, self.limits.max_chars)
+        if len(parts) > self.config.max_parts:
+            _LOGGER.warning(
+                "outbox %s: reply %s needs %d messages; sending the first %d",
+                self.channel,
+                reply.key,
+                len(parts),
+                self.config.max_parts,
+            )
+            parts = parts[: self.config.max_parts]
+        if not parts or any(len(p) > self.limits.max_chars for p in parts):
+            _LOGGER.warning("outbox %s: reply %s cannot fit; dropped", self.channel, reply.key)
+            self._stats.failed += 1
+            return
+        won = await self.store.take([reply.key], platform=self.platform, channel=self.channel)
+        if reply.key not in won:
+            self._stats.duplicates_skipped += 1
+            return
+        if len(parts) > 1:
+            self._stats.split_messages += 1
+        result: SendResult | None = None
+        for i, part in enumerate(parts):
+            message = replace(
+                reply,
+                text=part,
+                key=reply.key if i == 0 else f"{reply.key}#{i + 1}",
+                mention=None if inlined else reply.mention,
+            )
+            result = await self._deliver(message, (reply.key,))
+            if result is None or not result.sent:
+                break
+            if i + 1 < len(parts):
+                await self._wait_for_slot()
+        await self._finish(reply.key, [reply.key], result)
+
+    async def _finish(self, message_key: str, keys: list[str], result: SendResult | None) -> None:
+        if result is not None and result.sent:
+            self._stats.sent_replies += len(keys)
+            await self.store.finish(
+                keys,
+                status="sent",
+                message_key=message_key,
+                platform_message_id=result.platform_message_id,
+            )
+            return
+        self._stats.failed += len(keys)
+        detail = result.drop_reason if result is not None else "send_failed"
+        await self.store.finish(keys, status="failed", message_key=message_key, detail=detail)
+
+    async def _deliver(self, message: Reply, keys: tuple[str, ...]) -> SendResult | None:
+        """Hand one message to the connector, retrying transient errors; None if given up."""
+        attempts = 0
+        text = message.text
+        while True:
+            await self._wait_for_slot()
+            now = self._clock()
+            variant = 1
+            while self._pacer.is_repeat(text, now):
+                variant += 1
+                text = vary(message.text, variant, self.limits.max_chars)
+            if variant > 1:
+                self._stats.varied += 1
+            self._pacer.record(now, text)
+            self.log.append(SendRecord(at=now, text=text, keys=keys))
+            attempts += 1
+            try:
+                result = await self.sender.send(replace(message, text=text))
+            except RateLimited as exc:
+                delay = exc.retry_after if exc.retry_after is not None else None
+                if not self._retry(message, attempts, exc, delay):
+                    return None
+                continue
+            except TransientError as exc:
+                if not self._retry(message, attempts, exc, None):
+                    return None
+                continue
+            except ConnectorError as exc:
+                _LOGGER.error("outbox %s: %s not sent: %s", self.channel, message.key, exc.key)
+                return None
+            except Exception:
+                _LOGGER.exception(
+                    "outbox %s: connector failed sending %s", self.channel, message.key
+                )
+                return None
+            self._backoff.reset()
+            if result.sent:
+                self._stats.sent_messages += 1
+            else:
+                _LOGGER.info(
+                    "outbox %s: platform refused %s (%s)",
+                    self.channel,
+                    message.key,
+                    result.drop_reason,
+                )
+            return result
+
+    def _retry(
+        self, message: Reply, attempts: int, exc: ConnectorError, delay: float | None
+    ) -> bool:
+        if attempts >= self.config.max_attempts:
+            _LOGGER.warning(
+                "outbox %s: giving up on %s after %d attempts (%s)",
+                self.channel,
+                message.key,
+                attempts,
+                exc.key,
+            )
+            return False
+        wait = delay if delay is not None else self._backoff.next_delay()
+        self._stats.retries += 1
+        self._pacer.block_until(self._clock() + wait)
+        _LOGGER.info(
+            "outbox %s: %s on %s; retrying in %.1f s", self.channel, exc.key, message.key, wait
+        )
+        return True

@@ -1,0 +1,116 @@
+"""Pure pacing against a platform's limits, and an independent checker of a send log."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from connectors.limits import PlatformLimits, SlidingWindow
+
+_NUDGE = 1e-6
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendRecord:
+    """One message handed to the connector: when (monotonic seconds), what, for which keys."""
+
+    at: float
+    text: str
+    keys: tuple[str, ...]
+
+
+def same_text_key(text: str) -> str:
+    """Return the form under which platforms compare texts for duplicates."""
+    return " ".join(text.split()).casefold()
+
+
+class Pacer:
+    """Decide when the next message may go and whether a text repeats too soon.
+
+    Pure state over times the caller passes in: sliding-window count, minimum interval
+    (slow mode) and a server-imposed pause (``block_until``) after a rate-limit answer.
+    """
+
+    __slots__ = ("_blocked_until", "_last_at", "_recent", "_window", "limits")
+
+    def __init__(self, limits: PlatformLimits) -> None:
+        self.limits = limits
+        self._window = SlidingWindow(limits.max_messages, limits.window_seconds)
+        self._last_at: float | None = None
+        self._blocked_until = 0.0
+        self._recent: deque[tuple[float, str]] = deque()
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until one more message fits every limit (0 when it fits now)."""
+        wait = self._window.wait_time(now)
+        if self._window.count(now) >= self.limits.max_messages:
+            wait = max(wait, _NUDGE)  # float rounding: the oldest send is not out yet
+        if self._last_at is not None:
+            gap = self.limits.min_interval_seconds - (now - self._last_at)
+            if gap > 0:
+                wait = max(wait, gap, _NUDGE)
+        return max(0.0, wait, self._blocked_until - now)
+
+    def block_until(self, until: float) -> None:
+        """Send nothing before ``until`` (the platform asked us to wait)."""
+        self._blocked_until = max(self._blocked_until, until)
+
+    def _trim(self, now: float) -> None:
+        window = self.limits.duplicate_window_seconds
+        while self._recent and now - self._recent[0][0] >= window:
+            self._recent.popleft()
+
+    def is_repeat(self, text: str, now: float) -> bool:
+        """Return whether ``text`` was sent within the duplicate window before ``now``."""
+        if self.limits.duplicate_window_seconds <= 0:
+            return False
+        self._trim(now)
+        key = same_text_key(text)
+        return any(k == key for _, k in self._recent)
+
+    def record(self, now: float, text: str) -> None:
+        """Count a message sent at ``now``."""
+        self._window.record(now)
+        self._last_at = now
+        if self.limits.duplicate_window_seconds > 0:
+            self._trim(now)
+            self._recent.append((now, same_text_key(text)))
+
+
+def find_violations(records: Iterable[SendRecord], limits: PlatformLimits) -> list[str]:
+    """Check a send log against ``limits``, independently of :class:`Pacer`.
+
+    Args:
+        records: Messages as sent (any order).
+        limits: The platform's limits.
+
+    Returns:
+        One line per broken rule (empty when the log respects every limit).
+    """
+    log = sorted(records, key=lambda r: r.at)
+    problems: list[str] = []
+    last_same: dict[str, float] = {}
+    start = 0
+    for i, rec in enumerate(log):
+        if len(rec.text) > limits.max_chars:
+            problems.append(f"#{i} at {rec.at:.3f}: {len(rec.text)} chars > {limits.max_chars}")
+        while rec.at - log[start].at >= limits.window_seconds:
+            start += 1
+        if i - start + 1 > limits.max_messages:
+            problems.append(
+                f"#{i} at {rec.at:.3f}: {i - start + 1} messages within "
+                f"{limits.window_seconds}s > {limits.max_messages}"
+            )
+        if i and rec.at - log[i - 1].at < limits.min_interval_seconds:
+            problems.append(f"#{i} at {rec.at:.3f}: closer than {limits.min_interval_seconds}s")
+        key = same_text_key(rec.text)
+        prev = last_same.get(key)
+        if (
+            limits.duplicate_window_seconds > 0
+            and prev is not None
+            and rec.at - prev < limits.duplicate_window_seconds
+        ):
+            problems.append(f"#{i} at {rec.at:.3f}: same text within the duplicate window")
+        last_same[key] = rec.at
+    return problems

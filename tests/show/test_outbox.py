@@ -1,0 +1,293 @@
+"""The outbox against a scripted connector and a fake clock: order, limits, retries, keys."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import deque
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from connectors.errors import AuthError, RateLimited, TransientError
+from connectors.events import Priority, Reply, SendResult
+from connectors.limits import PlatformLimits
+from shopstream.outbox import MemorySentKeys, Outbox, find_violations
+from shopstream.show.config import OutboxConfig
+from tests.show.fakes import SLOW, TWITCH, YOUTUBE, FakeClock, FakeSender
+
+
+def make(
+    limits: PlatformLimits, config: OutboxConfig | None = None, **kw: object
+) -> tuple[Outbox, FakeSender, FakeClock]:
+    clock = FakeClock()
+    sender = FakeSender(limits=limits, clock=clock)
+    outbox = Outbox(
+        sender,
+        platform="twitch",
+        channel="chan",
+        config=config,
+        clock=clock,
+        sleep=clock.sleep,
+        wall=clock.wall,
+        **kw,  # type: ignore[arg-type]
+    )
+    return outbox, sender, clock
+
+
+def reply(key: str, text: str | None = None, **kw: object) -> Reply:
+    return Reply(platform="twitch", channel="chan", text=text or f"text {key}", key=key, **kw)  # type: ignore[arg-type]
+
+
+async def test_claims_go_before_answers_before_announcements() -> None:
+    outbox, sender, _ = make(TWITCH)
+    await outbox.put(reply("a1", priority=Priority.ANNOUNCEMENT))
+    await outbox.put(reply("q1", priority=Priority.ANSWER))
+    await outbox.put(reply("c1", priority=Priority.CLAIM))
+    await outbox.put(reply("q2", priority=Priority.ANSWER))
+    await outbox.flush()
+    assert [r.key for r in sender.sent] == ["c1", "q1", "q2", "a1"]
+
+
+async def test_a_burst_never_exceeds_the_window_and_all_are_sent() -> None:
+    outbox, sender, clock = make(TWITCH)
+    start = clock.now
+    for i in range(70):
+        await outbox.put(reply(f"k{i}", priority=Priority.ANSWER))
+    await outbox.flush()
+    assert len(sender.sent) == 70 - outbox.stats.dropped_stale
+    assert outbox.violations() == []
+    assert outbox.stats.violations == 0
+    # 20 per 30 s: the 21st message waited a full window
+    assert outbox.log[20].at - outbox.log[0].at >= 30.0
+    assert clock.now > start
+
+
+async def test_min_interval_is_respected() -> None:
+    outbox, sender, _ = make(SLOW)
+    for i in range(5):
+        await outbox.put(reply(f"k{i}"))
+    await outbox.flush()
+    times = [r.at for r in outbox.log]
+    assert all(b - a >= 3.0 for a, b in itertools.pairwise(times))
+    assert len(sender.sent) == 5
+
+
+async def test_identical_texts_are_varied_within_the_duplicate_window() -> None:
+    outbox, sender, _ = make(TWITCH)
+    for i in range(3):
+        await outbox.put(reply(f"k{i}", text="Sold out, sorry!"))
+    await outbox.flush()
+    texts = [r.text for r in sender.sent]
+    assert len(set(texts)) == 3
+    assert texts[0] == "Sold out, sorry!"
+    assert outbox.stats.varied == 2
+    assert outbox.violations() == []
+
+
+async def test_backlogged_claims_are_coalesced_into_one_message() -> None:
+    limits = PlatformLimits(max_messages=1, window_seconds=30.0, max_chars=200)
+    outbox, sender, _ = make(limits)
+    for i in range(8):
+        await outbox.put(
+            reply(f"c{i}", priority=Priority.CLAIM, mention=f"v{i}", short=f"tee s.io/{i}")
+        )
+    await outbox.flush()
+    assert outbox.stats.sent_replies == 8
+    assert len(sender.sent) < 8
+    assert outbox.stats.coalesced_buyers >= 7
+    joined = " ".join(r.text for r in sender.sent)
+    for i in range(8):
+        assert f"@v{i} tee s.io/{i}" in joined
+    assert all(len(r.text) <= 200 for r in sender.sent)
+    assert outbox.violations() == []
+
+
+async def test_no_coalescing_where_the_platform_forbids_it() -> None:
+    limits = PlatformLimits(max_messages=1, window_seconds=30.0, max_chars=200, coalesce=False)
+    outbox, sender, _ = make(limits)
+    for i in range(3):
+        await outbox.put(reply(f"c{i}", priority=Priority.CLAIM, mention=f"v{i}", short="s"))
+    await outbox.flush()
+    assert len(sender.sent) == 3
+    assert outbox.stats.coalesced_buyers == 0
+
+
+async def test_stale_answers_are_dropped_but_claims_never() -> None:
+    outbox, sender, clock = make(
+        TWITCH, OutboxConfig(stale_answer_seconds=10, stale_announcement_seconds=30)
+    )
+    old = clock.wall() - timedelta(seconds=60)
+    await outbox.put(reply("q-old", priority=Priority.ANSWER, created_at=old))
+    await outbox.put(reply("a-old", priority=Priority.ANNOUNCEMENT, created_at=old))
+    await outbox.put(reply("c-old", priority=Priority.CLAIM, created_at=old))
+    await outbox.put(reply("q-new", priority=Priority.ANSWER, created_at=clock.wall()))
+    await outbox.flush()
+    assert [r.key for r in sender.sent] == ["c-old", "q-new"]
+    assert outbox.stats.dropped_stale == 2
+
+
+async def test_answers_queued_too_long_go_stale_without_created_at() -> None:
+    limits = PlatformLimits(max_messages=1, window_seconds=30.0, max_chars=200)
+    outbox, sender, _ = make(limits, OutboxConfig(stale_answer_seconds=40))
+    for i in range(4):
+        await outbox.put(reply(f"q{i}", priority=Priority.ANSWER))
+    await outbox.flush()
+    # q0 at t, q1 at t+30, q2 would be at t+60 (> 40 s old): dropped, and so is q3
+    assert [r.key for r in sender.sent] == ["q0", "q1"]
+    assert outbox.stats.dropped_stale == 2
+
+
+async def test_rate_limited_waits_retry_after_and_sends_once() -> None:
+    outbox, sender, clock = make(YOUTUBE)
+    sender.script = deque([RateLimited("slow down", retry_after=7.5)])
+    t0 = clock.now
+    await outbox.put(reply("k1", priority=Priority.CLAIM))
+    await outbox.flush()
+    assert [r.key for r in sender.sent] == ["k1"]
+    assert sender.calls == 2
+    assert outbox.stats.retries == 1
+    assert outbox.log[1].at - t0 >= 7.5
+    assert outbox.violations() == []
+
+
+async def test_transient_errors_give_up_after_max_attempts() -> None:
+    store = MemorySentKeys()
+    outbox, sender, _ = make(YOUTUBE, OutboxConfig(max_attempts=3), store=store)
+    sender.script = deque([TransientError("503")] * 3)
+    await outbox.put(reply("k1"))
+    await outbox.flush()
+    assert sender.calls == 3
+    assert sender.sent == []
+    assert outbox.stats.failed == 1
+    assert outbox.stats.retries == 2
+    assert store.status["k1"] == "failed"
+    await outbox.put(reply("k1"))
+    await outbox.flush()
+    assert sender.calls == 3
+
+
+async def test_auth_error_and_refusal_are_not_retried() -> None:
+    outbox, sender, _ = make(YOUTUBE)
+    sender.script = deque([AuthError("401"), SendResult(sent=False, drop_reason="one_only")])
+    await outbox.put(reply("k1"))
+    await outbox.put(reply("k2"))
+    await outbox.flush()
+    assert sender.calls == 2
+    assert outbox.stats.failed == 2
+    assert outbox.stats.retries == 0
+
+
+async def test_a_crashing_connector_does_not_stop_the_outbox() -> None:
+    outbox, sender, _ = make(YOUTUBE)
+    sender.script = deque([ValueError("bug")])
+    await outbox.put(reply("k1"))
+    await outbox.put(reply("k2"))
+    await outbox.flush()
+    assert [r.key for r in sender.sent] == ["k2"]
+
+
+async def test_same_key_is_queued_once() -> None:
+    outbox, sender, _ = make(TWITCH)
+    await outbox.put(reply("k1"))
+    await outbox.put(reply("k1", text="again"))
+    await outbox.flush()
+    await outbox.put(reply("k1"))
+    await outbox.flush()
+    assert len(sender.sent) == 1
+    assert outbox.stats.duplicates_skipped == 2
+
+
+async def test_long_replies_are_split_without_cutting_the_link() -> None:
+    outbox, sender, _ = make(YOUTUBE)
+    link = "https://shop.example/cart/12345:1?ref=" + "a" * 60
+    text = ("Your hoodie in navy XL is held for ten minutes. " * 3) + link + " enjoy!"
+    await outbox.put(reply("k1", text=text, mention="Ana"))
+    await outbox.flush()
+    assert len(sender.sent) >= 2
+    assert all(len(r.text) <= 200 for r in sender.sent)
+    assert sender.sent[0].text.startswith("@Ana ")
+    assert any(link in r.text.split(" ") for r in sender.sent)
+    assert outbox.stats.sent_replies == 1
+    assert outbox.violations() == []
+
+
+async def test_mention_is_not_written_when_the_reply_threads() -> None:
+    outbox, sender, _ = make(TWITCH)
+    await outbox.put(reply("k1", text="held!", mention="bo", reply_to_id="m1"))
+    await outbox.put(reply("k2", text="held!!", mention="cy"))
+    await outbox.flush()
+    assert sender.sent[0].text == "held!"
+    assert sender.sent[0].mention == "bo"
+    assert sender.sent[1].text == "@cy held!!"
+
+
+async def test_a_link_too_long_for_the_platform_is_dropped_not_cut() -> None:
+    outbox, sender, _ = make(YOUTUBE)
+    await outbox.put(reply("k1", text="https://x.example/" + "a" * 300))
+    await outbox.flush()
+    assert sender.sent == []
+    assert outbox.stats.failed == 1
+
+
+async def test_run_sends_what_is_put_while_running() -> None:
+    outbox, sender, _ = make(TWITCH)
+    task = asyncio.create_task(outbox.run())
+    await outbox.put(reply("k1"))
+    await asyncio.wait_for(sender.got_one.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert [r.key for r in sender.sent] == ["k1"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    max_messages=st.integers(1, 25),
+    window=st.floats(1.0, 40.0),
+    interval=st.sampled_from([0.0, 0.5, 2.0]),
+    plan=st.lists(
+        st.tuples(st.floats(0, 20), st.sampled_from(list(Priority)), st.booleans()),
+        min_size=1,
+        max_size=60,
+    ),
+)
+def test_property_no_violations_whatever_arrives(
+    max_messages: int,
+    window: float,
+    interval: float,
+    plan: list[tuple[float, Priority, bool]],
+) -> None:
+    limits = PlatformLimits(
+        max_messages=max_messages,
+        window_seconds=window,
+        max_chars=80,
+        duplicate_window_seconds=30.0,
+        min_interval_seconds=interval,
+    )
+
+    async def scenario() -> Outbox:
+        outbox, _sender, clock = make(
+            limits, OutboxConfig(stale_answer_seconds=1e6, stale_announcement_seconds=1e6)
+        )
+        for i, (gap, prio, same) in enumerate(plan):
+            clock.now += gap
+            await outbox.put(
+                reply(
+                    f"k{i}",
+                    text="same text" if same else f"text {i}",
+                    priority=prio,
+                    mention=f"v{i}",
+                    short=f"s{i}",
+                )
+            )
+            if i % 7 == 0:
+                await outbox.flush()
+        await outbox.flush()
+        assert outbox.stats.sent_replies == len(plan)
+        return outbox
+
+    outbox = asyncio.run(scenario())
+    assert find_violations(outbox.log, limits) == []
