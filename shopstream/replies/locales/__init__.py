@@ -1,0 +1,1 @@
+"""Shipped reply templates, one TOML file per locale (package data)."""
