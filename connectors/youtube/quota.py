@@ -1,0 +1,176 @@
+"""Plan YouTube quota use over a show: a pure, clock-injected daily budget and poll pacing.
+
+YouTube gives a project 10,000 units a day and each chat read costs 5, so polling at the
+server's suggested interval burns the day in a few hours. The planner spreads the reads that
+the budget affords (after a reserve for replies) over the rest of the planned show, widens the
+interval when the budget runs tight, stops reading rather than spend the reserve, and resets
+at midnight in the quota's time zone (America/Los_Angeles).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from connectors.youtube.config import QuotaSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Spend(StrEnum):
+    """What a call was for: reads are paced, replies draw on the reserve first."""
+
+    READ = "read"
+    REPLY = "reply"
+    LOOKUP = "lookup"
+
+
+@dataclass(slots=True)
+class _Day:
+    day: date
+    reads: int = 0
+    replies: int = 0
+    lookups: int = 0
+    exhausted: bool = False
+
+    @property
+    def spent(self) -> int:
+        return self.reads + self.replies + self.lookups
+
+
+class QuotaPlanner:
+    """Track today's spend and decide how often the chat may be read.
+
+    Args:
+        settings: budget, per-call costs, reserve and planned show length.
+        clock: returns the current aware datetime (injected; tests drive it).
+    """
+
+    def __init__(self, settings: QuotaSettings, *, clock: Callable[[], datetime]) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._zone = ZoneInfo(settings.reset_timezone)
+        self._today = _Day(self._local_day(clock()))
+        self._show_start: datetime | None = None
+
+    # --- clock and day ------------------------------------------------------------------
+
+    def _local_day(self, now: datetime) -> date:
+        return now.astimezone(self._zone).date()
+
+    def _roll(self) -> datetime:
+        now = self._clock()
+        day = self._local_day(now)
+        if day != self._today.day:
+            _LOGGER.info("youtube quota: new day %s, budget reset", day)
+            self._today = _Day(day)
+        return now
+
+    def next_reset(self) -> datetime:
+        """Return the next midnight in the quota's zone (aware; compare with the clock)."""
+        now = self._roll()
+        midnight = datetime.combine(self._today.day + timedelta(days=1), time(0), self._zone)
+        return midnight.astimezone(now.tzinfo) if now.tzinfo else midnight
+
+    def seconds_until_reset(self) -> float:
+        """Seconds from now until the daily budget renews."""
+        now = self._roll()
+        return max(0.0, (self.next_reset() - now).total_seconds())
+
+    # --- spending -----------------------------------------------------------------------
+
+    @property
+    def remaining(self) -> int:
+        """Units left today (0 once YouTube said ``quotaExceeded``)."""
+        self._roll()
+        if self._today.exhausted:
+            return 0
+        return max(0, self.settings.daily_budget - self._today.spent)
+
+    @property
+    def reserve_left(self) -> int:
+        """Units still held back for replies (always enough for at least one reply)."""
+        self._roll()
+        left = self.settings.reply_reserve - self._today.replies
+        return max(left, self.settings.cost_insert)
+
+    def charge(self, kind: Spend, units: int) -> None:
+        """Record ``units`` spent on one call of ``kind``."""
+        self._roll()
+        if kind is Spend.READ:
+            self._today.reads += units
+        elif kind is Spend.REPLY:
+            self._today.replies += units
+        else:
+            self._today.lookups += units
+
+    def mark_exhausted(self) -> None:
+        """YouTube answered ``quotaExceeded``: spend nothing more until the reset."""
+        self._roll()
+        self._today.exhausted = True
+
+    def can_send(self, parts: int = 1) -> bool:
+        """Whether ``parts`` inserts fit in what is left today."""
+        return self.remaining >= self.settings.cost_insert * parts
+
+    # --- pacing -------------------------------------------------------------------------
+
+    def start_show(self) -> None:
+        """Start the planned show now (reads are spread from here); idempotent."""
+        if self._show_start is None:
+            self._show_start = self._roll()
+
+    def reads_affordable(self) -> int:
+        """Reads left today without touching the reply reserve."""
+        budget = self.remaining - self.reserve_left
+        return max(0, budget // self.settings.cost_list)
+
+    def read_interval(self, server_hint: float | None = None) -> float | None:
+        """Return seconds to wait before the next read, or None to pause until the reset.
+
+        Args:
+            server_hint: the page's ``pollingIntervalMillis`` in seconds; never polled faster.
+        """
+        now = self._roll()
+        reads = self.reads_affordable()
+        if reads <= 0:
+            return None
+        self.start_show()
+        assert self._show_start is not None
+        show_end = self._show_start + timedelta(minutes=self.settings.planned_show_minutes)
+        horizon = (show_end - now).total_seconds()
+        if horizon <= 0:  # running past the plan: budget the next stretch
+            horizon = self.settings.overrun_minutes * 60
+        horizon = min(horizon, self.seconds_until_reset())
+        interval = horizon / reads
+        return max(interval, self.settings.min_interval_seconds, server_hint or 0.0)
+
+    # --- reporting and persistence ------------------------------------------------------
+
+    def detail(self) -> str:
+        """Return a short note for the health detail, e.g. ``quota_left=8150``."""
+        return f"quota_left={self.remaining}"
+
+    def dump(self) -> str:
+        """Serialise today's spend (for a restart on the same day)."""
+        t = self._today
+        return f"{t.day.isoformat()} {t.reads} {t.replies} {t.lookups} {int(t.exhausted)}"
+
+    def load(self, text: str | None) -> None:
+        """Restore a :meth:`dump` from the same day; other days or bad text are ignored."""
+        if not text:
+            return
+        try:
+            day_s, reads, replies, lookups, exhausted = text.split()
+            saved = _Day(date.fromisoformat(day_s), int(reads), int(replies), int(lookups))
+            saved.exhausted = exhausted == "1"
+        except ValueError:
+            _LOGGER.warning("youtube quota: ignoring unreadable saved spend %r", text)
+            return
+        self._roll()
+        if saved.day == self._today.day:
+            self._today = saved
