@@ -64,7 +64,7 @@ def _req(clock: FakeClock, **kw: Any) -> CheckoutRequest:
 
 def _config(strategy: str, base_url: str) -> LinksConfig:
     return LinksConfig(
-        strategy=strategy,  # type: ignore[arg-type]
+        strategy=strategy,
         shop_domain=base_url,
         shows={"show-101": ShowLinkConfig(discount="LIVE10", utm_campaign="fall-drop")},
     )

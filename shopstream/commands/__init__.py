@@ -1,0 +1,1 @@
+"""Command functions the CLI registers (one module per command)."""
