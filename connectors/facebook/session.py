@@ -1,0 +1,250 @@
+"""One reading session: the SSE stream, with backfill after every (re)connect and periodically.
+
+The stream samples comments above ``comment_rate`` and cannot be resumed, so it is only the
+fast path. Completeness comes from ``/comments?filter=stream&live_filter=no_filter&order=
+chronological&since=…``: read after the stream opens (so nothing falls between the two), every
+``backfill_interval_seconds``, and after the stream ends. The backfill cursor only moves with
+backfill results (which are complete up to their last ``created_time``), never with the stream's
+sample. Both paths share one id memory, so each comment is yielded once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from connectors.backoff import Backoff
+from connectors.errors import AuthError, ConnectorError, FatalError, RateLimited, TransientError
+from connectors.events import ChatEnded, ChatEvent, ChatMessage
+from connectors.facebook.config import FacebookConfig
+from connectors.facebook.dedupe import RecentIds
+from connectors.facebook.graph import GraphClient
+from connectors.facebook.stream import StreamEnded, StreamRequest, read_stream
+from connectors.facebook.translate import PLATFORM, comment_to_message, parse_graph_time
+from connectors.status import Health, Status
+
+_LOGGER = logging.getLogger(__name__)
+
+_ENDED_STATUSES = frozenset({"LIVE_STOPPED", "VOD", "PROCESSING", "SCHEDULED_EXPIRED"})
+
+
+@dataclass(slots=True)
+class SessionState:
+    """What outlives one session: the backfill cursor and the id memories."""
+
+    backoff: Backoff
+    cursor: datetime | None = None
+    seen: RecentIds[str, bool] = field(default_factory=RecentIds)
+    own_ids: RecentIds[str, bool] = field(default_factory=RecentIds)
+    comment_times: RecentIds[str, datetime] = field(default_factory=RecentIds)
+
+
+class _Opened:
+    """Marker: the stream answered 200."""
+
+
+class _Ended:
+    """Marker: the stream closed cleanly."""
+
+
+_Item = dict[str, Any] | _Opened | _Ended | BaseException
+
+
+class CommentSession:
+    """Merge the stream and the backfill into one deduplicated sequence of events."""
+
+    def __init__(
+        self,
+        *,
+        config: FacebookConfig,
+        graph: GraphClient,
+        http: httpx.AsyncClient,
+        token: str,
+        video_id: str,
+        channel: str,
+        page_id: str | None,
+        health: Health,
+        state: SessionState,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], Awaitable[None]] | None,
+    ) -> None:
+        self.config = config
+        self.graph = graph
+        self.http = http
+        self.token = token
+        self.video_id = video_id
+        self.channel = channel
+        self.page_id = page_id
+        self.health = health
+        self.state = state
+        self.clock = clock
+        self.sleep = sleep or asyncio.sleep
+        self._penalty = 0.0
+        if state.cursor is None:
+            state.cursor = clock() - timedelta(seconds=config.startup_lookback_seconds)
+
+    async def run(self) -> AsyncIterator[ChatEvent]:
+        """Yield events until the live ends (then ChatEnded) or a failure raises."""
+        while True:
+            async for event in self._one_connection():
+                yield event
+            # the stream closed cleanly: catch up, then see whether the live is over
+            for message in await self.backfill():
+                yield message
+            if await self._live_ended():
+                self.health.set(Status.STREAM_OFFLINE, "live ended")
+                yield ChatEnded(platform=PLATFORM, channel=self.channel, at=self.clock())
+                return
+            delay = self.state.backoff.next_delay()
+            self.health.set(Status.RECONNECTING, f"stream closed; again in {delay:.1f} s")
+            await self.sleep(delay)
+
+    async def _one_connection(self) -> AsyncIterator[ChatEvent]:
+        queue: asyncio.Queue[_Item] = asyncio.Queue()
+        pump = asyncio.create_task(self._pump(queue), name=f"facebook-sse-{self.video_id}")
+        loop = asyncio.get_running_loop()
+        interval = self.config.backfill_interval_seconds
+        try:
+            item = await queue.get()
+            if isinstance(item, BaseException):
+                raise item
+            if isinstance(item, _Ended):
+                return
+            self.health.set(Status.OK, f"video={self.video_id}")
+            for message in await self.backfill():
+                yield message
+            next_poll = loop.time() + interval
+            while True:
+                try:
+                    async with asyncio.timeout(max(0.0, next_poll - loop.time())):
+                        item = await queue.get()
+                except TimeoutError:
+                    for message in await self._periodic_backfill():
+                        yield message
+                    next_poll = loop.time() + interval + self._penalty
+                    continue
+                if isinstance(item, _Ended):
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                if isinstance(item, dict):
+                    accepted = self.accept(item)
+                    if accepted is not None:
+                        self.state.backoff.reset()
+                        yield accepted
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+
+    async def _pump(self, queue: asyncio.Queue[_Item]) -> None:
+        request = StreamRequest(
+            base_url=str(self.config.streaming_url),
+            video_id=self.video_id,
+            comment_rate=self.config.comment_rate,
+            fields=self.config.stream_fields,
+        )
+        try:
+            async for comment in read_stream(
+                self.http,
+                request,
+                self.token,
+                default_wait=self.config.rate_limit_wait_seconds,
+                on_open=lambda: queue.put_nowait(_Opened()),
+            ):
+                queue.put_nowait(dict(comment))
+        except StreamEnded as exc:
+            _LOGGER.info("facebook stream ended: %s", exc)
+            queue.put_nowait(_Ended())
+        except ConnectorError as exc:
+            queue.put_nowait(exc)
+        except Exception as exc:  # never lose a failure silently
+            _LOGGER.exception("facebook stream reader failed")
+            queue.put_nowait(TransientError(f"stream: {type(exc).__name__}", platform=PLATFORM))
+
+    async def _periodic_backfill(self) -> list[ChatMessage]:
+        self._penalty = 0.0
+        try:
+            return await self.backfill()
+        except (AuthError, FatalError):
+            raise
+        except RateLimited as exc:
+            self._penalty = exc.retry_after or self.config.rate_limit_wait_seconds
+            self.health.set(Status.RATE_LIMITED, f"backfill paused {self._penalty:.0f} s")
+        except TransientError as exc:
+            _LOGGER.warning("facebook backfill failed (%s); the next round catches up", exc)
+        return []
+
+    async def backfill(self) -> list[ChatMessage]:
+        """Read every comment since the cursor (minus the overlap), oldest first, unseen only."""
+        assert self.state.cursor is not None
+        since = self.state.cursor - timedelta(seconds=self.config.backfill_overlap_seconds)
+        args: dict[str, Any] = {
+            "filter": "stream",
+            "live_filter": "no_filter",
+            "order": "chronological",
+            "since": str(int(since.timestamp())),
+            "limit": str(self.config.backfill_page_limit),
+            "fields": self.config.stream_fields,
+        }
+        messages: list[ChatMessage] = []
+        newest = self.state.cursor
+        for _ in range(self.config.backfill_max_pages):
+            page = await self.graph.get_connections(self.video_id, "comments", **args)
+            data = page.get("data")
+            for comment in data if isinstance(data, list) else []:
+                if not isinstance(comment, dict):
+                    continue
+                created = parse_graph_time(comment.get("created_time"))
+                if created is not None and created > newest:
+                    newest = created
+                message = self.accept(comment)
+                if message is not None:
+                    messages.append(message)
+            after = _next_cursor(page)
+            if after is None:
+                break
+            args["after"] = after
+        self.state.cursor = newest
+        if self.graph.usage:
+            self.health.extra["usage"] = ",".join(f"{k}={v}%" for k, v in self.graph.usage.items())
+        return messages
+
+    def accept(self, comment: dict[str, Any]) -> ChatMessage | None:
+        """Translate a comment unless it was seen already or is one of our own replies."""
+        comment_id = comment.get("id")
+        if not isinstance(comment_id, str | int) or str(comment_id) in self.state.seen:
+            return None
+        if str(comment_id) in self.state.own_ids:
+            self.state.seen.add(str(comment_id), True)
+            return None
+        message = comment_to_message(
+            comment, channel=self.channel, page_id=self.page_id, received_at=self.clock()
+        )
+        if message is None:
+            return None
+        self.state.seen.add(message.message_id, True)
+        self.state.comment_times.add(message.message_id, message.sent_at)
+        self.health.saw_message()
+        return message
+
+    async def _live_ended(self) -> bool:
+        video = await self.graph.get_object(self.video_id, fields="id,status")
+        status = video.get("status")
+        return isinstance(status, str) and status in _ENDED_STATUSES
+
+
+def _next_cursor(page: dict[str, Any]) -> str | None:
+    paging = page.get("paging")
+    if not isinstance(paging, dict) or not paging.get("next"):
+        return None
+    cursors = paging.get("cursors")
+    after = cursors.get("after") if isinstance(cursors, dict) else None
+    return after if isinstance(after, str) and after else None

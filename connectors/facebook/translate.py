@@ -1,0 +1,144 @@
+"""Pure Graph wire -> :mod:`connectors.events` functions (no I/O; table-tested)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.events import ChatMessage, Role
+from connectors.facebook.wire import GraphComment
+
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORM = "facebook"
+_GRAPH_TIME = "%Y-%m-%dT%H:%M:%S%z"
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "message",
+        "created_time",
+        "from",
+        "parent",
+        "comment_count",
+        "like_count",
+        "permalink_url",
+        "is_hidden",
+        "can_reply_privately",
+        "attachment",
+        "message_tags",
+        "live_broadcast_timestamp",
+    }
+)
+
+
+def parse_graph_time(value: object) -> datetime | None:
+    """Parse Graph's ``2021-08-10T18:45:03+0000`` (or ``Z``, ISO, unix) into UTC; None if bad."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+0000"
+    try:
+        parsed = datetime.strptime(text, _GRAPH_TIME)
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def format_graph_time(at: datetime) -> str:
+    """Format a datetime the way Graph does (``+0000``)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def decode_stream_data(data: str) -> GraphComment | None:
+    """Decode one SSE ``data`` payload into a comment dict; None (logged) if it is not one.
+
+    The docs print an array; every client reads one object. Accept both (first element).
+    """
+    try:
+        value: Any = json.loads(data)
+    except ValueError:
+        _LOGGER.warning("facebook stream: skipped non-JSON data (%d chars)", len(data))
+        return None
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, dict):
+        _LOGGER.warning("facebook stream: skipped data that is not an object")
+        return None
+    if "error" in value:
+        _LOGGER.warning("facebook stream: error body inside the stream: %s", value.get("error"))
+        return None
+    comment: GraphComment = value  # type: ignore[assignment]
+    return comment
+
+
+def comment_to_message(
+    comment: Mapping[str, Any],
+    *,
+    channel: str,
+    page_id: str | None,
+    received_at: datetime,
+) -> ChatMessage | None:
+    """Translate one Comment into a :class:`ChatMessage`; None (logged) when unusable.
+
+    A comment without ``from`` (no Page token, or Facebook withheld it) still becomes a message
+    with ``author_id=None``: the app then tells the viewer how to get their link privately.
+    ``received_at`` stands in for ``created_time`` when the stream did not send it.
+    """
+    comment_id = comment.get("id")
+    if isinstance(comment_id, int) and not isinstance(comment_id, bool):
+        comment_id = str(comment_id)
+    if not isinstance(comment_id, str) or not comment_id:
+        _LOGGER.warning("facebook: skipped a comment without an id")
+        return None
+    text = comment.get("message")
+    if not isinstance(text, str):
+        text = ""
+    sent_at = parse_graph_time(comment.get("created_time")) or received_at
+    author_id, author_name = _author(comment.get("from"))
+    parent = comment.get("parent")
+    reply_to = parent.get("id") if isinstance(parent, Mapping) else None
+    roles = (
+        frozenset({Role.BROADCASTER})
+        if author_id is not None and author_id == page_id
+        else frozenset()
+    )
+    unknown = set(comment) - _KNOWN_KEYS
+    if unknown:
+        _LOGGER.debug("facebook: comment %s has unknown keys %s", comment_id, sorted(unknown))
+    return ChatMessage(
+        platform=PLATFORM,
+        channel=channel,
+        message_id=comment_id,
+        author_id=author_id,
+        author_name=author_name,
+        text=text,
+        sent_at=sent_at,
+        roles=roles,
+        reply_to_id=str(reply_to) if isinstance(reply_to, str | int) and reply_to else None,
+        raw=dict(comment),
+    )
+
+
+def _author(value: object) -> tuple[str | None, str | None]:
+    if not isinstance(value, Mapping):
+        return None, None
+    raw_id = value.get("id")
+    author_id = str(raw_id) if isinstance(raw_id, str | int) and raw_id != "" else None
+    name = value.get("name")
+    return author_id, name if isinstance(name, str) and name else None
