@@ -124,7 +124,7 @@ class CheckoutEmulator:
         base_url: str = "",
         discount_codes: tuple[str, ...] = ("LIVE10",),
         storefront_token: str | None = None,
-        on_order: Callable[[dict[str, Any]], None] | None = None,
+        on_order: Callable[[dict[str, Any]], object] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.variants = dict(load_variants() if variants is None else variants)
