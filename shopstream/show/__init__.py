@@ -1,0 +1,43 @@
+"""Show control: state, moderator commands, permissions, cooldowns, run-of-show, scheduler."""
+
+from __future__ import annotations
+
+from shopstream.show.commands import (
+    COMMANDS,
+    ModOutcome,
+    OutcomeKind,
+    apply_mod_command,
+    open_drop,
+)
+from shopstream.show.cooldowns import ClaimThrottle, Cooldowns
+from shopstream.show.permissions import Actor, Permissions
+from shopstream.show.run_of_show import (
+    RunOfShow,
+    RunOfShowError,
+    ScheduledDrop,
+    Timer,
+    load_run_of_show,
+    parse_run_of_show,
+)
+from shopstream.show.state import Drop, LineupItem, ShowState
+
+__all__ = [
+    "COMMANDS",
+    "Actor",
+    "ClaimThrottle",
+    "Cooldowns",
+    "Drop",
+    "LineupItem",
+    "ModOutcome",
+    "OutcomeKind",
+    "Permissions",
+    "RunOfShow",
+    "RunOfShowError",
+    "ScheduledDrop",
+    "ShowState",
+    "Timer",
+    "apply_mod_command",
+    "load_run_of_show",
+    "open_drop",
+    "parse_run_of_show",
+]

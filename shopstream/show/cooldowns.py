@@ -1,0 +1,120 @@
+"""Cooldowns of viewer commands and a per-viewer claim-flood throttle (clock injected)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shopstream.show.config import CooldownConfig
+
+Clock = Callable[[], float]
+
+
+class Cooldowns:
+    """Per-user and global (per channel) cooldowns for viewer commands such as questions.
+
+    A viewer's cooldown follows them per platform (not per channel), and the global one
+    is per platform channel, so one busy channel never silences another.
+    """
+
+    def __init__(self, config: CooldownConfig | None = None, clock: Clock = time.monotonic):
+        self.config = config or CooldownConfig()
+        self._clock = clock
+        self._user: dict[tuple[str, str, str], float] = {}
+        self._global: dict[tuple[str, str, str], float] = {}
+
+    def try_use(
+        self,
+        *,
+        platform: str,
+        channel: str,
+        user_id: str | None,
+        command: str,
+        bypass: bool = False,
+    ) -> float:
+        """Use ``command`` now if no cooldown blocks it.
+
+        Args:
+            platform: The viewer's platform.
+            channel: The platform channel.
+            user_id: The viewer (None: only the global cooldown applies).
+            command: The command or question kind.
+            bypass: Skip the cooldowns (moderators); the use is still recorded.
+
+        Returns:
+            0.0 if allowed (and recorded), else the seconds left before it is allowed.
+        """
+        now = self._clock()
+        gkey = (platform, channel, command)
+        ukey = (platform, user_id or "", command)
+        if not bypass:
+            wait = self._global.get(gkey, now) - now
+            if user_id is not None:
+                wait = max(wait, self._user.get(ukey, now) - now)
+            if wait > 0:
+                return wait
+        self._global[gkey] = now + self.config.global_seconds
+        if user_id is not None:
+            self._user[ukey] = now + self.config.per_user_seconds
+            if len(self._user) > self.config.max_tracked:
+                self._user = {k: v for k, v in self._user.items() if v > now}
+        return 0.0
+
+    def reset(self) -> None:
+        """Forget every cooldown (new show)."""
+        self._user.clear()
+        self._global.clear()
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    at: float
+
+
+class ClaimThrottle:
+    """A token bucket per viewer: ``claim_burst`` claims at once, then a steady refill."""
+
+    def __init__(self, config: CooldownConfig | None = None, clock: Clock = time.monotonic):
+        self.config = config or CooldownConfig()
+        self._clock = clock
+        self._rate = self.config.claim_refill_per_minute / 60.0
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+
+    def _bucket(self, key: tuple[str, str], now: float) -> _Bucket:
+        burst = float(self.config.claim_burst)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = _Bucket(tokens=burst, at=now)
+            self._buckets[key] = bucket
+        else:
+            bucket.tokens = min(burst, bucket.tokens + (now - bucket.at) * self._rate)
+            bucket.at = now
+        return bucket
+
+    def allow(self, platform: str, user_id: str) -> bool:
+        """Take one claim token for the viewer; False means throttled (ignore the claim)."""
+        now = self._clock()
+        bucket = self._bucket((platform, user_id), now)
+        if bucket.tokens < 1.0:
+            return False
+        bucket.tokens -= 1.0
+        if len(self._buckets) > self.config.max_tracked:
+            self._forget_full(now)
+        return True
+
+    @property
+    def tracked(self) -> int:
+        """Viewers currently tracked (idle, full buckets are forgotten past ``max_tracked``)."""
+        return len(self._buckets)
+
+    def tokens(self, platform: str, user_id: str) -> float:
+        """Return the claims the viewer may make right now."""
+        return self._bucket((platform, user_id), self._clock()).tokens
+
+    def _forget_full(self, now: float) -> None:
+        burst = float(self.config.claim_burst)
+        self._buckets = {
+            k: b for k, b in self._buckets.items() if b.tokens + (now - b.at) * self._rate < burst
+        }
