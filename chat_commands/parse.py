@@ -1,0 +1,413 @@
+"""The pure parser: one chat message + catalog index + show state -> one Intent.
+
+``parse`` never performs I/O and never raises. Plain chatter is rejected by a cheap token
+pre-filter before any catalog work; commands are grounded in the catalog index.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from chat_commands.config import ParserConfig
+from chat_commands.index import CatalogIndex
+from chat_commands.intents import (
+    Buy,
+    Cancel,
+    Cart,
+    Help,
+    Intent,
+    ModCommand,
+    NoIntent,
+    Question,
+    QuestionKind,
+    Waitlist,
+)
+from chat_commands.lexicon import COMMAND_WORD_CATEGORIES, CUSTOM_LANGUAGE, Lexicon
+from chat_commands.normalize import clean, is_question_text, tokenize
+from chat_commands.resolve import (
+    Choice,
+    add_fuzzy_refs,
+    choose_product,
+    choose_variant,
+    find_quantity,
+    find_refs,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+_TERSE_TOKEN_RE = re.compile(r"\+?\d{1,4}|x\d{1,3}|\d{1,3}x")
+_MAX_TERSE_TOKENS = 8
+_QUESTION_ORDER = (
+    QuestionKind.SHIPPING,
+    QuestionKind.LINK,
+    QuestionKind.STOCK,
+    QuestionKind.OPTIONS,
+    QuestionKind.PRICE,
+)
+_REQUEST_STARTS = ("can ", "could ", "may ", "puedo ", "posso ", "je peux ", "puis-je ", "kann ")
+_POST_NEGATIONS = frozenset({"pas", "nicht", "plus", "mais", "no", "nao"})
+_CHATTER = NoIntent(reason="chatter")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParseContext:
+    """What ``parse`` needs besides the text: the catalog index and the show state."""
+
+    index: CatalogIndex
+    featured: str | None = None
+    languages: tuple[str, ...] = ()
+    config: ParserConfig = field(default_factory=ParserConfig)
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The keyword lexicon of the enabled languages (config's when none are given)."""
+        return self.index.lexicon_for(self.languages or self.config.languages)
+
+
+def parse(text: str, context: ParseContext) -> Intent:
+    """Parse one chat message. Pure and total: any input yields an intent."""
+    try:
+        return _parse(text, context)
+    except Exception:  # the parser must never take a show down
+        _LOGGER.exception("parser failed on a message of %s chars", len(text or ""))
+        return NoIntent(reason="parser error")
+
+
+def should_ask(intent: Intent, config: ParserConfig) -> bool:
+    """Whether the bot should ask the viewer to confirm instead of acting on ``intent``."""
+    confidence = getattr(intent, "confidence", 1.0)
+    return bool(confidence < config.ask_below_confidence)
+
+
+def _parse(text: str, context: ParseContext) -> Intent:
+    if not isinstance(text, str):
+        return NoIntent(reason="not text")
+    config = context.config
+    cleaned = clean(text, config.max_message_chars)
+    if not cleaned:
+        return _CHATTER
+    lexicon = context.lexicon
+    head = cleaned.lstrip()
+    for prefix in config.prefixes:
+        if prefix and head.startswith(prefix):
+            return _prefixed(head[len(prefix) :], context, lexicon)
+    tokens = tokenize(cleaned)
+    if not tokens:
+        return _CHATTER
+    question = is_question_text(cleaned)
+    if not question and lexicon.triggers.isdisjoint(tokens):
+        if len(tokens) > _MAX_TERSE_TOKENS:
+            return _CHATTER
+        words = lexicon.command_words
+        refs = context.index.ref_words
+        for token in tokens:
+            if token not in words and token not in refs and not _TERSE_TOKEN_RE.fullmatch(token):
+                return _CHATTER
+    return _Message(context, lexicon, tokens, question).intent()
+
+
+# --- prefixed commands ------------------------------------------------------------------------
+
+
+def _prefixed(rest: str, context: ParseContext, lexicon: Lexicon) -> Intent:
+    tokens = tokenize(rest)
+    if not tokens or (rest[:1].isspace() and len(rest.strip()) == 0):
+        return NoIntent(reason="empty command")
+    name = tokens[0]
+    if name in context.config.mod_commands:
+        return ModCommand(name=name, args=tuple(tokens[1:]))
+    command = lexicon.commands.get(name)
+    if command is None:
+        return NoIntent(reason="unknown command")
+    kind, language = command
+    message = _Message(context, lexicon, tokens[1:], question=False)
+    return message.command(kind, None if language == CUSTOM_LANGUAGE else language)
+
+
+# --- natural messages -------------------------------------------------------------------------
+
+
+class _Message:
+    """One message under analysis: its spans, catalog references and decisions."""
+
+    __slots__ = ("_fuzzy_done", "context", "lexicon", "question", "refs", "spans")
+
+    def __init__(
+        self, context: ParseContext, lexicon: Lexicon, tokens: list[str], question: bool
+    ) -> None:
+        self.context = context
+        self.lexicon = lexicon
+        self.spans = lexicon.scan(tokens)
+        self.question = question
+        self.refs = find_refs(context.index, self.spans)
+        self._fuzzy_done = False
+
+    # helpers
+
+    def _first(self, category: str) -> int | None:
+        for i, span in enumerate(self.spans):
+            if span.has(category):
+                return i
+        return None
+
+    def _lead(self) -> int:
+        for i, span in enumerate(self.spans):
+            if not span.has("interjection") or span.has("claim"):
+                return i
+        return len(self.spans)
+
+    def _fuzzy(self) -> None:
+        if not self._fuzzy_done and self.context.config.fuzzy:
+            self._fuzzy_done = True
+            add_fuzzy_refs(self.context.index, self.lexicon, self.spans, self.refs)
+
+    def _command_like(self, ok: set[int]) -> bool:
+        for i, span in enumerate(self.spans):
+            if i in ok:
+                continue
+            entry = span.entry
+            if entry is not None and entry.categories & COMMAND_WORD_CATEGORIES:
+                continue
+            if _TERSE_TOKEN_RE.fullmatch(span.text):
+                continue
+            return False
+        return True
+
+    def _negated(self, i: int) -> bool:
+        for j in (i - 1, i - 2):
+            if j >= 0 and self.spans[j].has("negation"):
+                return True
+        after = self.spans[i + 1] if i + 1 < len(self.spans) else None
+        return after is not None and after.has("negation") and after.text in _POST_NEGATIONS
+
+    def _language(self, decisive: int | None) -> str | None:
+        if decisive is None:
+            return None
+        candidates = self.spans[decisive].languages()
+        if not candidates:
+            return None
+        counts: dict[str, int] = {}
+        for span in self.spans:
+            for language in set(span.languages()):
+                counts[language] = counts.get(language, 0) + 1
+        order = self.lexicon.languages
+        best = max(
+            dict.fromkeys(candidates),
+            key=lambda c: (counts.get(c, 0), -order.index(c) if c in order else -99),
+        )
+        return None if best == CUSTOM_LANGUAGE else best
+
+    def _resolve(self, *, featured: bool = True) -> tuple[Choice, set[int]]:
+        index = self.context.index
+        choice = choose_product(index, self.refs, self.context.featured if featured else None)
+        used = choose_variant(index, self.refs, choice)
+        return choice, used
+
+    def _confidence(self, base: float, choice: Choice, clamped: bool = False) -> float:
+        value = base
+        if choice.product is None:
+            value = min(value, 0.3 if choice.candidates else 0.25)
+        elif choice.source == "featured":
+            value *= 0.95
+        elif choice.source == "value":
+            value *= 0.7
+        if self.refs.fuzzy:
+            value *= 0.85
+        if choice.approximate:
+            value *= 0.85
+        if choice.mismatch:
+            value *= 0.6
+        if clamped:
+            value *= 0.5
+        return round(value, 3)
+
+    def _options(self, choice: Choice) -> dict[str, str]:
+        if choice.product is None:
+            return {}
+        options = self.context.index.entries[choice.product].product.options
+        return {options[p].name: v for p, v in sorted(choice.chosen.items())}
+
+    # intents
+
+    def _buy(self, base: float, language: str | None, skip: set[int]) -> Buy:
+        choice, used = self._resolve()
+        quantity, _ = find_quantity(self.spans, skip | used | {i for i, _ in self.refs.explicit})
+        max_quantity = self.context.config.max_quantity
+        clamped = quantity is not None and quantity > max_quantity
+        if quantity is None or quantity < 1:
+            quantity = 1
+        quantity = min(quantity, max_quantity)
+        variant = choice.variant
+        return Buy(
+            product=choice.product,
+            variant_id=variant.variant_id if variant else None,
+            sku=variant.sku if variant else None,
+            quantity=quantity,
+            missing=choice.missing,
+            candidates=choice.candidates,
+            confidence=self._confidence(base, choice, clamped),
+            language=language,
+            options=self._options(choice),
+        )
+
+    def _question(self, kind: QuestionKind, base: float, language: str | None) -> Question:
+        choice, _ = self._resolve()
+        variant = choice.variant
+        return Question(
+            kind=kind,
+            product=choice.product,
+            variant_id=variant.variant_id if variant else None,
+            sku=variant.sku if variant else None,
+            candidates=choice.candidates,
+            confidence=self._confidence(base, choice),
+            language=language,
+            options=self._options(choice),
+        )
+
+    def _waitlist(self, base: float, language: str | None) -> Waitlist:
+        choice, _ = self._resolve()
+        variant = choice.variant
+        return Waitlist(
+            product=choice.product,
+            variant_id=variant.variant_id if variant else None,
+            sku=variant.sku if variant else None,
+            missing=choice.missing,
+            candidates=choice.candidates,
+            confidence=self._confidence(base, choice),
+            language=language,
+            options=self._options(choice),
+        )
+
+    def _cancel(self, base: float, language: str | None) -> Cancel:
+        choice, _ = self._resolve(featured=False)
+        return Cancel(
+            product=choice.product,
+            candidates=choice.candidates,
+            confidence=round(base if not choice.candidates else 0.4, 3),
+            language=language,
+        )
+
+    def command(self, kind: str, language: str | None) -> Intent:
+        """The intent of a prefixed command (``!buy ...``) whose words follow."""
+        self._fuzzy()
+        if kind == "buy":
+            return self._buy(0.95, language, set())
+        if kind in QuestionKind.__members__.values():
+            return self._question(QuestionKind(kind), 0.95, language)
+        if kind == "cart":
+            return Cart(confidence=1.0, language=language)
+        if kind == "cancel":
+            return self._cancel(0.95, language)
+        if kind == "help":
+            return Help(confidence=1.0, language=language)
+        if kind == "waitlist":
+            return self._waitlist(0.95, language)
+        return NoIntent(reason="unknown command")
+
+    def _phrase_ok(self, i: int | None) -> bool:
+        """A service word counts if it is a multi-word phrase or the rest is a terse command."""
+        if i is None or self._negated(i):
+            return False
+        span = self.spans[i]
+        if " " in span.text:
+            return True
+        self._fuzzy()
+        return self._command_like({i} | self.refs.used())
+
+    def _question_kind(self) -> tuple[QuestionKind, int] | None:
+        found: dict[QuestionKind, int] = {}
+        for i, span in enumerate(self.spans):
+            entry = span.entry
+            if entry is None:
+                continue
+            for kind in _QUESTION_ORDER:
+                if kind.value in entry.categories and kind not in found:
+                    found[kind] = i
+            if (
+                "weak_stock" in entry.categories
+                and QuestionKind.STOCK not in found
+                and (self.refs.named or any(keys for _, keys, _ in self.refs.values))
+            ):
+                found[QuestionKind.STOCK] = i
+        for kind in _QUESTION_ORDER:
+            if kind in found:
+                return kind, found[kind]
+        return None
+
+    def intent(self) -> Intent:
+        """Decide what a message without prefix means."""
+        spans = self.spans
+        if not spans:
+            return _CHATTER
+        for category, make in (("help", Help), ("cart", Cart)):
+            i = self._first(category)
+            if i is not None and self._phrase_ok(i):
+                return make(confidence=0.9, language=self._language(i))
+        i = self._first("waitlist")
+        if i is not None and self._phrase_ok(i):
+            return self._waitlist(0.9, self._language(i))
+        i = self._first("cancel")
+        if i is not None and self._phrase_ok(i):
+            return self._cancel(0.9, self._language(i))
+
+        lead = self._lead()
+        asked = self.question or (lead < len(spans) and spans[lead].has("question_start"))
+        kind = self._question_kind()
+        buy = self._buy_signal(lead, kind)
+        if buy is not None:
+            base, decisive = buy
+            skip = {decisive}
+            return self._buy(base, self._language(decisive), skip)
+        if kind is not None:
+            question_kind, at = kind
+            if asked or at == lead or self._command_like({at} | self.refs.used()):
+                return self._question(question_kind, 0.9, self._language(at))
+        if asked and self.refs.named:
+            return self._question(QuestionKind.OTHER, 0.7, self._language(lead))
+        return _CHATTER
+
+    def _buy_signal(
+        self, lead: int, kind: tuple[QuestionKind, int] | None
+    ) -> tuple[float, int] | None:
+        spans = self.spans
+        count = len(spans)
+        if lead < count:
+            span = spans[lead]
+            plus = span.text[0] == "+" and span.text[1:].isdigit()
+            if (span.has("claim") or plus) and not self._negated(lead):
+                self._fuzzy()
+                if self._command_like({lead} | self.refs.used()):
+                    return 0.95, lead
+        for i, span in enumerate(spans):
+            if not span.has("want") or self._negated(i):
+                continue
+            after = spans[i + 1] if i + 1 < count else None
+            if after is not None and after.has("want_blocker"):
+                return None
+            if kind is not None and span.text.startswith(_REQUEST_STARTS):
+                return None
+            self._fuzzy()
+            if self.refs.named or self._command_like({i} | self.refs.used()):
+                return 0.9, i
+            return None
+        if kind is None and not self.question and self._terse_claim():
+            return 0.75, lead
+        return None
+
+    def _terse_claim(self) -> bool:
+        """A keyword-less claim such as ``101 L``, ``black M x2`` or ``+1``."""
+        refs = self.refs
+        has_anchor = bool(refs.explicit) or any(opt for _, _, opt in refs.values)
+        if not has_anchor:
+            has_anchor = any(
+                _TERSE_TOKEN_RE.fullmatch(s.text) and not s.text.isdigit() for s in self.spans
+            )
+        if not has_anchor:
+            return False
+        for span in self.spans:
+            entry = span.entry
+            if entry is not None and not entry.categories & COMMAND_WORD_CATEGORIES:
+                return False
+        return self._command_like(refs.used())
