@@ -114,7 +114,7 @@ class Outbox:
         self._pacer = Pacer(self.limits)
         self._heap: list[tuple[int, int, _Item]] = []
         self._seq = 0
-        self._known: set[str] = set()
+        self._known: dict[str, None] = {}  # insertion-ordered, bounded
         self._wake = asyncio.Event()
         self._stats = OutboxStats()
         self.log: deque[SendRecord] = deque(maxlen=self.config.log_size)
@@ -141,12 +141,18 @@ class Outbox:
         return find_violations(self.log, self.limits)
 
     async def put(self, reply: Reply) -> None:
-        """Queue ``reply`` unless its key was queued or taken before (then it is skipped)."""
-        if reply.key in self._known or await self.store.taken([reply.key]):
+        """Queue ``reply`` unless this outbox saw its key recently (then it is skipped).
+
+        Keys sent before a restart or by another process are skipped when their turn comes
+        (the store refuses to give them out twice), so ``put`` does no database work.
+        """
+        if reply.key in self._known:
             self._stats.duplicates_skipped += 1
             _LOGGER.debug("outbox %s: skip repeated key %s", self.channel, reply.key)
             return
-        self._known.add(reply.key)
+        self._known[reply.key] = None
+        if len(self._known) > self.config.remember_keys:
+            del self._known[next(iter(self._known))]
         self._seq += 1
         item = _Item(reply=reply, seq=self._seq, enqueued_at=self._clock())
         heapq.heappush(self._heap, (int(reply.priority), self._seq, item))

@@ -39,6 +39,9 @@ class OutboxConfig(_Section):
     coalesce_max_buyers: int = Field(
         25, ge=1, description="Most buyers answered in one coalesced message."
     )
+    remember_keys: int = Field(
+        100_000, ge=100, description="Recent reply keys kept in memory to skip repeats cheaply."
+    )
     log_size: int = Field(
         10_000, ge=100, description="Send records kept in memory for limit verification."
     )
