@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from checkout_links.config import LinksConfig
-from checkout_links.lines import CheckoutRequest, LineItem
 from checkout_links.errors import LinkAuthError
+from checkout_links.lines import CheckoutRequest, LineItem
 from checkout_links.strategies import make_strategy
 from sandbox.shopify.checkout_routes import CheckoutEmulator, checkout_routes
 from tests.checkout_links.conftest import FakeClock
