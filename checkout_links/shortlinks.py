@@ -178,6 +178,23 @@ class ShortLinks:
                 platform=row.platform,
             )
 
+    def expire_for_holds(self, hold_ids: Iterable[str]) -> int:
+        """End now every live link covering one of ``hold_ids`` (hold cancelled, released or
+        sold); return how many links were ended. Their page then offers the waitlist."""
+        wanted = set(hold_ids)
+        if not wanted:
+            return 0
+        now = self._clock()
+        with Session(self._engine) as session:
+            live = session.exec(select(ShortLink).where(col(ShortLink.expires_at) > now)).all()
+            ids = [r.id for r in live if wanted.intersection(r.hold_ids.split(","))]
+            if ids:
+                session.execute(
+                    update(ShortLink).where(col(ShortLink.id).in_(ids)).values(expires_at=now)
+                )
+                session.commit()
+        return len(ids)
+
     def clicks_by_platform(self, show: str) -> dict[str, int]:
         """Return redirects (clicks before expiry) per platform for ``show``."""
         return clicks_by_platform(self._engine, show)

@@ -159,3 +159,15 @@ def test_short_link_keeps_a_youtube_reply_under_200_chars(engine: Engine, clock:
         full, hold_ids=["h1"], viewer_key="v", expires_at=clock() + timedelta(minutes=15)
     )
     assert len(reply.format(short)) < 200
+
+
+def test_links_of_ended_holds_stop_redirecting(links: ShortLinks, clock: FakeClock) -> None:
+    both = _create(links, clock).rsplit("/", 1)[1]  # covers h1 and h2
+    other = links.create(
+        TARGET, hold_ids=["h3"], viewer_key="v", expires_at=clock() + timedelta(minutes=9)
+    ).rsplit("/", 1)[1]
+    assert links.expire_for_holds(["h2", "zzz"]) == 1
+    assert links.expire_for_holds([]) == 0
+    assert links.resolve(both).kind == "expired"
+    assert links.resolve(other).kind == "redirect"
+    assert links.expire_for_holds(["h2"]) == 0
