@@ -1,0 +1,161 @@
+"""Table tests of the quota planner: pure, driven by an injected clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from connectors.youtube.config import QuotaSettings
+from connectors.youtube.quota import QuotaPlanner, Spend
+
+NOON_PT = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # 12:00 PST
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def planner(now: datetime = NOON_PT, **settings: Any) -> tuple[QuotaPlanner, Clock]:
+    clock = Clock(now)
+    return QuotaPlanner(QuotaSettings(**settings), clock=clock), clock
+
+
+@pytest.mark.parametrize(
+    ("settings", "spent", "elapsed", "hint", "expected"),
+    [
+        ({}, {}, 0, None, 4.5),  # (10000-2000)/5 = 1600 reads over 7200 s
+        ({"cost_list": 10}, {}, 0, None, 9.0),  # costs come from settings
+        ({"planned_show_minutes": 60}, {}, 0, None, 2.25),  # shorter show, faster reads
+        ({}, {}, 1800, None, 3.375),  # 5400 s left for 1600 reads
+        ({}, {Spend.READ: 6000}, 0, None, 18.0),  # tight: 400 reads left -> wider
+        ({}, {Spend.REPLY: 1000}, 0, None, 4.5),  # reserve shrinks as replies use it
+        ({}, {Spend.REPLY: 3000}, 0, None, 7200 / 1396),  # reserve spent: keep one reply
+        ({"reply_reserve": 0}, {}, 0, None, 7200 / 1996),  # always room for one reply
+        ({}, {}, 0, 10.0, 10.0),  # never faster than the server asks
+        ({"min_interval_seconds": 6}, {}, 0, None, 6.0),  # nor than our floor
+        ({"daily_budget": 1_000_000}, {}, 0, 0.05, 1.0),  # plenty: the 1 s floor
+        ({}, {}, 7200 + 60, None, 1800 / 1600),  # past the plan: budget the next 30 min
+    ],
+)
+def test_read_interval(
+    settings: dict[str, Any],
+    spent: dict[Spend, int],
+    elapsed: float,
+    hint: float | None,
+    expected: float,
+) -> None:
+    plan, clock = planner(**settings)
+    plan.start_show()
+    for kind, units in spent.items():
+        plan.charge(kind, units)
+    clock.advance(elapsed)
+    assert plan.read_interval(hint) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("spent_reads", "interval"),
+    [(7995, 7200.0), (7990, 3600.0), (7999, None), (8000, None), (9000, None), (0, 4.5)],
+)
+def test_reads_stop_before_the_reserve(spent_reads: int, interval: float | None) -> None:
+    plan, _ = planner()
+    plan.charge(Spend.READ, spent_reads)
+    result = plan.read_interval()
+    assert result == (pytest.approx(interval) if interval is not None else None)
+
+
+def test_polling_a_long_show_never_exhausts_the_budget() -> None:
+    plan, clock = planner(min_interval_seconds=0)
+    reads = 0
+    for _ in range(20_000):  # far more than the day affords
+        wait = plan.read_interval(hint := 2.0)
+        if wait is None:
+            break
+        assert wait >= hint
+        clock.advance(wait)
+        plan.charge(Spend.READ, plan.settings.cost_list)
+        reads += 1
+    assert plan.remaining >= plan.settings.reply_reserve
+    assert plan.can_send()
+    assert reads == 1600
+    # the reads were spread: the 1600th read happens after the planned two hours, not before
+    assert clock.now - NOON_PT >= timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("now", "reset"),
+    [
+        (datetime(2026, 11, 23, 20, 0, tzinfo=UTC), datetime(2026, 11, 24, 8, 0, tzinfo=UTC)),
+        (datetime(2026, 11, 24, 7, 59, tzinfo=UTC), datetime(2026, 11, 24, 8, 0, tzinfo=UTC)),
+        (datetime(2026, 11, 24, 8, 0, tzinfo=UTC), datetime(2026, 11, 25, 8, 0, tzinfo=UTC)),
+        (datetime(2026, 7, 4, 6, 30, tzinfo=UTC), datetime(2026, 7, 4, 7, 0, tzinfo=UTC)),  # PDT
+        (datetime(2026, 3, 8, 9, 0, tzinfo=UTC), datetime(2026, 3, 9, 7, 0, tzinfo=UTC)),  # DST
+    ],
+)
+def test_reset_is_midnight_pacific(now: datetime, reset: datetime) -> None:
+    plan, _ = planner(now)
+    assert plan.next_reset() == reset
+    assert plan.seconds_until_reset() == (reset - now).total_seconds()
+
+
+def test_budget_renews_at_midnight_pacific() -> None:
+    plan, clock = planner(datetime(2026, 11, 24, 7, 59, 30, tzinfo=UTC))
+    plan.charge(Spend.READ, 7000)
+    plan.mark_exhausted()
+    assert plan.remaining == 0 and plan.read_interval() is None
+    assert not plan.can_send()
+    clock.advance(29)
+    assert plan.remaining == 0
+    clock.advance(2)  # 08:00:01 UTC = 00:00:01 PST
+    assert plan.remaining == 10_000
+    assert plan.read_interval() is not None
+
+
+def test_horizon_stops_at_the_reset() -> None:
+    plan, _ = planner(datetime(2026, 11, 24, 7, 0, tzinfo=UTC))  # 23:00 PST, 1 h to reset
+    assert plan.read_interval() == pytest.approx(3600 / 1600)
+
+
+def test_detail_reports_budget_left() -> None:
+    plan, _ = planner()
+    plan.charge(Spend.READ, 1800)
+    plan.charge(Spend.REPLY, 40)
+    plan.charge(Spend.LOOKUP, 1)
+    assert plan.detail() == "quota_left=8159"
+
+
+def test_dump_and_load_same_day_only() -> None:
+    plan, clock = planner()
+    plan.charge(Spend.READ, 500)
+    plan.charge(Spend.REPLY, 60)
+    saved = plan.dump()
+    again, _ = planner(clock.now + timedelta(hours=1))
+    again.load(saved)
+    assert again.remaining == 10_000 - 560
+    assert again.reserve_left == 2_000 - 60
+    tomorrow, _ = planner(clock.now + timedelta(days=1))
+    tomorrow.load(saved)
+    assert tomorrow.remaining == 10_000
+
+
+@pytest.mark.parametrize("text", [None, "", "garbage", "2026-11-23 1 2", "2026-13-40 1 2 3 0"])
+def test_load_ignores_bad_text(text: str | None) -> None:
+    plan, _ = planner()
+    plan.load(text)
+    assert plan.remaining == 10_000
+
+
+def test_exhausted_survives_a_restart_the_same_day() -> None:
+    plan, clock = planner()
+    plan.mark_exhausted()
+    again, _ = planner(clock.now)
+    again.load(plan.dump())
+    assert again.remaining == 0
