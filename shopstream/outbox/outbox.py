@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -111,11 +112,14 @@ class Outbox:
         self._clock = clock
         self._sleep = sleep
         self._wall = wall
-        self._pacer = Pacer(self.limits)
+        burst = math.ceil(self.limits.max_messages * self.config.burst_fraction)
+        self._pacer = Pacer(self.limits, burst=burst)
         self._heap: list[tuple[int, int, _Item]] = []
         self._seq = 0
         self._known: dict[str, None] = {}  # insertion-ordered, bounded
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._stats = OutboxStats()
         self.log: deque[SendRecord] = deque(maxlen=self.config.log_size)
         self._backoff = Backoff(
@@ -157,6 +161,7 @@ class Outbox:
         item = _Item(reply=reply, seq=self._seq, enqueued_at=self._clock())
         heapq.heappush(self._heap, (int(reply.priority), self._seq, item))
         self._stats.queued += 1
+        self._idle.clear()
         self._wake.set()
 
     async def run(self) -> None:
@@ -164,14 +169,20 @@ class Outbox:
         while True:
             if not self._heap:
                 self._wake.clear()
+                self._idle.set()
                 await self._wake.wait()
                 continue
             await self._step()
+
+    async def drained(self) -> None:
+        """Wait until :meth:`run` has handled everything queued so far."""
+        await self._idle.wait()
 
     async def flush(self) -> None:
         """Send until the queue is empty (tests, benchmarks, shutdown)."""
         while self._heap:
             await self._step()
+        self._idle.set()
 
     # --- one step ------------------------------------------------------------------------
 

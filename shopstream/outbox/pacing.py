@@ -30,12 +30,17 @@ class Pacer:
 
     Pure state over times the caller passes in: sliding-window count, minimum interval
     (slow mode) and a server-imposed pause (``block_until``) after a rate-limit answer.
+    Once ``burst`` messages are inside the window, the rest of the window's budget is
+    spread evenly (``window / max_messages`` apart), so a flood leaves messages to
+    coalesce into instead of spending the whole budget in the first second.
     """
 
-    __slots__ = ("_blocked_until", "_last_at", "_recent", "_window", "limits")
+    __slots__ = ("_blocked_until", "_burst", "_last_at", "_recent", "_spacing", "_window", "limits")
 
-    def __init__(self, limits: PlatformLimits) -> None:
+    def __init__(self, limits: PlatformLimits, *, burst: int | None = None) -> None:
         self.limits = limits
+        self._burst = limits.max_messages if burst is None else max(1, burst)
+        self._spacing = limits.window_seconds / limits.max_messages
         self._window = SlidingWindow(limits.max_messages, limits.window_seconds)
         self._last_at: float | None = None
         self._blocked_until = 0.0
@@ -48,6 +53,8 @@ class Pacer:
             wait = max(wait, _NUDGE)  # float rounding: the oldest send is not out yet
         if self._last_at is not None:
             gap = self.limits.min_interval_seconds - (now - self._last_at)
+            if self._window.count(now) >= self._burst:
+                gap = max(gap, self._spacing - (now - self._last_at))
             if gap > 0:
                 wait = max(wait, gap, _NUDGE)
         return max(0.0, wait, self._blocked_until - now)

@@ -36,6 +36,12 @@ class OutboxConfig(_Section):
     retry_cap_seconds: float = Field(
         30.0, gt=0, description="Longest backoff delay after transient send errors."
     )
+    burst_fraction: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of a window's messages sent back to back; the rest are spread evenly.",
+    )
     coalesce_max_buyers: int = Field(
         25, ge=1, description="Most buyers answered in one coalesced message."
     )

@@ -291,3 +291,15 @@ def test_property_no_violations_whatever_arrives(
 
     outbox = asyncio.run(scenario())
     assert find_violations(outbox.log, limits) == []
+
+
+async def test_drained_waits_until_run_has_sent_everything() -> None:
+    outbox, sender, _ = make(TWITCH)
+    task = asyncio.create_task(outbox.run())
+    for i in range(30):
+        await outbox.put(reply(f"k{i}"))
+    await asyncio.wait_for(outbox.drained(), 5)
+    assert len(sender.sent) == 30
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task

@@ -1,0 +1,216 @@
+"""Outbox under a flash drop: messages per platform, buyers per message, latency, violations.
+
+Run: ``python -m bench.outbox_bench [--claims 3000] [--speed 50] [--sqlite]``.
+
+N buyers on three platforms claim within a few seconds; every claim produces a CLAIM reply
+(with a compact form for coalescing) and some viewers ask questions (ANSWER replies). Each
+platform's outbox runs on a scaled clock (``--speed`` virtual seconds per real second), so a
+minute of show takes about a second; the limits below are the bench's assumptions, the real
+ones come from each connector's ``limits``. Violations are counted from the send log by
+:func:`shopstream.outbox.find_violations`, independently of the pacer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import SQLModel
+
+from connectors.events import Priority, Reply, SendResult
+from connectors.limits import PlatformLimits
+from shopstream.outbox import MemorySentKeys, Outbox, OutboxSentReply, SqlSentKeys
+from shopstream.outbox.store import SentKeyStore
+from shopstream.show.config import OutboxConfig
+from shopstream.storage.engine import make_engine
+
+LIMITS = {
+    "twitch": PlatformLimits(
+        max_messages=20, window_seconds=30, max_chars=500, duplicate_window_seconds=30,
+        threads=True,
+    ),
+    "youtube": PlatformLimits(max_messages=20, window_seconds=30, max_chars=200),
+    "facebook": PlatformLimits(
+        max_messages=60, window_seconds=60, max_chars=2000, min_interval_seconds=0.5,
+        threads=True,
+    ),
+}  # fmt: skip
+
+
+class ScaledClock:
+    """Virtual seconds that run ``speed`` times faster than real time."""
+
+    def __init__(self, speed: float) -> None:
+        self.speed = speed
+        self._t0 = time.monotonic()
+
+    def __call__(self) -> float:
+        return (time.monotonic() - self._t0) * self.speed
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self.speed)
+
+
+@dataclass
+class Sink:
+    """A connector that accepts everything (the bench measures the outbox, not a platform)."""
+
+    limits: PlatformLimits
+    sent: int = 0
+    chars: list[int] = field(default_factory=list)
+
+    async def send(self, reply: Reply) -> SendResult:
+        self.sent += 1
+        self.chars.append(len(reply.text))
+        await asyncio.sleep(0)
+        return SendResult(sent=True, platform_message_id=str(self.sent))
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def flash_drop(
+    claims: int, speed: float, store_factory: type | None, db: Path | None
+) -> None:
+    clock = ScaledClock(speed)
+    config = OutboxConfig(stale_answer_seconds=45, stale_announcement_seconds=90)
+    engine = None
+    if db is not None:
+        engine = make_engine(f"sqlite:///{db}")
+        SQLModel.metadata.create_all(engine, tables=[OutboxSentReply.__table__])  # type: ignore[attr-defined]
+    boxes: dict[str, Outbox] = {}
+    sinks: dict[str, Sink] = {}
+    for platform, limits in LIMITS.items():
+        store: SentKeyStore = SqlSentKeys(engine) if engine is not None else MemorySentKeys()
+        sinks[platform] = Sink(limits=limits)
+        boxes[platform] = Outbox(
+            sinks[platform], platform=platform, channel="show", config=config, store=store,
+            clock=clock, sleep=clock.sleep,
+        )  # fmt: skip
+    runners = [asyncio.create_task(box.run()) for box in boxes.values()]
+    rng = random.Random(7)
+    put_at: dict[str, float] = {}
+    kinds: dict[str, Priority] = {}
+    platforms = list(LIMITS)
+    spread = 3.0  # virtual seconds over which the claims arrive
+    put_seconds = 0.0
+    for i in range(claims):
+        target = spread * i / claims
+        if (ahead := target - clock()) > 0:
+            await clock.sleep(ahead)
+        platform = rng.choice(platforms)
+        name = f"viewer{i:05d}"
+        link = f"https://s.shop/{i:05x}"
+        is_question = rng.random() < 0.1
+        reply = Reply(
+            platform=platform,
+            channel="show",
+            key=f"{platform}:{i}",
+            text=(
+                "Classic Tee: 3 left in M, L is sold out"
+                if is_question
+                else f"Classic Tee (M / Navy) is yours for 10 min: {link}"
+            ),
+            mention=name,
+            reply_to_id=f"m{i}",
+            short=None if is_question else f"M {link}",
+            priority=Priority.ANSWER if is_question else Priority.CLAIM,
+        )
+        t = time.perf_counter()
+        await boxes[platform].put(reply)
+        put_seconds += time.perf_counter() - t
+        put_at[reply.key] = clock()
+        kinds[reply.key] = reply.priority
+    wall0 = time.perf_counter()
+    await asyncio.gather(*(box.drained() for box in boxes.values()))
+    for task in runners:
+        task.cancel()
+    await asyncio.gather(*runners, return_exceptions=True)
+    drain_wall = time.perf_counter() - wall0
+
+    print(f"flash drop: {claims} claims+questions over {spread:.0f} virtual s, speed x{speed:g}")
+    print(f"  put(): {claims / put_seconds:,.0f} replies/s (real time)")
+    print(
+        f"{'platform':<9} {'replies':>7} {'msgs':>5} {'buyers/msg':>10} {'stale':>6} "
+        f"{'p50 s':>7} {'p99 s':>7} {'claim p99':>9} {'violations':>10}"
+    )
+    total_msgs = total_replies = total_viol = 0
+    for platform, box in boxes.items():
+        first_sent: dict[str, float] = {}
+        for rec in box.log:
+            for key in rec.keys:
+                first_sent.setdefault(key, rec.at)
+        lat = [first_sent[k] - put_at[k] for k in first_sent if k in put_at]
+        claim_lat = [
+            first_sent[k] - put_at[k] for k in first_sent if kinds.get(k) == Priority.CLAIM
+        ]
+        st = box.stats
+        per_msg = st.sent_replies / st.sent_messages if st.sent_messages else 0.0
+        total_msgs += st.sent_messages
+        total_replies += st.sent_replies
+        total_viol += st.violations
+        print(
+            f"{platform:<9} {st.sent_replies:>7} {st.sent_messages:>5} {per_msg:>10.1f} "
+            f"{st.dropped_stale:>6} {_pct(lat, 0.5):>7.2f} {_pct(lat, 0.99):>7.2f} "
+            f"{_pct(claim_lat, 0.99):>9.2f} {st.violations:>10}"
+        )
+        if sinks[platform].chars:
+            assert max(sinks[platform].chars) <= LIMITS[platform].max_chars
+    print(
+        f"total: {total_replies} replies in {total_msgs} messages "
+        f"({total_replies / max(1, total_msgs):.1f} buyers served per message), "
+        f"violations {total_viol}, drain {drain_wall:.2f} s real"
+    )
+    if engine is not None:
+        engine.dispose()
+
+
+def bench_pacer(n: int = 200_000) -> None:
+    """Raw cost of the pure parts: pacing decisions and the independent checker."""
+    from shopstream.outbox.pacing import Pacer, SendRecord, find_violations
+
+    limits = LIMITS["twitch"]
+    pacer = Pacer(limits)
+    now = 0.0
+    start = time.perf_counter()
+    records = []
+    for i in range(n):
+        now += pacer.wait_time(now)
+        text = f"msg {i % 50}"
+        if pacer.is_repeat(text, now):
+            text += f" ({i})"
+        pacer.record(now, text)
+        records.append(SendRecord(at=now, text=text, keys=(str(i),)))
+    elapsed = time.perf_counter() - start
+    t = time.perf_counter()
+    problems = find_violations(records, limits)
+    check = time.perf_counter() - t
+    print(
+        f"pacer: {n / elapsed:,.0f} decisions/s; checker: {n / check:,.0f} records/s; "
+        f"violations {len(problems)}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=3000)
+    parser.add_argument("--speed", type=float, default=50.0)
+    parser.add_argument("--sqlite", action="store_true", help="persist sent keys in SQLite")
+    args = parser.parse_args()
+    bench_pacer()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "outbox.db" if args.sqlite else None
+        asyncio.run(flash_drop(args.claims, args.speed, db))
+
+
+if __name__ == "__main__":
+    main()
