@@ -78,9 +78,7 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def flash_drop(
-    claims: int, speed: float, store_factory: type | None, db: Path | None
-) -> None:
+async def flash_drop(claims: int, speed: float, db: Path | None) -> None:
     clock = ScaledClock(speed)
     config = OutboxConfig(stale_answer_seconds=45, stale_announcement_seconds=90)
     engine = None
