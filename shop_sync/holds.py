@@ -514,6 +514,13 @@ class HoldBook:
         """Promote waiting buyers after the store's stock of a variant changed (restock)."""
         return self.promote_waitlist(variant_id)
 
+    def variants_waiting(self) -> set[str]:
+        """Return the variants that have buyers waiting."""
+        with self._engine.connect() as conn:
+            return {
+                r[0] for r in conn.execute(select(STOCK.c.variant_id).where(STOCK.c.waiting > 0))
+            }
+
     def take_promotions(self) -> list[HoldView]:
         """Return and forget the promotions made since the last call."""
         out, self._promotions = self._promotions, []

@@ -189,3 +189,13 @@ class HoldClaim(SQLModel, table=True):
 def table(model: type[SQLModel]) -> Table:
     """Return the Core table of a model class (for fast Core statements)."""
     return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+class ShopSyncState(SQLModel, table=True):
+    """Bookkeeping of the syncs (for example the start of the last successful sync)."""
+
+    __tablename__ = "shop_sync_state"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(default="", max_length=255)
+    at: datetime | None = _ts()

@@ -1,0 +1,279 @@
+"""Shopify Admin GraphQL client: requests with an injected session, cost-based throttling,
+429 / 5xx backoff, token refresh, paged ``productVariants`` reads and bulk operations.
+
+Time is injected (``sleep``, ``monotonic``) so tests never really wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from shop_sync import queries
+from shop_sync.config import ShopConfig
+from shop_sync.errors import ShopAuthError, ShopGraphQLError, ShopTransientError
+from shop_sync.tokens import TokenSource
+from shop_sync.translate import VariantRecord, variant_from_node, variants_from_bulk
+
+_LOGGER = logging.getLogger(__name__)
+
+Progress = Callable[[int, int | None], None]
+"""``progress(done, total)``: variants read so far and the total when known."""
+
+
+@dataclass(slots=True)
+class _Bucket:
+    """What the last response said about the cost bucket."""
+
+    available: float = -1.0
+    maximum: float = 0.0
+    restore_rate: float = 0.0
+    at: float = 0.0
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+class ShopifyClient:
+    """Calls the Admin GraphQL API of one shop.
+
+    Args:
+        config: Shop, API version, base URL, retries, timeouts.
+        session: The HTTP session (injected; tests and the app own it).
+        tokens: Gives (and refreshes) the access token.
+        sleep: Waits between retries (``time.sleep``; tests pass a fake).
+        monotonic: Clock for the cost bucket.
+        rand: Jitter source for backoff (0..1).
+    """
+
+    def __init__(
+        self,
+        config: ShopConfig,
+        *,
+        session: requests.Session,
+        tokens: TokenSource,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._config = config
+        self._session = session
+        self._tokens = tokens
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._rand = rand
+        self._bucket = _Bucket()
+        self._costs: dict[str, float] = {}
+        self.waited = 0.0
+
+    # --- the one call ---------------------------------------------------------------------
+
+    def _wait(self, seconds: float, why: str) -> None:
+        if seconds > 0:
+            _LOGGER.info("Shopify %s: waiting %.2f s", why, seconds)
+            self.waited += seconds
+            self._sleep(seconds)
+
+    def _backoff(self, attempt: int) -> float:
+        raw = min(30.0, 0.5 * 2**attempt)
+        return raw / 2 + raw / 2 * self._rand()
+
+    def _pace(self, query: str) -> None:
+        """Wait until the bucket holds what this query cost last time."""
+        need = self._costs.get(query)
+        b = self._bucket
+        if need is None or b.available < 0 or b.restore_rate <= 0:
+            return
+        now_available = min(b.maximum, b.available + (self._monotonic() - b.at) * b.restore_rate)
+        if now_available < need:
+            self._wait((need - now_available) / b.restore_rate, "cost pacing")
+
+    def _note_cost(self, query: str, body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        cost = (body.get("extensions") or {}).get("cost")
+        if not isinstance(cost, Mapping):
+            return None  # dev stores may omit it: code defensively
+        if cost.get("requestedQueryCost") is not None:
+            self._costs[query] = float(cost["requestedQueryCost"])
+        status = cost.get("throttleStatus")
+        if isinstance(status, Mapping):
+            self._bucket = _Bucket(
+                available=float(status.get("currentlyAvailable") or 0.0),
+                maximum=float(status.get("maximumAvailable") or 0.0),
+                restore_rate=float(status.get("restoreRate") or 0.0),
+                at=self._monotonic(),
+            )
+        return cost
+
+    def execute(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Run one GraphQL document and return its ``data``.
+
+        Raises:
+            ShopGraphQLError: the response carries GraphQL errors (their messages are kept).
+            ShopAuthError: the token is refused and cannot be refreshed.
+            ShopTransientError: throttling, 429, 5xx or network errors outlasted the retries.
+        """
+        refreshed = False
+        attempt = 0
+        payload = {"query": query, "variables": dict(variables or {})}
+        while True:
+            self._pace(query)
+            try:
+                resp = self._session.post(
+                    self._config.graphql_url,
+                    json=payload,
+                    headers={"X-Shopify-Access-Token": self._tokens.token()},
+                    timeout=self._config.request_timeout_seconds,
+                )
+            except requests.RequestException as exc:
+                delay, why = self._backoff(attempt), f"network error ({type(exc).__name__})"
+            else:
+                status = resp.status_code
+                if status in (401, 403):
+                    if status == 401 and not refreshed and self._tokens.refresh():
+                        refreshed = True
+                        continue
+                    raise ShopAuthError(f"Shopify refused the access token (HTTP {status})")
+                if status == 429:
+                    after = _retry_after(resp.headers.get("Retry-After"))
+                    delay = after if after is not None else self._backoff(attempt)
+                    why = "HTTP 429"
+                elif status >= 500:
+                    delay, why = self._backoff(attempt), f"HTTP {status}"
+                else:
+                    result = self._read(query, resp)
+                    if result is not None:
+                        return result
+                    delay, why = self._throttle_delay(query, attempt), "THROTTLED"
+            if attempt >= self._config.max_retries:
+                raise ShopTransientError(f"Shopify call failed after {attempt + 1} tries: {why}")
+            attempt += 1
+            self._wait(delay, why)
+
+    def _read(self, query: str, resp: requests.Response) -> dict[str, Any] | None:
+        """Return ``data``, or None when the call was throttled (HTTP 200 ``THROTTLED``)."""
+        try:
+            body = resp.json()
+        except ValueError:
+            raise ShopGraphQLError([f"HTTP {resp.status_code}: response is not JSON"]) from None
+        if not isinstance(body, Mapping):
+            raise ShopGraphQLError([f"HTTP {resp.status_code}: unexpected response"])
+        self._note_cost(query, body)
+        errors = body.get("errors")
+        if errors:
+            if isinstance(errors, str):
+                raise ShopGraphQLError([errors])
+            codes = [
+                str((e.get("extensions") or {}).get("code", ""))
+                for e in errors
+                if isinstance(e, Mapping)
+            ]
+            if "THROTTLED" in codes:
+                return None
+            messages = [
+                str(e.get("message", e)) if isinstance(e, Mapping) else str(e) for e in errors
+            ]
+            raise ShopGraphQLError(messages, code=next((c for c in codes if c), None))
+        if resp.status_code != 200 or not isinstance(body.get("data"), Mapping):
+            raise ShopGraphQLError([f"HTTP {resp.status_code}: no data in the response"])
+        return dict(body["data"])
+
+    def _throttle_delay(self, query: str, attempt: int) -> float:
+        b = self._bucket
+        need = self._costs.get(query, 0.0)
+        if b.restore_rate > 0 and b.available >= 0:
+            return max(0.1, (need - b.available) / b.restore_rate)
+        return self._backoff(attempt)
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def shop_currency(self) -> str:
+        """Return the shop's currency code."""
+        return str(self.execute(queries.SHOP_CURRENCY)["shop"]["currencyCode"])
+
+    def iter_variant_pages(
+        self, *, search: str | None = None, progress: Progress | None = None
+    ) -> Iterator[list[VariantRecord]]:
+        """Yield ``productVariants`` page by page (``search`` is Shopify search syntax)."""
+        after: str | None = None
+        done = 0
+        while True:
+            data = self.execute(
+                queries.VARIANTS_PAGE,
+                {"first": self._config.page_size, "after": after, "query": search},
+            )
+            conn = data.get("productVariants") or {}
+            nodes = conn.get("nodes") or []
+            page = [r for r in (variant_from_node(n) for n in nodes if n) if r is not None]
+            done += len(page)
+            if progress is not None:
+                progress(done, None)
+            yield page
+            info = conn.get("pageInfo") or {}
+            after = info.get("endCursor")
+            if not info.get("hasNextPage") or not after:
+                return
+
+    def variants_by_id(self, gids: Sequence[str]) -> list[VariantRecord]:
+        """Read the given variants (gids) in pages of ``page_size``; unknown ids are skipped."""
+        out: list[VariantRecord] = []
+        size = self._config.page_size
+        for i in range(0, len(gids), size):
+            data = self.execute(queries.VARIANTS_BY_ID, {"ids": list(gids[i : i + size])})
+            for node in data.get("nodes") or []:
+                if node:
+                    record = variant_from_node(node)
+                    if record is not None:
+                        out.append(record)
+        return out
+
+    def bulk_variants(self, *, progress: Progress | None = None) -> list[VariantRecord]:
+        """Export every variant with a bulk operation and rebuild it from the JSONL.
+
+        Raises:
+            ShopGraphQLError: the operation was refused or failed.
+            ShopTransientError: it did not finish within ``bulk_timeout_seconds``.
+        """
+        run = self.execute(queries.BULK_RUN, {"query": queries.BULK_VARIANTS_QUERY})
+        result = run.get("bulkOperationRunQuery") or {}
+        if result.get("userErrors"):
+            raise ShopGraphQLError([str(e.get("message")) for e in result["userErrors"]])
+        op_id = str((result.get("bulkOperation") or {}).get("id") or "")
+        if not op_id:
+            raise ShopGraphQLError(["bulkOperationRunQuery returned no operation"])
+        started = self._monotonic()
+        polls = 0
+        while True:
+            op = self.execute(queries.BULK_POLL, {"id": op_id}).get("node") or {}
+            status = op.get("status")
+            if progress is not None and op.get("objectCount") is not None:
+                progress(0, int(op.get("rootObjectCount") or 0) or None)
+            if status == "COMPLETED":
+                break
+            if status in ("FAILED", "CANCELED", "EXPIRED"):
+                raise ShopGraphQLError([f"bulk operation {status}: {op.get('errorCode')}"])
+            if self._monotonic() - started > self._config.bulk_timeout_seconds:
+                raise ShopTransientError("bulk operation did not finish in time")
+            self._sleep(min(self._config.bulk_poll_seconds, 0.05 * 2**polls))
+            polls += 1
+        url = op.get("url")
+        if not url:
+            return []
+        try:
+            resp = self._session.get(url, timeout=self._config.request_timeout_seconds * 5)
+            resp.raise_for_status()
+        except requests.RequestException as exc:
+            raise ShopTransientError(f"bulk download failed: {exc}") from None
+        records = variants_from_bulk(resp.content.splitlines())
+        if progress is not None:
+            progress(len(records), len(records))
+        return records

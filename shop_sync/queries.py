@@ -1,0 +1,87 @@
+"""The GraphQL Admin documents the sync sends (one selection of variant fields for all)."""
+
+from __future__ import annotations
+
+VARIANT_FIELDS = """
+      id legacyResourceId sku title price position inventoryPolicy updatedAt
+      selectedOptions { name value }
+      product {
+        id legacyResourceId handle title status tags updatedAt
+        options { name position values }
+      }
+      inventoryItem {
+        id legacyResourceId tracked
+        inventoryLevels(first: 5) {
+          nodes {
+            updatedAt
+            location { id }
+            quantities(names: ["available"]) { name quantity }
+          }
+        }
+      }
+"""
+
+VARIANTS_PAGE = (
+    """query VariantsPage($first: Int!, $after: String, $query: String) {
+  productVariants(first: $first, after: $after, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes {"""
+    + VARIANT_FIELDS
+    + """    }
+  }
+}"""
+)
+
+VARIANTS_BY_ID = (
+    """query VariantsById($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on ProductVariant {"""
+    + VARIANT_FIELDS
+    + """    }
+  }
+}"""
+)
+
+SHOP_CURRENCY = "query ShopCurrency { shop { currencyCode } }"
+
+BULK_VARIANTS_QUERY = """{
+  productVariants {
+    edges {
+      node {
+        id legacyResourceId sku title price position inventoryPolicy updatedAt
+        selectedOptions { name value }
+        product {
+          id legacyResourceId handle title status tags updatedAt
+          options { name position values }
+        }
+        inventoryItem {
+          id legacyResourceId tracked
+          inventoryLevels {
+            edges {
+              node {
+                updatedAt
+                location { id }
+                quantities(names: ["available"]) { name quantity }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}"""
+
+BULK_RUN = """mutation BulkRun($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message }
+  }
+}"""
+
+BULK_POLL = """query BulkPoll($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation {
+      id status errorCode objectCount rootObjectCount fileSize url partialDataUrl
+    }
+  }
+}"""

@@ -1,0 +1,239 @@
+"""Shopify webhooks: verify the HMAC of the raw body, dedupe, record, answer, then apply.
+
+Topics: ``products/create``, ``products/update``, ``products/delete``,
+``inventory_levels/update`` and ``orders/create`` (holds named in the order's note attribute
+``_shopstream_hold`` are converted, then the app's ``on_order`` gets the payload).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import Response
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from shop_sync.dedupe import DedupeStore
+from shop_sync.hold_types import HOLD_NOTE_ATTRIBUTE
+from shop_sync.holds import HoldBook, hold_ids_from_note
+from shop_sync.mirror import Mirror
+from shop_sync.models import ShopWebhookEvent, table
+from shop_sync.stock import write_txn
+from shop_sync.translate import level_from_webhook, numeric_id, parse_time, product_from_webhook
+
+_LOGGER = logging.getLogger(__name__)
+
+EVENTS = table(ShopWebhookEvent)
+TOPICS = frozenset(
+    {
+        "products/create",
+        "products/update",
+        "products/delete",
+        "inventory_levels/update",
+        "orders/create",
+    }
+)
+
+
+def signature_ok(raw: bytes, header: str | None, secrets: tuple[str, ...]) -> bool:
+    """Compare ``header`` with base64 HMAC-SHA256(raw) under each secret, in constant time."""
+    if not header:
+        return False
+    ok = False
+    for secret in secrets:
+        digest = base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest())
+        ok |= hmac.compare_digest(digest, header.strip().encode())
+    return ok
+
+
+class WebhookReceiver:
+    """Checks, records and applies store webhooks.
+
+    Args:
+        engine: The database (webhook inbox).
+        mirror: The catalog mirror to update.
+        holds: The hold book (orders convert holds; restocks promote waiting buyers).
+        secret: The app secret (``SHOPSTREAM_SHOPIFY_WEBHOOK_SECRET``); None rejects everything.
+        old_secret: The previous secret, accepted during a rotation.
+        dedupe: Seen-id store (:class:`~shop_sync.dedupe.DbDedupe` or ``RedisDedupe``).
+        on_order: The app's callback for each new ``orders/create`` payload.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        mirror: Mirror,
+        holds: HoldBook,
+        secret: str | None,
+        dedupe: DedupeStore,
+        on_order: Callable[[dict[str, Any]], None] | None = None,
+        old_secret: str | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._engine = engine
+        self._mirror = mirror
+        self._holds = holds
+        self._secrets = tuple(s for s in (secret, old_secret) if s)
+        self._dedupe = dedupe
+        self._on_order = on_order
+        self._clock = clock
+        self._cond = threading.Condition()
+        self.applied = 0
+        self.rejected = 0
+        self.duplicates = 0
+
+    # --- receiving ------------------------------------------------------------------------
+
+    def accept(self, headers: Mapping[str, str], raw: bytes) -> tuple[int, int | None]:
+        """Check and record one delivery; return the HTTP status and the inbox id to apply."""
+        h = {k.lower(): v for k, v in headers.items()}
+        topic = h.get("x-shopify-topic", "")
+        if not self._secrets or not signature_ok(
+            raw, h.get("x-shopify-hmac-sha256"), self._secrets
+        ):
+            self.rejected += 1
+            _LOGGER.warning(
+                "rejected a webhook (%s) from %s: bad or missing signature",
+                topic or "no topic",
+                h.get("x-shopify-shop-domain", "?"),
+            )
+            return 401, None
+        if topic not in TOPICS:
+            _LOGGER.info("ignored a webhook with topic %r", topic)
+            return 200, None
+        try:
+            payload = json.loads(raw)
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            _LOGGER.warning("rejected a %s webhook: malformed JSON (%s)", topic, exc)
+            return 400, None
+        webhook_id = h.get("x-shopify-webhook-id", "")
+        keys = [f"w:{webhook_id}"] if webhook_id else []
+        if h.get("x-shopify-event-id"):
+            keys.append(f"e:{topic}:{h['x-shopify-event-id']}")
+        if keys and not self._dedupe.first_time(keys):
+            self.duplicates += 1
+            _LOGGER.info("ignored a duplicate %s webhook %s", topic, webhook_id)
+            return 200, None
+        with write_txn(self._engine) as conn:
+            event_id = conn.execute(
+                EVENTS.insert().returning(EVENTS.c.id),
+                {
+                    "webhook_id": webhook_id[:128],
+                    "topic": topic,
+                    "body": raw.decode("utf-8", "replace"),
+                    "received_at": self._clock(),
+                },
+            ).scalar_one()
+        return 200, int(event_id)
+
+    # --- applying -------------------------------------------------------------------------
+
+    def apply_event(self, event_id: int) -> None:
+        """Apply one recorded webhook (never raises; failures are logged and kept)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(EVENTS.c.topic, EVENTS.c.body).where(EVENTS.c.id == event_id)
+            ).first()
+        error: str | None = None
+        if row is not None:
+            try:
+                self.apply(row.topic, json.loads(row.body))
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"[:500]
+                _LOGGER.exception("failed to apply %s webhook %s", row.topic, event_id)
+            with write_txn(self._engine) as conn:
+                conn.execute(
+                    update(EVENTS)
+                    .where(EVENTS.c.id == event_id)
+                    .values(applied_at=self._clock(), error=error)
+                )
+        with self._cond:
+            self.applied += 1
+            self._cond.notify_all()
+
+    def apply_pending(self) -> int:
+        """Apply the recorded webhooks not applied yet (after a restart); return how many."""
+        with self._engine.connect() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    select(EVENTS.c.id).where(EVENTS.c.applied_at.is_(None)).order_by(EVENTS.c.id)
+                )
+            ]
+        for event_id in ids:
+            self.apply_event(event_id)
+        return len(ids)
+
+    def wait_applied(self, count: int, timeout: float = 10.0) -> bool:
+        """Block until ``count`` webhooks were applied in total (tests and the demo)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.applied >= count, timeout=timeout)
+
+    def apply(self, topic: str, payload: dict[str, Any]) -> list[str]:
+        """Apply one webhook payload; return the variant ids whose stock was touched.
+
+        Malformed payloads and unknown variants are logged and change nothing.
+        """
+        touched: list[str] = []
+        try:
+            if topic in ("products/create", "products/update"):
+                product, variants = product_from_webhook(payload)
+                touched = self._mirror.apply_product(product, variants)
+            elif topic == "products/delete":
+                touched = self._mirror.delete_product(numeric_id(payload["id"]))
+            elif topic == "inventory_levels/update":
+                variant = self._mirror.apply_level(level_from_webhook(payload))
+                touched = [variant] if variant else []
+            elif topic == "orders/create":
+                self._order(payload)
+        except (KeyError, ValueError, TypeError) as exc:
+            _LOGGER.warning("ignored a malformed %s webhook: %s", topic, exc)
+            return []
+        if touched:
+            waiting = self._holds.variants_waiting()
+            for variant_id in sorted(set(touched) & waiting):
+                self._holds.on_stock_changed(variant_id)
+        return touched
+
+    def _order(self, payload: dict[str, Any]) -> None:
+        order_id = numeric_id(payload["id"])
+        hold_ids = hold_ids_from_note(payload.get("note_attributes"), HOLD_NOTE_ATTRIBUTE)
+        if hold_ids:
+            ordered_at = parse_time(payload.get("created_at")) or self._clock()
+            converted = self._holds.convert(hold_ids, order_id, ordered_at=ordered_at)
+            _LOGGER.info(
+                "order %s converted %s of %s hold(s)", order_id, len(converted), len(hold_ids)
+            )
+        if self._on_order is not None:
+            try:
+                self._on_order(payload)
+            except Exception:
+                _LOGGER.exception("on_order failed for order %s", order_id)
+
+
+def webhook_router(receiver: WebhookReceiver) -> APIRouter:
+    """Return the router serving ``POST /webhooks/shopify`` (answer first, apply after)."""
+    router = APIRouter()
+
+    @router.post("/webhooks/shopify")
+    async def shopify_webhook(request: Request, background: BackgroundTasks) -> Response:
+        raw = await request.body()
+        status, event_id = await asyncio.to_thread(receiver.accept, dict(request.headers), raw)
+        if event_id is not None:
+            background.add_task(receiver.apply_event, event_id)
+        return Response(status_code=status)
+
+    return router
