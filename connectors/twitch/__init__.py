@@ -1,0 +1,1 @@
+"""Twitch connector: EventSub WebSocket or IRC to read chat, Helix or IRC to answer."""

@@ -1,0 +1,350 @@
+"""Twitch connector: EventSub (or IRC) in, Helix (or IRC) out, tokens validated and refreshed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from datetime import datetime
+from types import TracebackType
+from typing import ClassVar, Self, TypeVar
+
+from connectors.errors import AuthError, ConnectorError, FatalError, RateLimited, StreamOffline
+from connectors.events import ChatEvent, ChatMessage, Reply, SendResult
+from connectors.limits import PlatformLimits
+from connectors.status import Health, Status, utc_now
+from connectors.twitch.config import TwitchConfig, TwitchSecrets
+from connectors.twitch.eventsub import EventSubReader
+from connectors.twitch.helix import HelixClient, Unauthorized
+from connectors.twitch.ircclient import IrcConnection, IrcEndpoint
+from connectors.twitch.ircsession import IrcReader, IrcSender
+from connectors.twitch.sendlimits import WINDOW_SECONDS, SendLimits, split_text
+from connectors.twitch.translate import BadPayload, eventsub_event
+
+_LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CHAT_TYPES = (
+    "channel.chat.message",
+    "channel.chat.message_delete",
+    "channel.chat.clear_user_messages",
+)
+_SEEN_MAX = 20_000
+_ELEVATED_BADGES = frozenset({"moderator", "broadcaster", "lead_moderator"})
+
+
+class TwitchConnector:
+    """Reads one channel's chat and answers in it, within Twitch's limits."""
+
+    platform: ClassVar[str] = "twitch"
+
+    def __init__(
+        self,
+        config: TwitchConfig,
+        *,
+        secrets: TwitchSecrets | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.channel = config.channel.lower().lstrip("#")
+        self.name = f"twitch:{self.channel}"
+        self.health = Health(self.name, clock=clock)
+        self._secrets = secrets or TwitchSecrets.from_env()
+        self._token = self._secrets.token
+        self._refresh_token = self._secrets.refresh_token
+        self._clock = clock
+        self._monotonic = monotonic
+        self._guard = SendLimits(elevated=config.assume_moderator)
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._helix: HelixClient | None = None
+        self._validated_at = float("-inf")
+        self.bot_id = ""
+        self.bot_login = ""
+        self.broadcaster_id = ""
+        self._irc_sender: IrcSender | None = None
+
+    @property
+    def limits(self) -> PlatformLimits:
+        """Twitch's limits for this bot in this channel right now (tier learned at runtime)."""
+        return self._guard.limits
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        cfg = self.config
+        if not cfg.helix_url or not cfg.oauth_url:
+            raise FatalError("helix_url and oauth_url must be set", platform=self.platform)
+        if cfg.transport == "eventsub" and not cfg.eventsub_url:
+            raise FatalError("eventsub_url must be set", platform=self.platform)
+        if not self._token:
+            self.health.set(Status.INVALID_AUTH, "no token")
+            raise AuthError("SHOPSTREAM_TWITCH_TOKEN is not set", platform=self.platform)
+        self._helix = HelixClient(
+            helix_url=cfg.helix_url,
+            oauth_url=cfg.oauth_url,
+            client_id=self._secrets.client_id,
+            token=lambda: self._token,
+            timeout=cfg.http_timeout_seconds,
+        )
+        try:
+            await self._validate()
+            users = await self._authed(lambda h: h.get_users([self.channel]))
+            if not users:
+                raise FatalError(f"no Twitch user {self.channel!r}", platform=self.platform)
+            self.broadcaster_id = str(users[0].get("id", ""))
+            if self.broadcaster_id == self.bot_id:
+                self._guard.set_elevated(True)
+        except ConnectorError as exc:
+            self._fail(exc)
+            await self._close_clients()
+            raise
+        self.health.set(Status.OK)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._close_clients()
+        self.health.set(Status.STOPPED)
+
+    async def _close_clients(self) -> None:
+        if self._irc_sender is not None:
+            await self._irc_sender.close()
+            self._irc_sender = None
+        if self._helix is not None:
+            await asyncio.to_thread(self._helix.close)
+            self._helix = None
+
+    # --- auth ----------------------------------------------------------------------------
+
+    @property
+    def helix(self) -> HelixClient:
+        """The Helix client (only while open).
+
+        Raises:
+            FatalError: the connector is not open.
+        """
+        if self._helix is None:
+            raise FatalError("connector is not open", platform=self.platform)
+        return self._helix
+
+    async def _validate(self) -> None:
+        try:
+            info = await self.helix.validate()
+        except Unauthorized:
+            await self._refresh()
+            info = await self.helix.validate()
+        self.bot_id = str(info.get("user_id") or "")
+        self.bot_login = str(info.get("login") or "")
+        if not self.bot_id:
+            raise AuthError("an app token cannot chat; use a user token", platform=self.platform)
+        self._validated_at = self._monotonic()
+
+    async def _refresh(self) -> None:
+        if not self._refresh_token or not self._secrets.client_secret:
+            raise AuthError("token refused and no refresh token", platform=self.platform)
+        body = await self.helix.refresh(self._refresh_token, self._secrets.client_secret)
+        self._token = body["access_token"]
+        self._refresh_token = body.get("refresh_token") or self._refresh_token
+        _LOGGER.info("%s: access token refreshed", self.name)
+
+    async def _authed(self, call: Callable[[HelixClient], Awaitable[T]]) -> T:
+        """Run a Helix call; on 401 refresh once and retry."""
+        try:
+            return await call(self.helix)
+        except Unauthorized:
+            await self._refresh()
+            return await call(self.helix)
+
+    async def _maybe_revalidate(self) -> None:
+        if self._monotonic() - self._validated_at >= self.config.validate_interval_seconds:
+            await self._validate()
+
+    def _fail(self, exc: ConnectorError) -> None:
+        self.health.last_error = str(exc)
+        self.health.set(
+            Status(exc.key) if exc.key in Status._value2member_map_ else Status.CANNOT_CONNECT
+        )
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def events(self) -> AsyncIterator[ChatEvent]:
+        """Yield chat events from one session; raise a ConnectorError when it ends."""
+        source = (
+            self._eventsub_events() if self.config.transport == "eventsub" else self._irc_events()
+        )
+        try:
+            async with aclosing(source) as stream:
+                async for event in stream:
+                    if isinstance(event, ChatMessage):
+                        self.health.saw_message(event.sent_at)
+                    yield event
+        except ConnectorError as exc:
+            self._fail(exc)
+            raise
+
+    def _fresh(self, key: str) -> bool:
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > _SEEN_MAX:
+            self._seen.popitem(last=False)
+        return True
+
+    async def _subscribe(self, session_id: str) -> None:
+        for kind in CHAT_TYPES:
+            condition = {"broadcaster_user_id": self.broadcaster_id, "user_id": self.bot_id}
+            await self._authed(lambda h, k=kind, c=condition: h.subscribe(k, c, session_id))  # type: ignore[misc]
+        self.health.set(Status.OK)
+
+    async def _eventsub_events(self) -> AsyncGenerator[ChatEvent, None]:
+        await self._maybe_revalidate()
+        reader = EventSubReader(
+            self.config.eventsub_url or "",
+            keepalive=self.config.keepalive_timeout_seconds,
+            grace=self.config.keepalive_grace_seconds,
+            subscribe=self._subscribe,
+        )
+        async with aclosing(reader.messages()) as frames:
+            async for msg in frames:
+                await self._maybe_revalidate()
+                if not self._fresh(f"m:{msg['metadata'].get('message_id')}"):
+                    continue
+                try:
+                    event = eventsub_event(msg)
+                except BadPayload as exc:
+                    _LOGGER.warning("%s: notification skipped: %s", self.name, exc)
+                    continue
+                if event is None:
+                    continue
+                if isinstance(event, ChatMessage):
+                    if event.author_id == self.bot_id:
+                        self._learn_tier(event)
+                        continue
+                    if not self._fresh(f"c:{event.message_id}"):
+                        continue
+                yield event
+
+    def _learn_tier(self, own: ChatMessage) -> None:
+        badges = {b.get("set_id") for b in own.raw.get("badges") or [] if isinstance(b, dict)}
+        elevated = bool(badges & _ELEVATED_BADGES) or self.broadcaster_id == self.bot_id
+        self._guard.set_elevated(elevated or self.config.assume_moderator)
+
+    def _irc_endpoint(self) -> IrcEndpoint:
+        cfg = self.config
+        return IrcEndpoint(
+            host=cfg.irc_host,
+            port=cfg.irc_port,
+            tls=cfg.irc_tls,
+            ca_file=cfg.irc_ca_file,
+            timeout=cfg.http_timeout_seconds,
+        )
+
+    def _irc_connection(self) -> IrcConnection:
+        return IrcConnection(
+            self._irc_endpoint(), nick=self.bot_login, token=self._token, channel=self.channel
+        )
+
+    async def _irc_events(self) -> AsyncGenerator[ChatEvent, None]:
+        await self._maybe_revalidate()
+        reader = IrcReader(
+            self._irc_connection,
+            ping_interval=self.config.irc_ping_interval_seconds,
+            clock=self._clock,
+            bot_id=self.bot_id,
+            bot_login=self.bot_login,
+            on_userstate=self._guard.set_elevated,
+            on_slow=self._guard.set_slow,
+            on_ok=lambda: self.health.set(Status.OK),
+        )
+        async with aclosing(reader.events()) as stream:
+            async for event in stream:
+                key = event.message_id if isinstance(event, ChatMessage) else None
+                if key is not None and not self._fresh(f"c:{key}"):
+                    continue
+                yield event
+
+    # --- writing -------------------------------------------------------------------------
+
+    async def check(self) -> str:
+        """Validate the token once (read-only) and return a status key."""
+        try:
+            await self._validate()
+        except ConnectorError as exc:
+            return exc.key
+        return str(Status.OK)
+
+    async def is_live(self) -> bool:
+        """Whether the channel is streaming now (``GET /helix/streams``)."""
+        return await self._authed(lambda h: h.get_stream(self.broadcaster_id)) is not None
+
+    async def send(self, reply: Reply) -> SendResult:
+        """Send one reply (split at 500 characters), never past Twitch's limits.
+
+        Raises:
+            RateLimited: sending now would exceed the rate tier or slow mode, or Twitch said so.
+            TransientError: network trouble or 5xx.
+            AuthError: the token was refused and could not be refreshed.
+        """
+        await self._maybe_revalidate()
+        parts = split_text(reply.text, self.limits.max_chars)
+        if not parts:
+            return SendResult(sent=False, drop_reason="empty")
+        now = self._monotonic()
+        if any(self._guard.is_duplicate(p, now) for p in parts):
+            return SendResult(sent=False, drop_reason="msg_duplicate")
+        wait = self._guard.wait_time(now, len(parts))
+        if wait > 0:
+            raise RateLimited("rate tier or slow mode", retry_after=wait, platform=self.platform)
+        first_id: str | None = None
+        try:
+            for part in parts:
+                message_id, code = await self._send_one(part, reply.reply_to_id)
+                if code is not None:
+                    return self._dropped(code)
+                self._guard.record(part, self._monotonic())
+                first_id = first_id or message_id
+        except ConnectorError as exc:
+            self._fail(exc)
+            raise
+        return SendResult(sent=True, platform_message_id=first_id)
+
+    def _dropped(self, code: str) -> SendResult:
+        if code == "msg_ratelimit":
+            self.health.set(Status.RATE_LIMITED, "msg_ratelimit")
+            raise RateLimited(
+                "Twitch dropped: msg_ratelimit", retry_after=WINDOW_SECONDS, platform=self.platform
+            )
+        if code in ("msg_banned", "msg_channel_suspended", "msg_suspended"):
+            raise StreamOffline(f"cannot post: {code}", platform=self.platform)
+        return SendResult(sent=False, drop_reason=code)
+
+    async def _send_one(self, text: str, reply_to: str | None) -> tuple[str | None, str | None]:
+        if self.config.transport == "irc":
+            if self._irc_sender is None:
+                self._irc_sender = IrcSender(
+                    self._irc_connection,
+                    confirm_seconds=self.config.send_confirm_seconds,
+                    on_userstate=self._guard.set_elevated,
+                )
+            return await self._irc_sender.send(text, reply_to)
+        sent = await self._authed(
+            lambda h: h.send_chat_message(self.broadcaster_id, self.bot_id, text, reply_to)
+        )
+        if sent.get("is_sent"):
+            return sent.get("message_id") or None, None
+        drop = sent.get("drop_reason") or {}
+        return None, str(drop.get("code") or "dropped")
+
+
+def new_fallback_id() -> str:
+    """An id for a message that arrived without one (IRC without the tags capability)."""
+    return f"irc-{uuid.uuid4()}"

@@ -1,0 +1,188 @@
+"""One EventSub WebSocket session: welcome, subscribe, keepalive watchdog, reconnect hand-over."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from contextlib import suppress
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from connectors.errors import AuthError, ConnectorError, FatalError, TransientError
+
+_LOGGER = logging.getLogger(__name__)
+PLATFORM = "twitch"
+MAX_FRAME = 1 << 20  # Twitch frames are small; anything bigger is dropped by the library
+
+# close code -> (error class, meaning); the reference's table, our retry policy
+CLOSE_CODES: dict[int, tuple[type[ConnectorError], str]] = {
+    4000: (TransientError, "internal server error"),
+    4001: (FatalError, "client sent inbound traffic"),
+    4002: (TransientError, "client failed ping-pong"),
+    4003: (TransientError, "connection unused (no subscription in time)"),
+    4004: (TransientError, "reconnect grace time expired"),
+    4005: (TransientError, "network timeout"),
+    4006: (TransientError, "network error"),
+    4007: (TransientError, "invalid reconnect"),
+}
+
+
+def close_error(code: int | None, reason: str = "") -> ConnectorError:
+    """Classify a close code (4001 is our bug, so retrying cannot help; the rest are transient)."""
+    cls, meaning = CLOSE_CODES.get(code or 1006, (TransientError, reason or "connection closed"))
+    return cls(f"eventsub closed {code}: {meaning}", platform=PLATFORM)
+
+
+def revocation_error(status: str, kind: str) -> ConnectorError:
+    """Classify a ``revocation`` by the subscription's new status."""
+    if status == "authorization_revoked":
+        return AuthError(f"{kind} revoked: {status}", platform=PLATFORM)
+    return FatalError(f"{kind} revoked: {status}", platform=PLATFORM)
+
+
+def decode(raw: str | bytes) -> dict[str, Any] | None:
+    """Parse one frame; None (logged) when it is not an EventSub JSON object."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        _LOGGER.warning("eventsub: skipped a frame that is not JSON (%d bytes)", len(raw))
+        return None
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("metadata"), dict)
+        or not isinstance(data.get("payload"), dict)
+    ):
+        _LOGGER.warning("eventsub: skipped a frame without metadata/payload")
+        return None
+    return data
+
+
+def with_keepalive(url: str, seconds: float) -> str:
+    """Add ``keepalive_timeout_seconds`` to the first connection's URL."""
+    parts = urlsplit(url)
+    query = (
+        parts.query
+        + ("&" if parts.query else "")
+        + urlencode({"keepalive_timeout_seconds": f"{seconds:g}"})
+    )
+    return urlunsplit(parts._replace(query=query))
+
+
+class EventSubReader:
+    """Reads one session and its hand-overs; raises a ConnectorError when the session ends.
+
+    ``subscribe(session_id)`` is awaited once after the first welcome (not after a
+    ``session_reconnect``: subscriptions carry over).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        keepalive: float,
+        grace: float,
+        subscribe: Callable[[str], Awaitable[None]],
+        on_frame: Callable[[], None] | None = None,
+    ) -> None:
+        self.url = url
+        self.keepalive = keepalive
+        self.grace = grace
+        self.subscribe = subscribe
+        self.on_frame = on_frame or (lambda: None)
+        self.session_id: str | None = None
+        self._ws: ClientConnection | None = None
+
+    async def _open(self, url: str) -> tuple[ClientConnection, float]:
+        try:
+            async with asyncio.timeout(self.keepalive + self.grace):
+                ws = await connect(url, max_size=MAX_FRAME, ping_interval=None, close_timeout=2)
+        except (OSError, TimeoutError, InvalidHandshake) as exc:
+            raise TransientError(
+                f"eventsub connect: {type(exc).__name__}", platform=PLATFORM
+            ) from None
+        except InvalidURI as exc:
+            raise FatalError(f"eventsub url: {exc}", platform=PLATFORM) from None
+        try:
+            welcome = await self._recv(ws, self.keepalive + self.grace)
+            while welcome is None:
+                welcome = await self._recv(ws, self.keepalive + self.grace)
+            if welcome["metadata"].get("message_type") != "session_welcome":
+                raise TransientError("eventsub: first frame was not a welcome", platform=PLATFORM)
+            session = welcome["payload"].get("session") or {}
+            self.session_id = str(session.get("id") or "")
+            seconds = session.get("keepalive_timeout_seconds") or self.keepalive
+            return ws, float(seconds) + self.grace
+        except BaseException:
+            await ws.close()
+            raise
+
+    async def _recv(self, ws: ClientConnection, limit: float) -> dict[str, Any] | None:
+        try:
+            async with asyncio.timeout(limit):
+                raw = await ws.recv()
+        except TimeoutError:
+            raise TransientError(
+                f"eventsub: nothing for {limit:g} s (keepalive missed)", platform=PLATFORM
+            ) from None
+        except ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd is not None else None
+            raise close_error(code, exc.rcvd.reason if exc.rcvd else "") from None
+        self.on_frame()
+        return decode(raw)
+
+    async def close(self) -> None:
+        """Close the current socket (safe to call twice)."""
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            await ws.close()
+
+    async def messages(self) -> AsyncGenerator[Mapping[str, Any], None]:
+        """Yield every ``notification`` message; handle the rest; raise when the session ends."""
+        ws, timeout = await self._open(with_keepalive(self.url, self.keepalive))
+        self._ws = ws
+        try:
+            await self.subscribe(self.session_id or "")
+            while True:
+                msg = await self._recv(ws, timeout)
+                if msg is None:
+                    continue
+                kind = msg["metadata"].get("message_type")
+                if kind == "notification":
+                    yield msg
+                elif kind == "session_keepalive":
+                    continue
+                elif kind == "session_reconnect":
+                    session = msg["payload"].get("session") or {}
+                    url = session.get("reconnect_url")
+                    if not isinstance(url, str) or not url:
+                        raise TransientError("reconnect without url", platform=PLATFORM)
+                    _LOGGER.info("eventsub: session_reconnect, handing over")
+                    new_ws, timeout = await self._open(url)
+                    old, ws, self._ws = ws, new_ws, new_ws
+                    async for leftover in self._drain(old):
+                        yield leftover
+                elif kind == "revocation":
+                    sub = msg["payload"].get("subscription") or {}
+                    raise revocation_error(str(sub.get("status")), str(sub.get("type")))
+                else:
+                    _LOGGER.warning("eventsub: unknown message_type %r skipped", kind)
+        finally:
+            await self.close()
+
+    async def _drain(self, old: ClientConnection) -> AsyncGenerator[Mapping[str, Any], None]:
+        """Close the old socket after the new welcome and yield what it still held."""
+        with suppress(Exception):
+            await old.close()
+        while True:
+            try:
+                raw = await old.recv()
+            except (ConnectionClosed, RuntimeError):
+                return
+            msg = decode(raw)
+            if msg is not None and msg["metadata"].get("message_type") == "notification":
+                yield msg

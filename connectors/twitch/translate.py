@@ -1,0 +1,205 @@
+"""Pure translation of Twitch wire payloads (EventSub JSON, parsed IRC lines) into chat events."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.events import ChatEvent, ChatMessage, MessageDeleted, Role, UserBanned
+from connectors.twitch.irc import IrcMessage, strip_action, strip_reply_prefix
+
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORM = "twitch"
+
+_BADGE_ROLES = {
+    "broadcaster": Role.BROADCASTER,
+    "moderator": Role.MODERATOR,
+    "lead_moderator": Role.MODERATOR,
+    "subscriber": Role.MEMBER,
+    "founder": Role.MEMBER,
+    "vip": Role.VIP,
+    "partner": Role.VERIFIED,
+}
+
+
+class BadPayload(ValueError):
+    """A payload that lacks a field the event needs; the message says which."""
+
+
+def parse_timestamp(value: str) -> datetime:
+    """Parse an RFC 3339 timestamp (``Z``, nanoseconds allowed) into an aware UTC datetime.
+
+    Raises:
+        BadPayload: the value is not such a timestamp.
+    """
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    head, dot, frac = text.partition(".")
+    if dot:
+        cut = len(frac) - len(frac.lstrip("0123456789"))
+        digits, zone = frac[:cut], frac[cut:]
+        text = f"{head}.{(digits + '000000')[:6]}{zone}"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadPayload(f"bad timestamp {value!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def from_millis(value: str | None) -> datetime | None:
+    """Turn ``tmi-sent-ts`` (ms since the epoch) into a UTC datetime; None when unusable."""
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def roles_from_badges(set_ids: Iterable[str]) -> frozenset[Role]:
+    """Map Twitch badge set ids (``moderator``, ``subscriber`` ...) to roles."""
+    return frozenset(_BADGE_ROLES[s] for s in set_ids if s in _BADGE_ROLES)
+
+
+def badge_names(badges_tag: str) -> list[str]:
+    """Badge set names of an IRC ``badges`` tag (``moderator/1,subscriber/12``)."""
+    return [b.partition("/")[0] for b in badges_tag.split(",") if b]
+
+
+def _str(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise BadPayload(f"missing {key}")
+    return value
+
+
+def eventsub_event(message: Mapping[str, Any]) -> ChatEvent | None:
+    """Translate one EventSub ``notification`` into an event; None for types we do not use.
+
+    Raises:
+        BadPayload: a field the event needs is missing or has the wrong type.
+    """
+    metadata = message.get("metadata")
+    payload = message.get("payload")
+    if not isinstance(metadata, Mapping) or not isinstance(payload, Mapping):
+        raise BadPayload("missing metadata or payload")
+    event = payload.get("event")
+    if not isinstance(event, Mapping):
+        raise BadPayload("missing event")
+    kind = metadata.get("subscription_type")
+    at = parse_timestamp(_str(metadata, "message_timestamp"))
+    channel = str(event.get("broadcaster_user_login") or event.get("broadcaster_user_id") or "")
+    if kind == "channel.chat.message":
+        return _chat_message(event, channel, at)
+    if kind == "channel.chat.message_delete":
+        return MessageDeleted(
+            platform=PLATFORM,
+            channel=channel,
+            message_id=_str(event, "message_id"),
+            at=at,
+            raw=event,
+        )
+    if kind == "channel.chat.clear_user_messages":
+        return UserBanned(
+            platform=PLATFORM,
+            channel=channel,
+            author_id=_str(event, "target_user_id"),
+            at=at,
+            raw=event,
+        )
+    _LOGGER.debug("eventsub type %s ignored", kind)
+    return None
+
+
+def _chat_message(event: Mapping[str, Any], channel: str, at: datetime) -> ChatMessage:
+    body = event.get("message")
+    if not isinstance(body, Mapping) or not isinstance(body.get("text"), str):
+        raise BadPayload("missing message.text")
+    badges = event.get("badges") or []
+    set_ids = [b.get("set_id", "") for b in badges if isinstance(b, Mapping)]
+    reply = event.get("reply")
+    text = str(body["text"])
+    reply_to: str | None = None
+    if isinstance(reply, Mapping):
+        reply_to = reply.get("parent_message_id") or None
+        text = strip_reply_prefix(
+            text, reply.get("parent_user_login"), reply.get("parent_user_name")
+        )
+    return ChatMessage(
+        platform=PLATFORM,
+        channel=channel,
+        message_id=_str(event, "message_id"),
+        author_id=_str(event, "chatter_user_id"),
+        author_name=event.get("chatter_user_name") or event.get("chatter_user_login"),
+        text=text,
+        sent_at=at,
+        roles=roles_from_badges(set_ids),
+        reply_to_id=reply_to,
+        raw=event,
+    )
+
+
+def irc_event(msg: IrcMessage, *, received_at: datetime, fallback_id: str) -> ChatEvent | None:
+    """Translate a parsed IRC line into an event; None for lines that carry none.
+
+    ``received_at`` stands in when ``tmi-sent-ts`` is missing (no tags capability) and
+    ``fallback_id`` when the ``id`` tag is.
+
+    Raises:
+        BadPayload: a PRIVMSG/CLEARMSG/CLEARCHAT without the parameters it needs.
+    """
+    tags = msg.tags
+    at = from_millis(tags.get("tmi-sent-ts")) or received_at
+    channel = msg.channel
+    if msg.command == "PRIVMSG":
+        if channel is None or len(msg.params) < 2:
+            raise BadPayload("PRIVMSG without channel or text")
+        text, _ = strip_action(msg.trailing)
+        reply_to = tags.get("reply-parent-msg-id") or None
+        if reply_to:
+            text = strip_reply_prefix(
+                text, tags.get("reply-parent-user-login"), tags.get("reply-parent-display-name")
+            )
+        nick = msg.nick
+        return ChatMessage(
+            platform=PLATFORM,
+            channel=channel,
+            message_id=tags.get("id") or fallback_id,
+            author_id=tags.get("user-id") or nick,
+            author_name=(tags.get("display-name") or "").strip() or nick,
+            text=text,
+            sent_at=at,
+            roles=roles_from_badges(badge_names(tags.get("badges", ""))),
+            reply_to_id=reply_to,
+            raw={"tags": tags, "source": msg.source, "params": msg.params},
+        )
+    if msg.command == "CLEARMSG":
+        target = tags.get("target-msg-id")
+        if channel is None or not target:
+            raise BadPayload("CLEARMSG without channel or target-msg-id")
+        return MessageDeleted(
+            platform=PLATFORM, channel=channel, message_id=target, at=at, raw={"tags": tags}
+        )
+    if msg.command == "CLEARCHAT":
+        if channel is None:
+            raise BadPayload("CLEARCHAT without channel")
+        if len(msg.params) < 2:
+            return None  # the whole chat was cleared: no single author to cancel
+        author = tags.get("target-user-id") or msg.trailing
+        duration = tags.get("ban-duration")
+        until = at + timedelta(seconds=int(duration)) if duration and duration.isdigit() else None
+        return UserBanned(
+            platform=PLATFORM,
+            channel=channel,
+            author_id=author,
+            at=at,
+            until=until,
+            raw={"tags": tags, "login": msg.trailing},
+        )
+    return None

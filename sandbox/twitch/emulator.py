@@ -1,0 +1,345 @@
+"""The Twitch emulator: Helix + OAuth over HTTP, EventSub WebSocket and IRC, all on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import uvicorn
+
+from sandbox.twitch.certs import server_context, write_self_signed
+from sandbox.twitch.eventsub_server import EventSubServer
+from sandbox.twitch.helix_app import HelixRoutes
+from sandbox.twitch.irc_server import IrcServer
+from sandbox.twitch.state import BotSend, ChatLine, TwitchWorld
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class TwitchEmulator:
+    """``async with TwitchEmulator() as emu``: every Twitch surface the connector talks to.
+
+    URLs: ``helix_url``, ``oauth_url``, ``eventsub_url``; IRC on ``irc_port`` (plain) and
+    ``irc_tls_port`` (TLS, trust ``ca_file``). Credentials: ``token``, ``refresh_token``,
+    ``client_id``, ``client_secret``. Control: ``inject_message``, ``inject_messages``,
+    ``delete_message``, ``ban_user``, ``server_reconnect``, ``fail_next``, ``close_eventsub``,
+    ``drop_connections``; the bot's messages are in ``bot_sends``.
+    """
+
+    def __init__(
+        self,
+        *,
+        channel: str = "shopstream_demo",
+        bot_login: str = "shopstream_bot",
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        min_keepalive: float = 10.0,
+        reconnect_grace: float = 30.0,
+        irc_ping_interval: float | None = None,
+        irc_ping_timeout: float = 10.0,
+        tls: bool = True,
+    ) -> None:
+        self.world = TwitchWorld(channel=channel, bot_login=bot_login, clock=clock, now=now)
+        self.eventsub = EventSubServer(
+            self.world, min_keepalive=min_keepalive, reconnect_grace=reconnect_grace
+        )
+        self.helix = HelixRoutes(self.world, self.eventsub, on_bot_line=self._bot_line)
+        self._tls = tls
+        self._irc_ping = (irc_ping_interval, irc_ping_timeout)
+        self.irc: IrcServer | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.ca_file: str | None = None
+        self._server: uvicorn.Server | None = None
+        self._serve_task: asyncio.Task[None] | None = None
+        self.base_url = ""
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        await self.eventsub.start()
+        tls_ctx = None
+        if self._tls:
+            self._tmp = tempfile.TemporaryDirectory(prefix="twitch-emu-")
+            cert, key = await asyncio.to_thread(write_self_signed, Path(self._tmp.name))
+            self.ca_file = str(cert)
+            tls_ctx = server_context(cert, key)
+        self.irc = IrcServer(
+            self.world,
+            on_bot_line=self._bot_line_from_irc,
+            tls=tls_ctx,
+            ping_interval=self._irc_ping[0],
+            ping_timeout=self._irc_ping[1],
+        )
+        await self.irc.start()
+        config = uvicorn.Config(
+            self.helix.app(),
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="off",
+            ws="none",
+            access_log=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._serve_task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._serve_task.done():
+                self._serve_task.result()
+                raise RuntimeError("uvicorn stopped before starting")
+            await asyncio.sleep(0.01)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.eventsub.stop()
+        if self.irc is not None:
+            await self.irc.stop()
+        if self._server is not None and self._serve_task is not None:
+            self._server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._serve_task
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    # --- addresses and credentials -------------------------------------------------------
+
+    @property
+    def helix_url(self) -> str:
+        """Base of the Helix routes."""
+        return f"{self.base_url}/helix"
+
+    @property
+    def oauth_url(self) -> str:
+        """Base of validate and token."""
+        return f"{self.base_url}/oauth2"
+
+    @property
+    def eventsub_url(self) -> str:
+        """EventSub WebSocket URL."""
+        return self.eventsub.url
+
+    @property
+    def irc_port(self) -> int:
+        """Plain-TCP IRC port."""
+        return self.irc.port if self.irc else 0
+
+    @property
+    def irc_tls_port(self) -> int:
+        """TLS IRC port (trust ``ca_file``)."""
+        return self.irc.tls_port if self.irc else 0
+
+    @property
+    def token(self) -> str:
+        """The bot's current access token."""
+        return self.world.token
+
+    @property
+    def refresh_token(self) -> str:
+        """The bot's refresh token."""
+        return self.world.refresh_token
+
+    @property
+    def client_id(self) -> str:
+        """The application's client id."""
+        return self.world.client_id
+
+    @property
+    def client_secret(self) -> str:
+        """The application's client secret."""
+        return self.world.client_secret
+
+    @property
+    def bot_sends(self) -> list[BotSend]:
+        """Every message the bot tried to post (sent or dropped), oldest first."""
+        return self.world.bot_sends
+
+    # --- chat control --------------------------------------------------------------------
+
+    def inject_message(
+        self,
+        text: str,
+        *,
+        author_id: str = "300300",
+        author_name: str = "viewer",
+        badges: Iterable[str] = (),
+        reply_to: str | None = None,
+    ) -> str:
+        """Make a viewer say ``text`` (fanned out to IRC and EventSub); return its message id."""
+        author = self.world.account(user_id=author_id, login=author_name)
+        badge_pairs = tuple((b, "1") for b in badges)
+        line = self.world.new_line(author, text, badges=badge_pairs, reply_to=reply_to)
+        self._fan_out(line)
+        return line.id
+
+    def inject_messages(self, messages: Iterable[Mapping[str, Any]]) -> list[str]:
+        """Batch form of :meth:`inject_message` (dicts of its keyword arguments)."""
+        return [self.inject_message(**dict(m)) for m in messages]
+
+    def delete_message(self, message_id: str) -> None:
+        """A moderator deletes one message (CLEARMSG / channel.chat.message_delete)."""
+        line = self.world.lines.get(message_id)
+        login = line.author.login if line else ""
+        b = self.world.broadcaster
+        ts = str(int(self.world.now().timestamp() * 1000))
+        if self.irc is not None:
+            tags = [
+                ("login", login),
+                ("room-id", b.id),
+                ("target-msg-id", message_id),
+                ("tmi-sent-ts", ts),
+            ]
+            text = line.text if line else ""
+            self.irc.command(tags, f"CLEARMSG #{b.login} :{text}", need="twitch.tv/commands")
+        event = {**self._broadcaster_fields(), "message_id": message_id}
+        if line is not None:
+            event.update(self._target_fields(line.author.id, line.author.login))
+        self.eventsub.notify("channel.chat.message_delete", event)
+
+    def ban_user(
+        self, user_id: str, *, login: str | None = None, duration: int | None = None
+    ) -> None:
+        """Ban (or time out for ``duration`` s) a viewer (CLEARCHAT / clear_user_messages)."""
+        acc = self.world.account(user_id=user_id, login=login)
+        b = self.world.broadcaster
+        if self.irc is not None:
+            tags = [
+                ("room-id", b.id),
+                ("target-user-id", acc.id),
+                ("tmi-sent-ts", str(int(self.world.now().timestamp() * 1000))),
+            ]
+            if duration is not None:
+                tags.insert(0, ("ban-duration", str(duration)))
+            self.irc.command(tags, f"CLEARCHAT #{b.login} :{acc.login}", need="twitch.tv/commands")
+        event = {**self._broadcaster_fields(), **self._target_fields(acc.id, acc.login)}
+        self.eventsub.notify("channel.chat.clear_user_messages", event)
+
+    def set_moderator(self, moderator: bool) -> None:
+        """Make the bot a moderator (100 / 30 s) or not (20 / 30 s)."""
+        self.world.limiter.moderator = moderator
+
+    def set_slow_mode(self, seconds: int) -> None:
+        """Turn slow mode on (seconds between messages) or off (0); ROOMSTATE tells IRC clients."""
+        self.world.limiter.slow_seconds = seconds
+        if self.irc is not None:
+            b = self.world.broadcaster
+            self.irc.command(
+                [("room-id", b.id), ("slow", str(seconds))],
+                f"ROOMSTATE #{b.login}",
+                need="twitch.tv/commands",
+            )
+
+    def set_live(self, live: bool) -> None:
+        """Start or end the stream (``GET /helix/streams``)."""
+        self.world.live = live
+
+    # --- faults --------------------------------------------------------------------------
+
+    async def server_reconnect(self) -> None:
+        """EventSub ``session_reconnect`` and IRC ``RECONNECT`` to every client."""
+        self.eventsub.reconnect()
+        if self.irc is not None:
+            self.irc.send_reconnect()
+
+    def fail_next(self, route: str, status: int) -> None:
+        """Make the next call to a route (``chat/messages``, ``eventsub/subscriptions``,
+        ``users``, ``streams``, ``validate``, ``token``) answer ``status``."""
+        self.helix.fail_next(route, status)
+
+    def revoke_tokens(self) -> None:
+        """Invalidate every access and refresh token."""
+        self.world.revoke_all()
+
+    def close_eventsub(self, code: int) -> None:
+        """Close every EventSub session with ``code`` (4000-4007)."""
+        self.eventsub.close_all(code)
+
+    def drop_connections(self) -> None:
+        """Abruptly drop every EventSub and IRC connection (no close frame)."""
+        self.eventsub.close_all(1006, abort=True)
+        if self.irc is not None:
+            self.irc.drop_all()
+
+    async def wait_idle(self) -> None:
+        """Wait until no EventSub or IRC client is connected."""
+        await self.eventsub.wait_idle()
+        if self.irc is not None:
+            await self.irc.wait_idle()
+
+    # --- fan-out -------------------------------------------------------------------------
+
+    def _broadcaster_fields(self) -> dict[str, str]:
+        b = self.world.broadcaster
+        return {
+            "broadcaster_user_id": b.id,
+            "broadcaster_user_login": b.login,
+            "broadcaster_user_name": b.display_name,
+        }
+
+    @staticmethod
+    def _target_fields(user_id: str, login: str) -> dict[str, str]:
+        return {"target_user_id": user_id, "target_user_login": login, "target_user_name": login}
+
+    def _fan_out(self, line: ChatLine) -> None:
+        if self.irc is not None:
+            self.irc.privmsg(line)
+        self._notify_chat(line)
+
+    def _bot_line(self, line: ChatLine) -> None:  # sent over Helix: IRC clients see it too
+        if self.irc is not None:
+            self.irc.privmsg(line)
+        self._notify_chat(line)
+
+    def _bot_line_from_irc(self, line: ChatLine) -> None:  # IRC already fanned it out
+        self._notify_chat(line)
+
+    def _notify_chat(self, line: ChatLine) -> None:
+        parent = self.world.lines.get(line.reply_to or "")
+        text = f"@{parent.author.display_name} {line.text}" if parent else line.text
+        reply = None
+        if parent is not None:
+            reply = {
+                "parent_message_id": parent.id,
+                "parent_message_body": parent.text,
+                "parent_user_id": parent.author.id,
+                "parent_user_name": parent.author.display_name,
+                "parent_user_login": parent.author.login,
+                "thread_message_id": parent.id,
+                "thread_user_id": parent.author.id,
+                "thread_user_name": parent.author.display_name,
+                "thread_user_login": parent.author.login,
+            }
+        a = line.author
+        event = {
+            **self._broadcaster_fields(),
+            "chatter_user_id": a.id,
+            "chatter_user_login": a.login,
+            "chatter_user_name": a.display_name,
+            "message_id": line.id,
+            "message": {"text": text, "fragments": [{"type": "text", "text": text}]},
+            "message_type": "text",
+            "badges": [{"set_id": k, "id": v, "info": ""} for k, v in line.badges],
+            "cheer": None,
+            "color": "#1E90FF",
+            "reply": reply,
+            "channel_points_custom_reward_id": None,
+            "source_broadcaster_user_id": None,
+            "source_broadcaster_user_login": None,
+            "source_broadcaster_user_name": None,
+            "source_message_id": None,
+            "source_badges": None,
+        }
+        self.eventsub.notify("channel.chat.message", event)
