@@ -166,3 +166,26 @@ def test_build_funnel_with_no_data_at_all() -> None:
     )
     funnel = build_funnel("s", {}, {}, empty)
     assert funnel.rows == () and funnel.total.orders == 0 and funnel.total.conversion is None
+
+
+def test_default_report_command_reads_the_settings_database(tmp_path: Any) -> None:
+    from shopstream.commands.report import report_command
+    from shopstream.storage.engine import make_engine
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    eng = make_engine(url)
+    SQLModel.metadata.create_all(eng)
+    OrderLedger(eng).record_payload(_order(1, holds="h1", platform="twitch", total="9.99"))
+    eng.dispose()
+    settings = tmp_path / "settings.toml"
+    settings.write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+    app = typer.Typer()
+    app.command("report")(report_command)
+    app.command("noop")(lambda: None)
+    out = CliRunner().invoke(
+        app, ["report", "show-101", "-f", "json"], env={"SHOPSTREAM_SETTINGS": str(settings)}
+    )
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert doc["total"]["revenue"] == {"USD": "9.99"}
+    assert doc["platforms"][0]["messages"] == 0  # no counts wired by default
