@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -65,6 +65,18 @@ def variant_label(product: ProductView, variant: VariantView) -> str:
 def product_url(store_url: str, handle: str) -> str:
     """Return the product page URL under ``store_url`` (``{store}/products/{handle}``)."""
     return f"{store_url.rstrip('/')}/products/{handle}"
+
+
+def matching(product: ProductView, only: Sequence[str]) -> ProductView:
+    """Return ``product`` keeping the variants that have every option value in ``only``.
+
+    Values compare case-insensitively; with no match (or nothing asked) all variants stay.
+    """
+    wanted = {v.strip().casefold() for v in only if v.strip()}
+    if not wanted:
+        return product
+    kept = tuple(v for v in product.variants if wanted <= {o.casefold() for o in v.options})
+    return replace(product, variants=kept) if kept else product
 
 
 def _price_text(product: ProductView, templates: Templates, locale: str | None) -> str:
@@ -147,6 +159,7 @@ def answer(
     store_url: str = "",
     faq: FaqConfig | None = None,
     question: str = "",
+    only: Sequence[str] = (),
 ) -> str:
     """Answer one viewer question from live inventory and the merchant's FAQ.
 
@@ -159,6 +172,8 @@ def answer(
         store_url: Store base URL for product links.
         faq: Merchant answers (shipping text, keyword -> answer).
         question: The viewer's words (for FAQ keyword matching).
+        only: Option values the viewer named ("how many M left?"): answer for the
+            variants that have them (all variants if none match).
 
     Returns:
         The reply text (without the viewer's mention; the outbox adds it).
@@ -171,6 +186,7 @@ def answer(
         if found is None:
             return templates.render("faq_unknown", locale)
         return templates.render("faq", locale, answer=found)
+    product = matching(product, only)
     if kind is QuestionKind.PRICE:
         return _price_text(product, templates, locale)
     if kind is QuestionKind.STOCK:

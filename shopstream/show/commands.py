@@ -61,6 +61,19 @@ class ModOutcome:
         """The reply template key to announce, if any."""
         return _TEMPLATES.get(self.kind)
 
+    def audit_record(self) -> dict[str, str]:
+        """Return the fields the app writes to the audit log for this command."""
+        return {
+            "command": self.command,
+            "args": " ".join(self.args),
+            "outcome": str(self.kind),
+            "detail": self.detail,
+            "platform": self.actor.platform,
+            "user_id": self.actor.user_id or "",
+            "user_name": self.actor.name or "",
+            "roles": ",".join(sorted(str(r) for r in self.actor.roles)),
+        }
+
     @property
     def changed(self) -> bool:
         """Whether the command changed the show state."""

@@ -141,3 +141,22 @@ class SchedulerConfig(_Section):
     misfire_grace_seconds: int = Field(
         30, ge=1, description="A job late by up to this many seconds still runs."
     )
+
+
+class ShowMachineryConfig(_Section):
+    """Every section of the show machinery, for the app to place in its settings."""
+
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig, description="Reply pacing.")
+    templates: TemplatesConfig = Field(
+        default_factory=TemplatesConfig, description="Reply templates."
+    )
+    control: ShowControlConfig = Field(
+        default_factory=ShowControlConfig, description="Moderator commands."
+    )
+    cooldowns: CooldownConfig = Field(
+        default_factory=CooldownConfig, description="Viewer cooldowns, claim throttle."
+    )
+    faq: FaqConfig = Field(default_factory=FaqConfig, description="Merchant answers.")
+    scheduler: SchedulerConfig = Field(
+        default_factory=SchedulerConfig, description="Background job intervals."
+    )

@@ -148,3 +148,22 @@ def test_faq_answer_whole_words(question: str, expected: str | None) -> None:
 def test_product_url() -> None:
     assert product_url("https://s.example", "tee") == "https://s.example/products/tee"
     assert product_url("https://s.example/", "tee") == "https://s.example/products/tee"
+
+
+@pytest.mark.parametrize(
+    ("only", "expected"),
+    [
+        (["m"], "Hoodie: 3 left in M"),
+        (["xl"], "Hoodie: XL in stock"),
+        (["purple"], "Hoodie: S is sold out, 3 left in M, L is sold out, XL in stock"),
+        ([], "Hoodie: S is sold out, 3 left in M, L is sold out, XL in stock"),
+    ],
+)
+def test_stock_for_the_option_the_viewer_named(
+    templates: Templates, only: list[str], expected: str
+) -> None:
+    assert answer(QuestionKind.STOCK, SIZES, templates=templates, only=only) == expected
+
+
+def test_price_for_one_size(templates: Templates) -> None:
+    assert answer(QuestionKind.PRICE, SIZES, templates=templates, only=["L"]) == "Hoodie: €45.00"

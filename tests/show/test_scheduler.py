@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -66,14 +68,19 @@ async def test_drop_job_opens_the_drop() -> None:
     assert opened == [ROS.drops[0]]
 
 
-async def test_guarded_job_logs_failures_and_returns_none(caplog: object) -> None:
+async def test_guarded_job_logs_failures_and_returns_none(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     async def boom() -> int:
         raise RuntimeError("store down")
 
     async def fine() -> int:
         return 4
 
-    assert await guarded("holds:expire", boom)() is None
+    with caplog.at_level(logging.ERROR, logger="shopstream.show.scheduler"):
+        assert await guarded("holds:expire", boom)() is None
+    assert "holds:expire failed" in caplog.text
+    assert caplog.records[0].exc_info is not None
     assert await guarded("holds:expire", fine)() == 4
 
 

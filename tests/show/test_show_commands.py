@@ -148,3 +148,17 @@ def test_state_helpers() -> None:
     assert state.handle_for("nope") is None
     assert BASE.claims_open
     assert not replace(BASE, paused=True).claims_open
+
+
+def test_audit_record_names_actor_and_outcome() -> None:
+    _, outcome = apply_mod_command(BASE, "drop", ["101", "5"], VIEWER)
+    assert outcome.audit_record() == {
+        "command": "drop",
+        "args": "101 5",
+        "outcome": "denied",
+        "detail": "not_allowed",
+        "platform": "facebook",
+        "user_id": "42",
+        "user_name": "Viewer",
+        "roles": "member",
+    }
