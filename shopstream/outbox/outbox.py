@@ -6,6 +6,7 @@ import asyncio
 import heapq
 import logging
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -172,7 +173,7 @@ class Outbox:
                 self._idle.set()
                 await self._wake.wait()
                 continue
-            await self._step()
+            await self._guarded_step()
 
     async def drained(self) -> None:
         """Wait until :meth:`run` has handled everything queued so far."""
@@ -181,8 +182,16 @@ class Outbox:
     async def flush(self) -> None:
         """Send until the queue is empty (tests, benchmarks, shutdown)."""
         while self._heap:
-            await self._step()
+            await self._guarded_step()
         self._idle.set()
+
+    async def _guarded_step(self) -> None:
+        """Run one step; a failure (say, the database is down) loses that reply, not the show."""
+        try:
+            await self._step()
+        except Exception:
+            self._stats.failed += 1
+            _LOGGER.exception("outbox %s: a reply was dropped after an error", self.channel)
 
     # --- one step ------------------------------------------------------------------------
 
@@ -267,7 +276,7 @@ class Outbox:
         if not reply.mention or threaded or reply.private:
             return text, False
         tag = f"@{reply.mention}"
-        if tag.casefold() in text.casefold():
+        if re.search(rf"(?<!\w){re.escape(tag)}(?!\w)", text, re.IGNORECASE):
             return text, True
         return f"{tag} {text}", True
 

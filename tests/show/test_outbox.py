@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
+from collections.abc import Collection
 from datetime import timedelta
 
 import pytest
@@ -300,6 +301,39 @@ async def test_drained_waits_until_run_has_sent_everything() -> None:
         await outbox.put(reply(f"k{i}"))
     await asyncio.wait_for(outbox.drained(), 5)
     assert len(sender.sent) == 30
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "sent"),
+    [
+        ("@ana your tee is held", "ana", "@ana your tee is held"),
+        ("thanks @ANA!", "ana", "thanks @ANA!"),
+        ("@anabel got one too", "ana", "@ana @anabel got one too"),
+    ],
+)
+async def test_mention_written_once(text: str, mention: str, sent: str) -> None:
+    outbox, sender, _ = make(YOUTUBE)
+    await outbox.put(reply("k", text=text, mention=mention))
+    await outbox.flush()
+    assert sender.sent[0].text == sent
+
+
+class BrokenStore(MemorySentKeys):
+    async def take(self, keys: Collection[str], *, platform: str, channel: str) -> set[str]:
+        raise OSError("database is down")
+
+
+async def test_a_store_failure_loses_one_reply_not_the_outbox() -> None:
+    outbox, sender, _ = make(TWITCH, store=BrokenStore())
+    task = asyncio.create_task(outbox.run())
+    await outbox.put(reply("k1"))
+    await asyncio.wait_for(outbox.drained(), 5)
+    assert not task.done()
+    assert outbox.stats.failed == 1
+    assert sender.sent == []
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
