@@ -94,7 +94,9 @@ def parse_line(line: str) -> IrcMessage:
         source, _, rest = rest[1:].partition(" ")
         rest = rest.lstrip(" ")
     head, sep, trailing = rest.partition(" :")
-    params = head.split()
+    params = head.split(" ")
+    if "" in params:
+        params = [p for p in params if p]
     if not params:
         raise IrcParseError("no command")
     command = params.pop(0)
