@@ -8,7 +8,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chat_commands.config import ParserConfig
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -195,3 +198,12 @@ def load_languages(
         tables["custom"] = LanguageTable(code="custom", phrases=phrases, commands=commands)
     _LOGGER.debug("loaded languages %s", ", ".join(tables))
     return tables
+
+
+def load_config_languages(config: ParserConfig) -> dict[str, LanguageTable]:
+    """Load the languages, merchant files and keyword aliases ``config`` names."""
+    return load_languages(
+        config.languages,
+        extra_files=config.extra_language_files,
+        keyword_aliases=config.keyword_aliases,
+    )

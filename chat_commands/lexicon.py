@@ -104,6 +104,7 @@ class Lexicon:
         "languages",
         "max_words",
         "nouns",
+        "question_words",
         "stop_words",
         "triggers",
     )
@@ -171,6 +172,11 @@ class Lexicon:
             for words, bucket in senses.items()
             if any(s.category in COMMAND_WORD_CATEGORIES for s in bucket)
             for word in words
+        )
+        self.question_words = frozenset(
+            words[0]
+            for words, bucket in senses.items()
+            if len(words) == 1 and any(s.category == "question_start" for s in bucket)
         )
         self.stop_words = frozenset(
             words[0]

@@ -46,6 +46,7 @@ _QUESTION_ORDER = (
     QuestionKind.OPTIONS,
     QuestionKind.PRICE,
 )
+_ANY_PRODUCT = frozenset({QuestionKind.SHIPPING, QuestionKind.LINK})
 _REQUEST_STARTS = ("can ", "could ", "may ", "puedo ", "posso ", "je peux ", "puis-je ", "kann ")
 _POST_NEGATIONS = frozenset({"pas", "nicht", "plus", "mais", "no", "nao"})
 _CHATTER = NoIntent(reason="chatter")
@@ -306,15 +307,25 @@ class _Message:
             return self._waitlist(0.95, language)
         return NoIntent(reason="unknown command")
 
-    def _phrase_ok(self, i: int | None) -> bool:
-        """A service word counts if it is a multi-word phrase or the rest is a terse command."""
+    def _phrase_ok(self, category: str, also: frozenset[str] = frozenset()) -> int | None:
+        """Where a service phrase (help, cancel...) makes the message that intent, if it does.
+
+        A phrase counts when the rest of the message is a terse command ("cancel the tee
+        pls", "my cart"), when a multi-word phrase is asked ("how do I buy?"), or when a
+        waitlist phrase leads; "just got my order!" does not count.
+        """
+        i = self._first(category)
         if i is None or self._negated(i):
-            return False
+            return None
         span = self.spans[i]
-        if " " in span.text:
-            return True
+        if (category == "waitlist" and i == self._lead()) or (" " in span.text and self.question):
+            return i
         self._fuzzy()
-        return self._command_like({i} | self.refs.used())
+        ok = self.refs.used()
+        for j, other in enumerate(self.spans):
+            if other.has(category) or any(other.has(c) for c in also):
+                ok.add(j)
+        return i if self._command_like(ok) else None
 
     def _question_kind(self) -> tuple[QuestionKind, int] | None:
         found: dict[QuestionKind, int] = {}
@@ -341,30 +352,38 @@ class _Message:
         spans = self.spans
         if not spans:
             return _CHATTER
-        for category, make in (("help", Help), ("cart", Cart)):
-            i = self._first(category)
-            if i is not None and self._phrase_ok(i):
-                return make(confidence=0.9, language=self._language(i))
-        i = self._first("waitlist")
-        if i is not None and self._phrase_ok(i):
-            return self._waitlist(0.9, self._language(i))
-        i = self._first("cancel")
-        if i is not None and self._phrase_ok(i):
+        i = self._phrase_ok("help")
+        if i is not None:
+            return Help(confidence=0.9, language=self._language(i))
+        i = self._phrase_ok("cancel", frozenset({"cart"}))
+        if i is not None:
             return self._cancel(0.9, self._language(i))
-
+        i = self._phrase_ok("waitlist", frozenset({"stock"}))
+        if i is not None:
+            return self._waitlist(0.9, self._language(i))
+        i = self._phrase_ok("cart")
+        if i is not None:
+            return Cart(confidence=0.9, language=self._language(i))
         lead = self._lead()
-        asked = self.question or (lead < len(spans) and spans[lead].has("question_start"))
+        interrogative = lead < len(spans) and (
+            spans[lead].has("question_start")
+            or spans[lead].text.split()[0] in self.lexicon.question_words
+        )
+        asked = self.question or interrogative
         kind = self._question_kind()
         buy = self._buy_signal(lead, kind)
         if buy is not None:
             base, decisive = buy
-            skip = {decisive}
+            plus = spans[decisive].text.startswith("+") if decisive < len(spans) else False
+            skip = set() if plus else {decisive}
             return self._buy(base, self._language(decisive), skip)
         if kind is not None:
             question_kind, at = kind
-            if asked or at == lead or self._command_like({at} | self.refs.used()):
-                return self._question(question_kind, 0.9, self._language(at))
-        if asked and self.refs.named:
+            if asked or self._command_like({at} | self.refs.used()):
+                question = self._question(question_kind, 0.9, self._language(at))
+                if question.product or question.candidates or question_kind in _ANY_PRODUCT:
+                    return question
+        if self.question and interrogative and self.refs.named:
             return self._question(QuestionKind.OTHER, 0.7, self._language(lead))
         return _CHATTER
 

@@ -162,11 +162,7 @@ def choose_product(index: CatalogIndex, refs: Refs, featured: str | None) -> Cho
             if len(fitting) == 1:
                 return Choice(product=fitting[0], source="title")
         return Choice(candidates=top, source="title")
-    if value_keys:
-        if featured is not None:
-            entry = index.entries[featured]
-            if any(_matches(entry, keys) for keys in value_keys):
-                return Choice(product=featured, source="featured")
+    if value_keys and featured is None:
         fitting_set: set[str] | None = None
         for keys in value_keys:
             fit: set[str] = set()
@@ -176,7 +172,7 @@ def choose_product(index: CatalogIndex, refs: Refs, featured: str | None) -> Cho
         fitting = tuple(h for h in index.entries if h in (fitting_set or ()))
         if len(fitting) == 1:
             return Choice(product=fitting[0], source="value")
-        if fitting and featured is None:
+        if fitting:
             return Choice(candidates=fitting[:10], source="value")
     if featured is not None:
         return Choice(product=featured, source="featured")

@@ -1,1 +1,1 @@
-"""Command functions the CLI registers (one module per command)."""
+"""CLI command functions the application registers on its typer app."""
