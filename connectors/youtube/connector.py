@@ -22,10 +22,23 @@ from connectors.status import Health, Status, utc_now
 from connectors.youtube.classify import PLATFORM, classify
 from connectors.youtube.client import ApiFailure, MalformedResponse, YouTubeApi
 from connectors.youtube.config import YouTubeConfig, YouTubeSecrets
-from connectors.youtube.cursor import QUOTA_KEY, CursorStore, MemoryCursorStore, page_token_key
+from connectors.youtube.cursor import (
+    QUOTA_KEY,
+    CursorStore,
+    MemoryCursorStore,
+    Progress,
+    decode_progress,
+    encode_progress,
+    page_token_key,
+)
 from connectors.youtube.quota import QuotaPlanner, Spend
 from connectors.youtube.text import fit_message
-from connectors.youtube.translate import chat_from_broadcasts, chat_id_from_video, translate_page
+from connectors.youtube.translate import (
+    Page,
+    chat_from_broadcasts,
+    chat_id_from_video,
+    translate_page,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -84,7 +97,10 @@ class YouTubeConnector:
         self._ended_chats: set[str] = set()
         self._bot_channel_id = config.bot_channel_id
         self._page_token: str | None = None
+        self._resume_after: str | None = None
+        self._cutoff: datetime | None = None
         self._token_chat: str | None = None
+        self._malformed = 0
         self._server_hint: float | None = None
         self._last_read: datetime | None = None
         self._opened_at: datetime | None = None
@@ -218,86 +234,119 @@ class YouTubeConnector:
     async def events(self) -> AsyncIterator[ChatEvent]:
         """Yield chat events until the chat ends; raise a ConnectorError when reading fails.
 
+        Progress (page token and the last item handed over) is saved in the cursor store after
+        every page and whenever the session stops, so a restart resumes where it left off.
+
         Raises:
             RateLimited: ``rateLimitExceeded``, or the quota is spent (waits until the reset).
             StreamOffline: no live chat, or it was disabled.
             AuthError: the token was refused and could not be refreshed.
-            TransientError: connection failures and 5xx answers.
+            TransientError: connection failures, 5xx answers, repeated malformed pages.
         """
         api = self._require_api()
         chat_id = await self._ensure_chat()
         key = page_token_key(chat_id)
         if self._token_chat != chat_id:
-            self._page_token = self.cursor_store.get(key)
+            saved = decode_progress(self.cursor_store.get(key))
+            self._page_token = saved.token if saved else None
+            self._resume_after = saved.after if saved else None
+            self._cutoff = self._opened_at if saved is None and self.config.skip_backlog else None
             self._token_chat = chat_id
-        malformed = 0
+        try:
+            while True:
+                await self._wait_turn()
+                token = self._page_token
+                body = await self._fetch(api, chat_id, token)
+                if body is None:
+                    continue
+                if isinstance(body, ChatEnded):
+                    yield self._end(chat_id, body)
+                    return
+                page = translate_page(
+                    body,
+                    channel=self.channel,
+                    not_before=self._cutoff if token is None else None,
+                    skip_author=self._bot_channel_id if self.config.skip_own_channel else None,
+                    skip_ids=self._seen,
+                    resume_after=self._resume_after,
+                )
+                self._server_hint = page.polling_interval
+                if self.health.status is not Status.OK or self.health.detail != self.quota.detail():
+                    self.health.set(Status.OK, self.quota.detail())
+                last = len(page.events) - 1
+                for index, (event, source) in enumerate(
+                    zip(page.events, page.sources, strict=True)
+                ):
+                    if isinstance(event, ChatEnded):
+                        yield self._end(chat_id, event)
+                        return
+                    if isinstance(event, ChatMessage):
+                        self.health.saw_message()
+                    if source:  # handed over from here on: never again, even after a restart
+                        self._remember(source)
+                        self._resume_after = source
+                    if index == last:
+                        self._finish_page(page, token)
+                    yield event
+                self._finish_page(page, token)
+                self._save_progress(key)
+                if page.ended:
+                    at = page.offline_at or self._clock()
+                    ended = ChatEnded(platform=PLATFORM, channel=self.channel, at=at)
+                    yield self._end(chat_id, ended)
+                    return
+        finally:
+            if self._token_chat == chat_id:
+                self._save_progress(key)
+
+    def _finish_page(self, page: Page, token: str | None) -> None:
+        """Move past a page whose events are all handed over (idempotent)."""
+        for item_id in page.item_ids:
+            self._remember(item_id)
+        if page.next_page_token and page.next_page_token != token:
+            self._page_token = page.next_page_token
+            self._resume_after = None
+
+    def _save_progress(self, key: str) -> None:
+        progress = Progress(token=self._page_token, after=self._resume_after)
+        self.cursor_store.set(key, encode_progress(progress))
+
+    async def _fetch(self, api: YouTubeApi, chat_id: str, token: str | None) -> Any:
+        """Read one page; None for a malformed page to skip, a ChatEnded when the chat is over."""
         cost = self.config.quota.cost_list
-        while True:
-            await self._wait_turn()
-            token = self._page_token
-            self._last_read = self._clock()
-            try:
-                body = await api.list_messages(chat_id, token)
-            except ApiFailure as failure:
-                if failure.reason == "liveChatEnded" and chat_id not in self._ended_chats:
-                    self.quota.charge(Spend.READ, cost)
-                    yield self._end(
-                        chat_id,
-                        ChatEnded(
-                            platform=PLATFORM,
-                            channel=self.channel,
-                            at=self._clock(),
-                            reason="chat_ended",
-                        ),
-                    )
-                    return
-                raise self._fail(failure, Spend.READ, cost) from None
-            except MalformedResponse:
+        self._last_read = self._clock()
+        try:
+            body = await api.list_messages(chat_id, token)
+        except ApiFailure as failure:
+            if failure.reason == "liveChatEnded" and chat_id not in self._ended_chats:
                 self.quota.charge(Spend.READ, cost)
-                malformed += 1
-                _LOGGER.warning("youtube: malformed chat page skipped (%s in a row)", malformed)
-                if malformed >= _MALFORMED_MAX:
-                    raise self._report(
-                        TransientError("youtube: malformed pages", platform=PLATFORM)
-                    ) from None
-                continue
-            except ConnectorError as error:
-                raise self._report(error) from None
-            malformed = 0
+                return ChatEnded(
+                    platform=PLATFORM, channel=self.channel, at=self._clock(), reason="chat_ended"
+                )
+            raise self._fail(failure, Spend.READ, cost) from None
+        except MalformedResponse:
             self.quota.charge(Spend.READ, cost)
-            page = translate_page(
-                body,
-                channel=self.channel,
-                not_before=self._opened_at if token is None and self.config.skip_backlog else None,
-                skip_author=self._bot_channel_id if self.config.skip_own_channel else None,
-                skip_ids=self._seen,
-            )
-            if self.health.status is not Status.OK or self.health.detail != self.quota.detail():
-                self.health.set(Status.OK, self.quota.detail())
-            for event in page.events:
-                if isinstance(event, ChatEnded):
-                    yield self._end(chat_id, event)
-                    return
-                if isinstance(event, ChatMessage):
-                    self._remember(event.message_id)
-                    self.health.saw_message()
-                yield event
-            for item_id in page.item_ids:
-                self._remember(item_id)
-            if page.next_page_token and page.next_page_token != token:
-                self._page_token = page.next_page_token
-                self.cursor_store.set(key, page.next_page_token)
-            self._server_hint = page.polling_interval
-            if page.ended:
-                at = page.offline_at or self._clock()
-                yield self._end(chat_id, ChatEnded(platform=PLATFORM, channel=self.channel, at=at))
-                return
+            self._malformed += 1
+            _LOGGER.warning("youtube: malformed chat page skipped (%s in a row)", self._malformed)
+            if self._malformed >= _MALFORMED_MAX:
+                self._malformed = 0
+                raise self._report(
+                    TransientError("youtube: malformed pages", platform=PLATFORM)
+                ) from None
+            return None
+        except ConnectorError as error:
+            raise self._report(error) from None
+        self._malformed = 0
+        self.quota.charge(Spend.READ, cost)
+        return body
 
     def _end(self, chat_id: str, event: ChatEnded) -> ChatEnded:
         _LOGGER.info("youtube: live chat %s ended", chat_id)
         self._ended_chats.add(chat_id)
         self._chat_id = None
+        self._save_progress(page_token_key(chat_id))
         self._page_token = None
+        self._resume_after = None
         self._token_chat = None
         self._save_quota()
         self.health.set(Status.STREAM_OFFLINE, self.quota.detail())

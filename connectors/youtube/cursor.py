@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 
@@ -39,3 +41,33 @@ def page_token_key(live_chat_id: str) -> str:
 
 
 QUOTA_KEY = "youtube:quota"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where reading stands: the page to fetch and the last item of it already handed over."""
+
+    token: str | None = None
+    after: str | None = None
+
+
+def encode_progress(progress: Progress) -> str:
+    """Serialise :class:`Progress` for a :class:`CursorStore`."""
+    return json.dumps({"token": progress.token, "after": progress.after}, separators=(",", ":"))
+
+
+def decode_progress(text: str | None) -> Progress | None:
+    """Read a saved :class:`Progress` (a bare page token is accepted; None if nothing saved)."""
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return Progress(token=text)
+    if not isinstance(data, dict):
+        return Progress(token=text)
+    token, after = data.get("token"), data.get("after")
+    return Progress(
+        token=token if isinstance(token, str) and token else None,
+        after=after if isinstance(after, str) and after else None,
+    )

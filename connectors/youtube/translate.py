@@ -42,6 +42,7 @@ class Page:
     offline_at: datetime | None
     ended: bool
     item_ids: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # the feed item id behind each event ("" if it had none)
     skipped: int = 0
 
 
@@ -179,6 +180,7 @@ def translate_page(
     not_before: datetime | None = None,
     skip_author: str | None = None,
     skip_ids: Container[str] = (),
+    resume_after: str | None = None,
 ) -> Page:
     """Translate a ``liveChatMessageListResponse`` into events, filtering what the bot ignores.
 
@@ -188,6 +190,8 @@ def translate_page(
         not_before: drop chat messages published earlier (the backlog before the show).
         skip_author: drop chat messages from this channel (the bot's own account).
         skip_ids: drop items with these ids (already seen, or sent by the bot).
+        resume_after: drop every item up to and including this id, when the page has it
+            (resuming a page that was handed over in part before a restart).
 
     Returns:
         The events in feed order plus paging hints; ``ended`` once the chat is over.
@@ -198,7 +202,13 @@ def translate_page(
         if body:
             _LOGGER.warning("youtube: page without an items list")
         raw_items = []
+    if resume_after is not None:
+        for index, raw in enumerate(raw_items):
+            if isinstance(raw, Mapping) and raw.get("id") == resume_after:
+                raw_items = raw_items[index + 1 :]
+                break
     events: list[ChatEvent] = []
+    sources: list[str] = []
     ids: list[str] = []
     skipped = 0
     for raw in raw_items:
@@ -222,6 +232,7 @@ def translate_page(
             skipped += 1
             continue
         events.append(event)
+        sources.append(item_id or "")
     offline_at = parse_time(body.get("offlineAt"))
     interval = body.get("pollingIntervalMillis")
     polling = interval / 1000 if isinstance(interval, int | float) and interval >= 0 else None
@@ -232,6 +243,7 @@ def translate_page(
         offline_at=offline_at,
         ended=offline_at is not None or any(isinstance(e, ChatEnded) for e in events),
         item_ids=tuple(ids),
+        sources=tuple(sources),
         skipped=skipped,
     )
 

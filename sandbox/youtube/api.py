@@ -15,7 +15,7 @@ from typing import Any
 from sandbox.youtube import envelopes
 from sandbox.youtube.state import ChatState, etag, rfc3339
 
-Answer = tuple[int, dict[str, Any] | None]
+Answer = tuple[int, dict[str, Any] | str | None]
 
 # Costs in the bundled discovery document (rev 20261104); videos/broadcasts lists are 1.
 DEFAULT_COSTS: dict[str, int] = {
@@ -33,7 +33,7 @@ class Fault:
     """An injected answer for the next calls of one route."""
 
     status: int
-    body: dict[str, Any] | None
+    body: dict[str, Any] | str | None
     count: int = 1
 
 
@@ -142,6 +142,12 @@ class YouTubeApiState:
         body = envelopes.unauthorized() if code == 401 else envelopes.error(reason, status=code)
         self.faults[route].append(Fault(code, body, count))
 
+    def serve_raw(self, route: str, body: str, *, status: int = 200, count: int = 1) -> None:
+        """Answer the next ``count`` calls of ``route`` with ``body`` as it is (not JSON)."""
+        if route not in self.faults:
+            raise ValueError(f"unknown route {route!r}; one of {ROUTES}")
+        self.faults[route].append(Fault(status, body, count))
+
     def _fault(self, route: str) -> Answer | None:
         queue = self.faults[route]
         if not queue:
@@ -199,7 +205,7 @@ class YouTubeApiState:
         limit = _int(params.get("maxResults"), 500)
         window = chat.items[start : start + max(1, limit)]
         parts = set((params.get("part") or "").split(","))
-        items = [_shape(i, parts) for i in window if i.get("id") not in chat.deleted]
+        items = [_shape(i, parts) for i in window if _id(i) not in chat.deleted]
         if any(_type(i) == "chatEndedEvent" for i in window):
             chat.end_delivered = True
         body: dict[str, Any] = {
@@ -331,6 +337,10 @@ def _int(value: str | None, default: int) -> int:
         return int(value) if value is not None else default
     except ValueError:
         return default
+
+
+def _id(item: Any) -> Any:
+    return item.get("id") if isinstance(item, dict) else None
 
 
 def _type(item: Any) -> Any:

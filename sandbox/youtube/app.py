@@ -29,6 +29,8 @@ def _respond(answer: Answer) -> Response:
     status, body = answer
     if body is None:
         return Response(status_code=status)
+    if isinstance(body, str):
+        return Response(body, status_code=status, media_type="text/html")
     return JSONResponse(body, status_code=status)
 
 

@@ -201,6 +201,12 @@ class YouTubeEmulator:
         ``videos``, ``broadcasts``, ``token``) with ``reason``'s exact error envelope."""
         self.state.fail_next(route, reason, status=status, count=count)
 
+    def serve_garbage(
+        self, route: str, body: str = "<html>oops</html>", *, status: int = 200, count: int = 1
+    ) -> None:
+        """Answer the next ``count`` calls of ``route`` with a body that is not JSON."""
+        self.state.serve_raw(route, body, status=status, count=count)
+
     def expire_access_tokens(self) -> None:
         """Invalidate every access token so far (a refresh gets a new one)."""
         self.state.auth.expire_tokens()

@@ -174,3 +174,15 @@ def test_chat_from_broadcasts(body: object, found: tuple[str, str | None] | None
 def test_translate_item_ignores_unknown_without_raising() -> None:
     item = {"id": "x", "snippet": {"type": "brandNewEvent", "publishedAt": "2026-11-23T19:00:00Z"}}
     assert translate_item(item, channel="c") is None
+
+
+def test_resume_after_skips_what_was_handed_over() -> None:
+    body = load("text_page.json")
+    first_id, second_id = (i["id"] for i in body["items"])
+    page = translate_page(body, channel="c", resume_after=first_id)
+    assert [e.text for e in page.events if isinstance(e, ChatMessage)] == ["!feature 101"]
+    assert page.sources == (second_id,)
+    nothing = translate_page(body, channel="c", resume_after=second_id)
+    assert nothing.events == ()
+    unknown = translate_page(body, channel="c", resume_after="LCC.gone")
+    assert len(unknown.events) == 2  # the id is not on this page: keep everything
