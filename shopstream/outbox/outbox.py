@@ -109,12 +109,14 @@ class Outbox:
         self.channel = channel
         self.config = config or OutboxConfig()
         self.limits = limits or sender.limits
+        self._follow = limits is None
+        self._appended = 0  # records ever appended to the log
+        self._epochs: list[tuple[int, PlatformLimits]] = [(0, self.limits)]
         self.store: SentKeyStore = store if store is not None else MemorySentKeys()
         self._clock = clock
         self._sleep = sleep
         self._wall = wall
-        burst = math.ceil(self.limits.max_messages * self.config.burst_fraction)
-        self._pacer = Pacer(self.limits, burst=burst)
+        self._pacer = self._new_pacer(self.limits)
         self._heap: list[tuple[int, int, _Item]] = []
         self._seq = 0
         self._known: dict[str, None] = {}  # insertion-ordered, bounded
@@ -142,8 +144,43 @@ class Outbox:
         return snap
 
     def violations(self) -> list[str]:
-        """Check the send log against the limits; one line per broken rule."""
-        return find_violations(self.log, self.limits)
+        """Check the send log against the limits in force at each send; one line per problem."""
+        records = list(self.log)
+        base = self._appended - len(records)  # log index of records[0]
+        problems: list[str] = []
+        for i, (start, limits) in enumerate(self._epochs):
+            end = self._epochs[i + 1][0] if i + 1 < len(self._epochs) else self._appended
+            first, last = max(start, base) - base, end - base
+            if last <= first:
+                continue
+            reach = max(
+                limits.window_seconds,
+                limits.duplicate_window_seconds,
+                limits.min_interval_seconds,
+            )
+            lead = first
+            while lead > 0 and records[first].at - records[lead - 1].at < reach:
+                lead -= 1
+            problems += find_violations(records[lead:last], limits, context=first - lead)
+        return problems
+
+    def update_limits(self, limits: PlatformLimits) -> None:
+        """Apply new limits from now on (slow mode switched on, moderator status changed).
+
+        Messages already sent count against the new limits, so tightening never breaks
+        them. The outbox calls this itself when ``sender.limits`` changes, unless limits
+        were given to the constructor.
+        """
+        if limits == self.limits:
+            return
+        _LOGGER.info("outbox %s: limits now %s", self.channel, limits)
+        pacer = self._new_pacer(limits)
+        for record in self.log:
+            pacer.record(record.at, record.text)
+        pacer.block_until(self._pacer.blocked_until)
+        self._pacer = pacer
+        self.limits = limits
+        self._epochs.append((self._appended, limits))
 
     async def put(self, reply: Reply) -> None:
         """Queue ``reply`` unless this outbox saw its key recently (then it is skipped).
@@ -195,7 +232,13 @@ class Outbox:
 
     # --- one step ------------------------------------------------------------------------
 
+    def _new_pacer(self, limits: PlatformLimits) -> Pacer:
+        burst = math.ceil(limits.max_messages * self.config.burst_fraction)
+        return Pacer(limits, burst=burst)
+
     async def _wait_for_slot(self) -> None:
+        if self._follow and self.sender.limits != self.limits:
+            self.update_limits(self.sender.limits)
         while (wait := self._pacer.wait_time(self._clock())) > 0:
             await self._sleep(wait)
 
@@ -280,7 +323,29 @@ class Outbox:
             return text, True
         return f"{tag} {text}", True
 
+    async def _private_route(self, reply: Reply) -> Reply:
+        """Keep ``private`` only where the platform allows one more private reply.
+
+        A comment gets at most one private reply (Facebook's rule); any later private
+        reply to it, or one on a platform without private replies, goes out publicly.
+        """
+        if not reply.private:
+            return reply
+        if self.limits.private_replies and reply.reply_to_id:
+            route = f"private:{self.platform}:{reply.reply_to_id}"
+            won = await self.store.take([route], platform=self.platform, channel=self.channel)
+            if route in won:
+                await self.store.finish([route], status="sent", message_key=reply.key)
+                return reply
+        _LOGGER.info("outbox %s: reply %s goes public", self.channel, reply.key)
+        return replace(reply, private=False)
+
     async def _send_single(self, reply: Reply) -> None:
+        won = await self.store.take([reply.key], platform=self.platform, channel=self.channel)
+        if reply.key not in won:
+            self._stats.duplicates_skipped += 1
+            return
+        reply = await self._private_route(reply)
         text, inlined = self._compose(reply)
         parts = split_text(text, self.limits.max_chars)
         if len(parts) > self.config.max_parts:
@@ -294,11 +359,9 @@ class Outbox:
             parts = parts[: self.config.max_parts]
         if not parts or any(len(p) > self.limits.max_chars for p in parts):
             _LOGGER.warning("outbox %s: reply %s cannot fit; dropped", self.channel, reply.key)
-            self._stats.failed += 1
-            return
-        won = await self.store.take([reply.key], platform=self.platform, channel=self.channel)
-        if reply.key not in won:
-            self._stats.duplicates_skipped += 1
+            await self._finish(
+                reply.key, [reply.key], SendResult(sent=False, drop_reason="too_long")
+            )
             return
         if len(parts) > 1:
             self._stats.split_messages += 1
@@ -346,6 +409,7 @@ class Outbox:
                 self._stats.varied += 1
             self._pacer.record(now, text)
             self.log.append(SendRecord(at=now, text=text, keys=keys))
+            self._appended += 1
             attempts += 1
             try:
                 result = await self.sender.send(replace(message, text=text))

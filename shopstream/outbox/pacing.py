@@ -59,6 +59,11 @@ class Pacer:
                 wait = max(wait, gap, _NUDGE)
         return max(0.0, wait, self._blocked_until - now)
 
+    @property
+    def blocked_until(self) -> float:
+        """The time before which nothing may be sent (0 when never blocked)."""
+        return self._blocked_until
+
     def block_until(self, until: float) -> None:
         """Send nothing before ``until`` (the platform asked us to wait)."""
         self._blocked_until = max(self._blocked_until, until)
@@ -85,32 +90,42 @@ class Pacer:
             self._recent.append((now, same_text_key(text)))
 
 
-def find_violations(records: Iterable[SendRecord], limits: PlatformLimits) -> list[str]:
+def find_violations(
+    records: Iterable[SendRecord], limits: PlatformLimits, *, context: int = 0
+) -> list[str]:
     """Check a send log against ``limits``, independently of :class:`Pacer`.
 
     Args:
-        records: Messages as sent (any order).
+        records: Messages as sent (sorted by time here; ties keep their order).
         limits: The platform's limits.
+        context: How many leading records only count towards windows (sent under
+            earlier limits) and are not themselves checked.
 
     Returns:
         One line per broken rule (empty when the log respects every limit).
     """
     log = sorted(records, key=lambda r: r.at)
     problems: list[str] = []
+
+    def keep(line: str, index: int) -> None:
+        if index >= context:
+            problems.append(line)
+
     last_same: dict[str, float] = {}
     start = 0
     for i, rec in enumerate(log):
         if len(rec.text) > limits.max_chars:
-            problems.append(f"#{i} at {rec.at:.3f}: {len(rec.text)} chars > {limits.max_chars}")
+            keep(f"#{i} at {rec.at:.3f}: {len(rec.text)} chars > {limits.max_chars}", i)
         while rec.at - log[start].at >= limits.window_seconds:
             start += 1
         if i - start + 1 > limits.max_messages:
-            problems.append(
+            keep(
                 f"#{i} at {rec.at:.3f}: {i - start + 1} messages within "
-                f"{limits.window_seconds}s > {limits.max_messages}"
+                f"{limits.window_seconds}s > {limits.max_messages}",
+                i,
             )
         if i and rec.at - log[i - 1].at < limits.min_interval_seconds:
-            problems.append(f"#{i} at {rec.at:.3f}: closer than {limits.min_interval_seconds}s")
+            keep(f"#{i} at {rec.at:.3f}: closer than {limits.min_interval_seconds}s", i)
         key = same_text_key(rec.text)
         prev = last_same.get(key)
         if (
@@ -118,6 +133,6 @@ def find_violations(records: Iterable[SendRecord], limits: PlatformLimits) -> li
             and prev is not None
             and rec.at - prev < limits.duplicate_window_seconds
         ):
-            problems.append(f"#{i} at {rec.at:.3f}: same text within the duplicate window")
+            keep(f"#{i} at {rec.at:.3f}: same text within the duplicate window", i)
         last_same[key] = rec.at
     return problems

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 from collections import deque
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -337,3 +338,63 @@ async def test_a_store_failure_loses_one_reply_not_the_outbox() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_slow_mode_switched_on_mid_show_is_followed() -> None:
+    outbox, sender, _ = make(TWITCH)
+    for i in range(5):
+        await outbox.put(reply(f"a{i}"))
+    await outbox.flush()
+    sender.limits = replace(TWITCH, min_interval_seconds=10.0)  # ROOMSTATE slow=10
+    for i in range(5):
+        await outbox.put(reply(f"b{i}"))
+    await outbox.flush()
+    times = [r.at for r in outbox.log]
+    assert all(b - a >= 10.0 for a, b in itertools.pairwise(times[4:]))
+    assert outbox.violations() == []
+    assert outbox.limits.min_interval_seconds == 10.0
+
+
+async def test_messages_sent_before_a_tighter_limit_count_against_it() -> None:
+    loose = PlatformLimits(max_messages=10, window_seconds=30.0, max_chars=200)
+    outbox, sender, clock = make(loose)
+    for i in range(8):
+        await outbox.put(reply(f"a{i}"))
+    await outbox.flush()
+    t_switch = clock.now
+    sender.limits = replace(loose, max_messages=4)
+    await outbox.put(reply("b0"))
+    await outbox.flush()
+    assert outbox.log[-1].at - outbox.log[0].at >= 30.0
+    assert outbox.log[-1].at > t_switch
+    assert outbox.violations() == []
+
+
+async def test_one_private_reply_per_comment_then_public() -> None:
+    limits = replace(YOUTUBE, private_replies=True, threads=True)
+    outbox, sender, _ = make(limits)
+    await outbox.put(reply("k1", text="your link", private=True, reply_to_id="c1"))
+    await outbox.put(reply("k2", text="reminder", private=True, reply_to_id="c1"))
+    await outbox.put(reply("k3", text="other", private=True, reply_to_id="c2"))
+    await outbox.flush()
+    assert [(r.key, r.private) for r in sender.sent] == [
+        ("k1", True),
+        ("k2", False),
+        ("k3", True),
+    ]
+
+
+async def test_private_where_unsupported_goes_public() -> None:
+    outbox, sender, _ = make(YOUTUBE)
+    await outbox.put(reply("k1", text="x", private=True, reply_to_id="c1", mention="bo"))
+    await outbox.flush()
+    assert sender.sent[0].private is False
+    assert sender.sent[0].text == "@bo x"
+
+
+async def test_unfittable_reply_is_recorded_as_failed() -> None:
+    store = MemorySentKeys()
+    outbox, _, _ = make(YOUTUBE, store=store)
+    await outbox.put(reply("k1", text="https://x.example/" + "a" * 300))
+    await outbox.flush()
+    assert store.status == {"k1": "failed"}

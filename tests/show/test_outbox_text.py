@@ -115,3 +115,12 @@ def _rec(at: float, text: str = "x") -> SendRecord:
 )
 def test_find_violations_table(records: list[SendRecord], broken: int) -> None:
     assert len(find_violations(records, LIMITS)) == broken
+
+
+def test_find_violations_context_records_only_count() -> None:
+    records = [_rec(0), _rec(0.5), _rec(1.0), _rec(1.2)]
+    assert len(find_violations(records, LIMITS)) == 4
+    assert find_violations(records, LIMITS, context=3) == [
+        "#3 at 1.200: 4 messages within 10.0s > 3",
+        "#3 at 1.200: closer than 1.0s",
+    ]
