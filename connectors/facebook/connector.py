@@ -270,6 +270,7 @@ class FacebookConnector:
         if not target:
             return SendResult(sent=False, drop_reason="no_live_video")
         self._window.record(self._monotonic())
+        self._state.own_texts.add(text, True)
         body = await graph.put_object(target, "comments", message=text)
         created = body.get("id")
         if isinstance(created, str | int):

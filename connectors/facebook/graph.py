@@ -64,7 +64,8 @@ class RebasedSession(requests.Session):
 class GraphClient:
     """Async Graph calls for one Page token; each call runs ``GraphAPI`` in a worker thread.
 
-    ``usage`` holds the highest percentage per usage header of the last answer.
+    ``usage`` holds the highest percentage per usage header of the last answer; ``last_url``
+    the URL (without its query) of the last call.
     """
 
     def __init__(
@@ -81,6 +82,7 @@ class GraphClient:
         self.api.version = version  # the constructor refuses current versions; see the module doc
         self.rate_limit_wait = rate_limit_wait
         self.usage: dict[str, int] = {}
+        self.last_url: str | None = None  # without the query (it holds the token)
 
     def close(self) -> None:
         """Close the HTTP session."""
@@ -133,6 +135,7 @@ class GraphClient:
     def _note_usage(self) -> None:
         response = self.session.last_response()
         if response is not None:
+            self.last_url = response.url.split("?", 1)[0]
             summary = usage_summary(response.headers)
             if summary:
                 self.usage = summary

@@ -43,6 +43,7 @@ class SessionState:
     cursor: datetime | None = None
     seen: RecentIds[str, bool] = field(default_factory=RecentIds)
     own_ids: RecentIds[str, bool] = field(default_factory=RecentIds)
+    own_texts: RecentIds[str, bool] = field(default_factory=lambda: RecentIds(1000))
     comment_times: RecentIds[str, datetime] = field(default_factory=RecentIds)
 
 
@@ -229,6 +230,10 @@ class CommentSession:
             comment, channel=self.channel, page_id=self.page_id, received_at=self.clock()
         )
         if message is None:
+            return None
+        if message.author_id == self.page_id and message.text in self.state.own_texts:
+            # our own reply, seen on the stream before the POST that made it returned its id
+            self.state.seen.add(message.message_id, True)
             return None
         self.state.seen.add(message.message_id, True)
         self.state.comment_times.add(message.message_id, message.sent_at)

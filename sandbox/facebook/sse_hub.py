@@ -24,6 +24,15 @@ COMMENT_RATES: dict[str, tuple[int, float]] = {
 }
 
 
+class _Raw:
+    """Bytes sent as they are (malformed frames, comments, odd line ends)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
 class _Close:
     """Sentinel: end the stream cleanly."""
 
@@ -45,7 +54,7 @@ class Subscriber:
     fields: str | None
     limit: int
     per_seconds: float
-    queue: asyncio.Queue[Comment | _Close | _Abort] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[Comment | _Raw | _Close | _Abort] = field(default_factory=asyncio.Queue)
     recent: deque[float] = field(default_factory=deque)
     delivered: int = 0
     dropped: int = 0
@@ -109,6 +118,12 @@ class SseHub:
                 else:
                     self.dropped += 1
 
+    def send_raw(self, data: bytes) -> int:
+        """Write ``data`` as-is to every open stream (bad-input tests); return how many."""
+        for sub in self.subscribers:
+            sub.queue.put_nowait(_Raw(data))
+        return len(self.subscribers)
+
     def close_all(self, *, clean: bool) -> int:
         """End every open stream; return how many."""
         for sub in self.subscribers:
@@ -163,6 +178,9 @@ class SseHub:
                 return
             if isinstance(item, _Abort):
                 raise StreamAborted("emulated network drop")
+            if isinstance(item, _Raw):
+                yield item.data
+                continue
             payload = comment_payload(item, with_from=sub.with_from, fields=sub.fields)
             yield f"data: {json.dumps(payload)}\n\n".encode()
 
