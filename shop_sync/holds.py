@@ -547,7 +547,9 @@ class HoldBook:
                 ).all()
                 for r in rows:
                     level = conn.execute(
-                        select(STOCK.c.level_at).where(STOCK.c.variant_id == r.variant_id)
+                        select(STOCK.c.level_at)
+                        .where(STOCK.c.variant_id == r.variant_id)
+                        .with_for_update()
                     ).scalar()
                     settled = level is not None and cast(datetime, utc(level)) >= at
                     conn.execute(

@@ -315,15 +315,26 @@ class Mirror:
 
     def _write_stock(self, conn: Connection, variant_ids: Sequence[str]) -> None:
         """Recompute the stock rows of ``variant_ids`` from variants and counted levels."""
-        unsettled = {
-            r[0]
-            for r in conn.execute(
-                select(HOLDS.c.variant_id)
-                .where(HOLDS.c.status == "converted", HOLDS.c.settled.is_(False))
-                .distinct()
-            )
-        }
         for chunk in _chunks(sorted(set(variant_ids))):
+            # lock the stock rows before reading unsettled sales (see HoldBook.convert)
+            conn.execute(
+                select(STOCKS.c.variant_id)
+                .where(STOCKS.c.variant_id.in_(chunk))
+                .order_by(STOCKS.c.variant_id)
+                .with_for_update()
+            ).all()
+            unsettled = {
+                r[0]
+                for r in conn.execute(
+                    select(HOLDS.c.variant_id)
+                    .where(
+                        HOLDS.c.variant_id.in_(chunk),
+                        HOLDS.c.status == "converted",
+                        HOLDS.c.settled.is_(False),
+                    )
+                    .distinct()
+                )
+            }
             rows = conn.execute(
                 select(
                     VARIANTS.c.variant_id,

@@ -91,6 +91,10 @@ def write_stock(
     Converted holds whose order is not after ``level_at`` are already in the store's figure, so
     they leave ``pending_sold`` here: a sale is never counted twice.
     """
+    # lock the stock row first: a concurrent convert() then sees this level or is settled here
+    conn.execute(
+        select(STOCK.c.variant_id).where(STOCK.c.variant_id == variant_id).with_for_update()
+    )
     settled = 0
     if level_at is not None:
         settled = sum(r[0] for r in conn.execute(_SETTLE, {"v": variant_id, "t": level_at}))
