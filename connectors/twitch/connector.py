@@ -28,10 +28,11 @@ from connectors.twitch.translate import BadPayload, eventsub_event
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# chat.message last: once it is live, deletions and bans of what we read are covered too
 CHAT_TYPES = (
-    "channel.chat.message",
     "channel.chat.message_delete",
     "channel.chat.clear_user_messages",
+    "channel.chat.message",
 )
 _SEEN_MAX = 20_000
 _ELEVATED_BADGES = frozenset({"moderator", "broadcaster", "lead_moderator"})

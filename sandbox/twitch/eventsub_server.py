@@ -65,10 +65,11 @@ class EventSubServer:
         self.subscribe_deadline = subscribe_deadline
         self.reconnect_grace = reconnect_grace
         self.duplicate_delivery = False
+        self.keepalive_paused = False  # go silent (no keepalives) to test client watchdogs
         self.sessions: dict[str, WsSession] = {}
         self.closed_codes: list[int] = []
         self.connected = asyncio.Event()
-        self.subscribed = asyncio.Event()  # some session holds a subscription
+        self.subscribed = asyncio.Event()  # a session holds a channel.chat.message subscription
         self._server: Server | None = None
         self.url = ""
         self._idle = asyncio.Event()
@@ -107,7 +108,8 @@ class EventSubServer:
         if len(session.subscriptions) >= 300:
             return 429
         session.subscriptions.append(sub)
-        self.subscribed.set()
+        if sub["type"] == "channel.chat.message":
+            self.subscribed.set()
         return None
 
     def subscriptions(self) -> list[dict[str, Any]]:
@@ -209,7 +211,7 @@ class EventSubServer:
             await self._serve(ws, session, old if isinstance(old, WsSession) else None)
         finally:
             self.sessions.pop(session.id, None)
-            if not self.subscriptions():
+            if not any(s["type"] == "channel.chat.message" for s in self.subscriptions()):
                 self.subscribed.clear()
             if not self.sessions:
                 self._idle.set()
@@ -269,6 +271,8 @@ class EventSubServer:
                         and not session.reconnecting
                     ):
                         item = _Close(4003)
+                    elif self.keepalive_paused:
+                        continue
                     else:
                         item = self._frame("session_keepalive", {})
                 if isinstance(item, _Close):

@@ -68,6 +68,8 @@ class IrcServer:
         self.shuffle_tags = False
         self.peers: set[IrcPeer] = set()
         self.received: list[str] = []
+        self.pongs = 0
+        self.pong_seen = asyncio.Event()  # set at every PONG from a client
         self.port = 0
         self.tls_port = 0
         self._servers: list[asyncio.Server] = []
@@ -260,6 +262,8 @@ class IrcServer:
             peer.send(f":tmi.twitch.tv PONG tmi.twitch.tv :{trailing or ' '.join(args)}")
         elif cmd == "PONG":
             peer.pong.set()
+            self.pongs += 1
+            self.pong_seen.set()
         elif peer.nick is None:
             return True
         elif cmd == "JOIN":

@@ -1,0 +1,111 @@
+"""Shared helpers for the Twitch connector tests: an emulator, connectors pointed at it, a reader."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
+from typing import Any
+
+from connectors.events import ChatEvent, ChatMessage
+from connectors.twitch.config import TwitchConfig, TwitchSecrets
+from connectors.twitch.connector import TwitchConnector
+from sandbox.twitch import TwitchEmulator
+
+TIMEOUT = 10.0
+
+
+def config_for(emu: TwitchEmulator, **overrides: Any) -> TwitchConfig:
+    """Settings pointing at ``emu`` (EventSub by default, small timeouts)."""
+    values: dict[str, Any] = {
+        "enabled": True,
+        "channel": emu.world.broadcaster.login,
+        "eventsub_url": emu.eventsub_url,
+        "helix_url": emu.helix_url,
+        "oauth_url": emu.oauth_url,
+        "irc_host": "127.0.0.1",
+        "irc_port": emu.irc_tls_port or emu.irc_port,
+        "irc_tls": True,
+        "irc_ca_file": emu.ca_file,
+        "keepalive_timeout_seconds": 0.3,
+        "keepalive_grace_seconds": 0.5,
+        "http_timeout_seconds": 5.0,
+        "send_confirm_seconds": 2.0,
+    }
+    values.update(overrides)
+    return TwitchConfig(**values)
+
+
+def secrets_for(emu: TwitchEmulator, **overrides: Any) -> TwitchSecrets:
+    """The emulator's credentials."""
+    values: dict[str, Any] = {
+        "token": emu.token,
+        "client_id": emu.client_id,
+        "refresh_token": emu.refresh_token,
+        "client_secret": emu.client_secret,
+    }
+    values.update(overrides)
+    return TwitchSecrets(**values)
+
+
+def connector_for(
+    emu: TwitchEmulator, *, monotonic: Callable[[], float] | None = None, **overrides: Any
+) -> TwitchConnector:
+    """A connector for ``emu`` (not yet opened)."""
+    kwargs: dict[str, Any] = {}
+    if monotonic is not None:
+        kwargs["monotonic"] = monotonic
+    return TwitchConnector(config_for(emu, **overrides), secrets=secrets_for(emu), **kwargs)
+
+
+class Reader:
+    """Runs one ``events()`` session in a task and queues what it yields (or raises)."""
+
+    def __init__(self, connector: TwitchConnector) -> None:
+        self.connector = connector
+        self.queue: asyncio.Queue[ChatEvent | BaseException] = asyncio.Queue()
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        try:
+            stream: AsyncIterator[ChatEvent] = self.connector.events()
+            async for event in stream:
+                await self.queue.put(event)
+        except Exception as exc:
+            await self.queue.put(exc)
+
+    async def next(self) -> ChatEvent:
+        """The next event (raises what the session raised)."""
+        async with asyncio.timeout(TIMEOUT):
+            item = await self.queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    async def message(self, text: str) -> ChatMessage:
+        """Skip to the chat message with ``text``."""
+        while True:
+            event = await self.next()
+            if isinstance(event, ChatMessage) and event.text == text:
+                return event
+
+    async def error(self) -> BaseException:
+        """Wait for the session to fail and return the error."""
+        async with asyncio.timeout(TIMEOUT):
+            while True:
+                item = await self.queue.get()
+                if isinstance(item, BaseException):
+                    return item
+
+    def drain(self) -> list[ChatEvent | BaseException]:
+        """Everything queued right now."""
+        items = []
+        while not self.queue.empty():
+            items.append(self.queue.get_nowait())
+        return items
+
+    async def stop(self) -> None:
+        """Cancel the session."""
+        self.task.cancel()
+        with suppress(asyncio.CancelledError):
+            await self.task
