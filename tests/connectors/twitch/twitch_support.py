@@ -1,4 +1,4 @@
-"""Shared helpers for the Twitch connector tests: an emulator, connectors pointed at it, a reader."""
+"""Helpers for the Twitch connector tests: connectors pointed at the emulator, a reader."""
 
 from __future__ import annotations
 
