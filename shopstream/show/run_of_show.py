@@ -260,6 +260,10 @@ def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+DEMO_PATH = Path(__file__).with_name("demo_run_of_show.toml")
+"""A run-of-show for the demo catalog (``sandbox/data/demo_products.json``)."""
+
+
 def load_run_of_show(path: Path, *, default_cap: int = 1) -> RunOfShow:
     """Read and parse a run-of-show file.
 

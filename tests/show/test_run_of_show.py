@@ -115,3 +115,19 @@ def test_load_from_file(tmp_path: Path) -> None:
 )
 def test_parse_at(text: str, expected: timedelta | None) -> None:
     assert parse_at(text) == expected
+
+
+def test_demo_run_of_show_matches_the_demo_catalog() -> None:
+    import json
+
+    from shopstream.show.run_of_show import DEMO_PATH
+
+    show = load_run_of_show(DEMO_PATH)
+    catalog = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "demo_products.json"
+    tags = {
+        p["handle"]: {t.strip() for t in p["tags"].split(",")}
+        for p in json.loads(catalog.read_text())["products"]
+    }
+    for item in show.lineup:
+        assert f"live:{item.code}" in tags[item.handle]
+    assert [d.code for d in show.drops] == ["102", "201"]
