@@ -1,4 +1,15 @@
-"""The outbox: per-channel reply queues that respect each platform's limits."""
+"""The outbox: per-channel reply queues that respect each platform's limits.
+
+Usage (one outbox per connector and channel)::
+
+    store = SqlSentKeys(engine)                      # or MemorySentKeys() in tests
+    box = Outbox(connector, platform="twitch", channel="#shop", config=OutboxConfig(),
+                 store=store)
+    router = OutboxRouter(); router.add(box)
+    task_group.create_task(router.run())             # runs until cancelled
+    await router.put(reply)                          # from the intent handlers
+    box.stats, box.violations()                      # figures; violations must be []
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,15 @@
-"""Show control: state, moderator commands, permissions, cooldowns, run-of-show, scheduler."""
+"""Show control: state, moderator commands, permissions, cooldowns, run-of-show, scheduler.
+
+Usage::
+
+    ros = load_run_of_show(path)                     # RunOfShowError lists file:line problems
+    state = ShowState(show_id="s1", platforms=("twitch",), lineup=ros.lineup)
+    state, outcome = apply_mod_command(state, "drop", ["101", "20"], Actor.from_message(msg),
+                                       config=settings.control)
+    audit(outcome.audit_record()); announce(outcome.template, outcome.variables)
+
+The scheduler lives in :mod:`shopstream.show.scheduler` (imports APScheduler).
+"""
 
 from __future__ import annotations
 
