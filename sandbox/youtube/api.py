@@ -35,6 +35,7 @@ class Fault:
     status: int
     body: dict[str, Any] | str | None
     count: int = 1
+    skip: int = 0  # calls let through before the fault
 
 
 @dataclass(slots=True)
@@ -133,14 +134,14 @@ class YouTubeApiState:
     # --- cross-cutting ------------------------------------------------------------------
 
     def fail_next(
-        self, route: str, reason: str, *, status: int | None = None, count: int = 1
+        self, route: str, reason: str, *, status: int | None = None, count: int = 1, skip: int = 0
     ) -> None:
-        """Answer the next ``count`` calls of ``route`` with ``reason``'s envelope."""
+        """Answer ``count`` calls of ``route`` (after letting ``skip`` through) with ``reason``."""
         if route not in self.faults:
             raise ValueError(f"unknown route {route!r}; one of {ROUTES}")
         code = status or envelopes.status_of(reason)
         body = envelopes.unauthorized() if code == 401 else envelopes.error(reason, status=code)
-        self.faults[route].append(Fault(code, body, count))
+        self.faults[route].append(Fault(code, body, count, skip))
 
     def serve_raw(self, route: str, body: str, *, status: int = 200, count: int = 1) -> None:
         """Answer the next ``count`` calls of ``route`` with ``body`` as it is (not JSON)."""
@@ -153,6 +154,9 @@ class YouTubeApiState:
         if not queue:
             return None
         fault = queue[0]
+        if fault.skip > 0:
+            fault.skip -= 1
+            return None
         fault.count -= 1
         if fault.count <= 0:
             queue.popleft()

@@ -195,11 +195,12 @@ class YouTubeEmulator:
     # --- faults, auth and quota ---------------------------------------------------------
 
     def fail_next(
-        self, route: str, reason: str, *, status: int | None = None, count: int = 1
+        self, route: str, reason: str, *, status: int | None = None, count: int = 1, skip: int = 0
     ) -> None:
-        """Answer the next ``count`` calls of ``route`` (``list``, ``insert``, ``delete``,
-        ``videos``, ``broadcasts``, ``token``) with ``reason``'s exact error envelope."""
-        self.state.fail_next(route, reason, status=status, count=count)
+        """Answer ``count`` calls of ``route`` (``list``, ``insert``, ``delete``, ``videos``,
+        ``broadcasts``, ``token``), after letting ``skip`` through, with ``reason``'s exact
+        error envelope."""
+        self.state.fail_next(route, reason, status=status, count=count, skip=skip)
 
     def serve_garbage(
         self, route: str, body: str = "<html>oops</html>", *, status: int = 200, count: int = 1
