@@ -68,6 +68,9 @@ def settings_or_exit(path: Path) -> Settings:
 def claims(
     settings: SettingsPath = Path("settings.toml"),
     show: Annotated[str, typer.Option(help="Only this show id (default: every show).")] = "",
+    database: Annotated[
+        str, typer.Option(help="Database URL (default: the one the settings name).")
+    ] = "",
     format: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
 ) -> None:
     """List every claim: platform, viewer, message id, text, sku, quantity, status, times."""
@@ -79,7 +82,7 @@ def claims(
         Console(stderr=True).print("--format must be table, json or csv")
         raise typer.Exit(2)
     cfg = settings_or_exit(settings)
-    engine = make_engine(cfg.database_url())
+    engine = make_engine(database or cfg.database_url())
     upgrade(engine)
     rows = [
         {
@@ -113,6 +116,41 @@ def claims(
         for r in rows:
             table.add_row(*(str(r[k]) for k in (*list(r)[:7], "sent_at")))
         Console().print(table)
+
+
+@app.command()
+def demo(
+    settings: SettingsPath = Path("settings.toml"),
+    speed: Annotated[float, typer.Option(help="Replay speed (2 = twice as fast).")] = 3.0,
+) -> None:
+    """Run a sandbox show: the bundled chat log against the demo catalog on 127.0.0.1.
+
+    Starts the store emulator, syncs the catalog through the real Shopify client, plays
+    the chat through the replay connector and the full pipeline (parse, hold, link,
+    outbox), shows a live table and ends with a summary, in well under a minute.
+    """
+    import asyncio
+
+    from shopstream.demo import fresh_database, print_outcome, replay_connectors, run_sandbox_show
+
+    cfg = settings_or_exit(settings)
+    setup_logging("WARNING")
+    if cfg.app.mode != "sandbox":
+        cfg = cfg.model_copy(update={"app": cfg.app.model_copy(update={"mode": "sandbox"})})
+    console = Console()
+    url = fresh_database(cfg.app.data_dir, "demo.db")
+
+    async def go() -> None:
+        outcome = await run_sandbox_show(
+            cfg,
+            await replay_connectors(cfg, speed),
+            database_url=url,
+            console=console,
+        )
+        print_outcome(console, outcome)
+
+    asyncio.run(go())
+    console.print(f"Claims of this demo: shopstream claims --database {url}")
 
 
 def main() -> None:

@@ -13,9 +13,23 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chat_commands.config import ParserConfig
+from checkout_links.config import LinksConfig
 from connectors.console.config import ConsoleConfig
+from connectors.facebook.config import FacebookConfig
 from connectors.replay.config import ReplayConfig
+from connectors.twitch.config import TwitchConfig
+from connectors.youtube.config import YouTubeConfig
+from shop_sync.config import ShopConfig
 from shopstream.settings_errors import SettingsError, problems_from
+from shopstream.show.config import (
+    CooldownConfig,
+    FaqConfig,
+    OutboxConfig,
+    SchedulerConfig,
+    ShowControlConfig,
+    TemplatesConfig,
+)
 
 DEFAULT_PATH = Path("settings.toml")
 
@@ -71,6 +85,9 @@ class ConnectorsConfig(_Section):
 
     console: ConsoleConfig = ConsoleConfig()
     replay: ReplayConfig = ReplayConfig()
+    twitch: TwitchConfig = TwitchConfig()
+    youtube: YouTubeConfig = YouTubeConfig()
+    facebook: FacebookConfig = FacebookConfig()
 
 
 class Settings(_Section):
@@ -81,6 +98,15 @@ class Settings(_Section):
     web: WebConfig = WebConfig()
     show: ShowConfig = ShowConfig()
     connectors: ConnectorsConfig = ConnectorsConfig()
+    shop: ShopConfig = ShopConfig()
+    links: LinksConfig = LinksConfig()
+    parser: ParserConfig = ParserConfig()
+    outbox: OutboxConfig = OutboxConfig()
+    templates: TemplatesConfig = TemplatesConfig()
+    control: ShowControlConfig = ShowControlConfig()
+    cooldowns: CooldownConfig = CooldownConfig()
+    faq: FaqConfig = FaqConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
 
     def database_url(self, base: Path | None = None) -> str:
         """Return the configured URL or the SQLite file under the data directory."""

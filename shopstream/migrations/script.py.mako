@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 ${imports if imports else ""}
+import checkout_links.models
 import shopstream.storage.types
 
 revision: str = ${repr(up_revision)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -20,6 +20,9 @@ from connectors.events import ChatEnded, ChatMessage, Reply
 from shopstream.runtime.supervisor import Envelope
 
 _LOGGER = logging.getLogger(__name__)
+
+BROADCAST = "*"
+"""A reply whose platform is ``*`` is an announcement for every connector of the show."""
 
 
 class Handler(Protocol):
@@ -71,6 +74,7 @@ class Pipeline:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_batch: int = 512,
         on_event: Callable[[Envelope, Sequence[Reply]], None] | None = None,
+        targets: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         self.queue = queue
         self.handler = handler
@@ -81,6 +85,7 @@ class Pipeline:
         self._sleep = sleep
         self._max_batch = max_batch
         self._on_event = on_event
+        self._targets = dict(targets or {})
 
     async def run(self) -> None:
         """Handle batches forever."""
@@ -95,14 +100,25 @@ class Pipeline:
             results = await asyncio.to_thread(self._handle_batch, batch)
             for envelope, replies in results:
                 for reply in replies:
-                    sink = self.sinks.get(envelope.connector)
-                    if sink is None:
-                        _LOGGER.error("no outbox for %s; reply dropped", envelope.connector)
-                        continue
-                    await sink.put(reply)
-                    self.stats.replies += 1
+                    await self._route(envelope.connector, reply)
             for _ in batch:
                 self.queue.task_done()
+
+    async def _route(self, connector: str, reply: Reply) -> None:
+        if reply.platform == BROADCAST:
+            for name, sink in self.sinks.items():
+                platform, channel = self._targets.get(name, (name, name))
+                await sink.put(
+                    replace(reply, platform=platform, channel=channel, key=f"{reply.key}:{name}")
+                )
+                self.stats.replies += 1
+            return
+        target = self.sinks.get(connector)
+        if target is None:
+            _LOGGER.error("no outbox for %s; reply dropped", connector)
+            return
+        await target.put(reply)
+        self.stats.replies += 1
 
     def _handle_batch(self, batch: list[Envelope]) -> list[tuple[Envelope, Sequence[Reply]]]:
         self.stats.batches += 1

@@ -12,7 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 # Every module that defines tables; Alembic sees the union of their metadata.
-MODEL_MODULES: tuple[str, ...] = ("shopstream.storage.models",)
+MODEL_MODULES: tuple[str, ...] = (
+    "shopstream.storage.models",
+    "shop_sync.models",
+    "checkout_links.models",
+    "shopstream.outbox.models",
+)
 
 _SCRIPTS = Path(__file__).resolve().parent.parent / "migrations"
 

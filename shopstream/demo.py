@@ -1,0 +1,134 @@
+"""``shopstream demo`` and ``rehearse``: a sandbox show on 127.0.0.1, start to finish."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from connectors.base import Connector
+from connectors.replay.connector import ReplayConnector
+from shop_sync.models import Hold
+from shopstream.core import Core, build_core, replace_model
+from shopstream.demo_view import DemoView, summary_table
+from shopstream.runtime.show import ShowResult, ShowRunner
+from shopstream.sandbox_store import SandboxStore, sandbox_store
+from shopstream.settings import Settings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def hold_counts(engine: Engine) -> dict[str, int]:
+    """Holds per status."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Hold.status, func.count()).group_by(Hold.status)).all()  # type: ignore[call-overload]
+    return {str(status): int(n) for status, n in rows}
+
+
+@dataclass(slots=True)
+class DemoOutcome:
+    """What a sandbox show produced (the CLI prints it; tests read it)."""
+
+    result: ShowResult
+    holds: dict[str, int]
+    replies: list[str] = field(default_factory=list)
+    skipped_lines: list[tuple[int, str]] = field(default_factory=list)
+
+
+def fresh_database(data_dir: Path, name: str) -> str:
+    """A new, empty SQLite database for one sandbox run."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        (data_dir / f"{name}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{(data_dir / name).resolve()}"
+
+
+async def run_sandbox_show(
+    settings: Settings,
+    connectors_for: Any,
+    *,
+    database_url: str,
+    products: Iterable[Mapping[str, Any]] | None = None,
+    run_of_show: Path | None = None,
+    console: Console | None = None,
+    after_start: Any = None,
+) -> DemoOutcome:
+    """Start the store emulator, build the core, run ``connectors_for(store, core)``.
+
+    ``after_start(store, runner)`` (optional coroutine function) runs alongside the show,
+    for example to play simulated viewers into platform emulators.
+    """
+    view = DemoView()
+    async with sandbox_store(settings, products=products) as store:
+        core = await asyncio.to_thread(
+            build_core,
+            settings,
+            store.access,
+            database_url=database_url,
+            run_of_show=run_of_show,
+        )
+        try:
+            await asyncio.to_thread(core.sync)
+            connectors: Sequence[Connector] = await connectors_for(store, core)
+            runner = ShowRunner(
+                core,
+                connectors,
+                on_event=view.on_event,
+                on_web_ready=store.deliver_webhooks_to,
+            )
+            outcome = await _run_with_view(runner, view, console, store, after_start)
+        finally:
+            core.close()
+    return outcome
+
+
+async def _run_with_view(
+    runner: ShowRunner,
+    view: DemoView,
+    console: Console | None,
+    store: SandboxStore,
+    after_start: Any,
+) -> DemoOutcome:
+    extra: asyncio.Task[Any] | None = None
+    if after_start is not None:
+        extra = asyncio.create_task(after_start(store, runner))
+    if console is not None and console.is_terminal:
+        with Live(view, console=console, refresh_per_second=8, transient=False):
+            result = await runner.run()
+    else:
+        result = await runner.run()
+    if extra is not None:
+        await extra
+    replies = [r.text for c in runner.connectors if isinstance(c, ReplayConnector) for r in c.sent]
+    skipped = [s for c in runner.connectors if isinstance(c, ReplayConnector) for s in c.skipped]
+    return DemoOutcome(
+        result=result,
+        holds=hold_counts(runner.core.engine),
+        replies=replies,
+        skipped_lines=skipped,
+    )
+
+
+async def replay_connectors(settings: Settings, speed: float) -> Any:
+    """A ``connectors_for`` that plays the replay log (the bundled demo log by default)."""
+
+    async def make(store: SandboxStore, core: Core) -> list[Connector]:
+        cfg = replace_model(settings.connectors.replay, speed=speed)
+        return [ReplayConnector(cfg)]
+
+    return make
+
+
+def print_outcome(console: Console, outcome: DemoOutcome, web_url: str = "") -> None:
+    """The closing summary."""
+    console.print(summary_table(outcome.result, outcome.holds))
+    for line, why in outcome.skipped_lines:
+        console.print(f"[yellow]chat log line {line} skipped:[/] {why}")

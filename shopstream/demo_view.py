@@ -1,0 +1,67 @@
+"""The demo's live table: recent messages, what they meant, what happened, the reply."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Sequence
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from connectors.events import ChatMessage, Reply
+from shopstream.runtime.show import ShowResult
+from shopstream.runtime.supervisor import Envelope
+
+
+class DemoView:
+    """Collects events as the show runs and renders them (rich renderable)."""
+
+    def __init__(self, rows: int = 14) -> None:
+        self.rows: deque[tuple[str, str, str, str]] = deque(maxlen=rows)
+        self.counts: Counter[str] = Counter()
+        self.statuses: dict[str, str] = {}
+
+    def on_event(self, envelope: Envelope, replies: Sequence[Reply]) -> None:
+        """Pipeline callback (called from the worker thread; appends only)."""
+        event = envelope.event
+        if not isinstance(event, ChatMessage):
+            self.counts[type(event).__name__] += 1
+            return
+        self.counts["messages"] += 1
+        self.counts[f"on {event.platform}"] += 1
+        reply = replies[0].text if replies else ""
+        self.counts["replies"] += len(replies)
+        self.rows.append((event.platform, event.author_name or "?", event.text, reply))
+
+    def __rich__(self) -> Group:
+        table = Table(title="shopstream demo — live chat", expand=True)
+        table.add_column("platform", style="cyan", no_wrap=True)
+        table.add_column("viewer", no_wrap=True)
+        table.add_column("message", ratio=2)
+        table.add_column("bot reply", ratio=3, style="green")
+        for row in self.rows:
+            table.add_row(*row)
+        facts = "  ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()))
+        status = "  ".join(f"{k}={v}" for k, v in sorted(self.statuses.items()))
+        return Group(table, Text(facts), Text(status, style="dim"))
+
+
+def summary_table(result: ShowResult, holds: dict[str, int]) -> Table:
+    """The closing summary of a show."""
+    table = Table(title="show summary")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("chat events", str(result.events))
+    table.add_row("duplicate deliveries ignored", str(result.duplicates))
+    table.add_row("messages that failed to handle", str(result.failures))
+    for status, n in sorted(result.outcomes.items()):
+        table.add_row(f"claims {status}", str(n))
+    for status, n in sorted(holds.items()):
+        table.add_row(f"holds {status}", str(n))
+    for name, sent in sorted(result.messages_sent.items()):
+        table.add_row(f"messages sent on {name}", str(sent))
+    table.add_row("platform limit violations", str(sum(len(v) for v in result.violations.values())))
+    for name, status in sorted(result.connector_status.items()):
+        table.add_row(f"connector {name}", status)
+    return table

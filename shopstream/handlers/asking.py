@@ -1,0 +1,106 @@
+"""Questions, help and show control from chat."""
+
+from __future__ import annotations
+
+from chat_commands.intents import Help, ModCommand, Question
+from connectors.events import ChatMessage, Priority, Reply
+from shopstream.answers import QuestionKind, answer
+from shopstream.handlers.context import ShowServices
+from shopstream.handlers.control import ShowControl
+from shopstream.runtime.pipeline import BROADCAST
+from shopstream.show.commands import OutcomeKind
+from shopstream.show.cooldowns import Cooldowns
+from shopstream.show.permissions import Actor
+
+
+def featured_handle(svc: ShowServices, control: ShowControl) -> str | None:
+    """The store handle of the featured product, if any."""
+    code = control.state.featured
+    if not code:
+        return None
+    product = svc.catalog.resolve(code)
+    return product.handle if product else None
+
+
+def handle_question(
+    svc: ShowServices,
+    control: ShowControl,
+    cooldowns: Cooldowns,
+    msg: ChatMessage,
+    intent: Question,
+) -> list[Reply]:
+    """Answer from live inventory (or the FAQ), within the cooldowns."""
+    wait = cooldowns.try_use(
+        platform=msg.platform,
+        channel=msg.channel,
+        user_id=msg.author_id,
+        command=f"q:{intent.kind.value}:{intent.product or ''}",
+        bypass=msg.is_moderator,
+    )
+    if wait > 0:
+        return []
+    handle = intent.product or featured_handle(svc, control)
+    view = svc.catalog.view(handle, svc.holds.free_stock) if handle else None
+    text = answer(
+        QuestionKind(intent.kind.value),
+        view,
+        templates=svc.templates,
+        locale=intent.language,
+        store_url=svc.store_url,
+        faq=svc.faq,
+        question=msg.text,
+    )
+    return [svc.reply(msg, "answer", text)]
+
+
+def handle_help(
+    svc: ShowServices, control: ShowControl, cooldowns: Cooldowns, msg: ChatMessage, intent: Help
+) -> list[Reply]:
+    """Say how buying works, with the featured product's code."""
+    if cooldowns.try_use(
+        platform=msg.platform, channel=msg.channel, user_id=msg.author_id, command="help"
+    ):
+        return []
+    code = control.state.featured or "101"
+    return [svc.reply(msg, "help", svc.templates.render("help", intent.language, code=code))]
+
+
+def handle_mod(
+    svc: ShowServices, control: ShowControl, msg: ChatMessage, intent: ModCommand
+) -> tuple[str, list[Reply]]:
+    """Run a show-control command; every attempt is audited, refused ones say so."""
+    actor = Actor.from_message(msg)
+    outcome = control.command(intent.name, intent.args, actor)
+    svc.records.audit(
+        "mod_denied" if outcome.kind is OutcomeKind.DENIED else "mod_command",
+        platform=msg.platform,
+        actor=msg.author_id or msg.author_name,
+        subject=f"!{intent.name} {' '.join(intent.args)}".strip(),
+        outcome=str(outcome.kind),
+        detail=outcome.detail,
+    )
+    if outcome.kind is OutcomeKind.DENIED:
+        return "denied", []  # ignored in chat (no reply to bait), written to the audit log
+    template = outcome.template
+    if template is None:
+        return str(outcome.kind), []
+    variables: dict[str, object] = dict(outcome.variables)
+    handle = variables.get("handle")
+    product = svc.catalog.products.get(str(handle)) if handle else None
+    if product is None and "code" in variables:
+        product = svc.catalog.resolve(str(variables["code"]))
+    if product is not None:
+        variables["product"] = product.title
+        prices = sorted({v.price for v in product.variants})
+        if prices:
+            variables["price"] = svc.templates.price(prices[0], svc.catalog.currency)
+    text = svc.templates.render(template, None, **variables)
+    announcement = Reply(
+        platform=BROADCAST,
+        channel=BROADCAST,
+        text=text,
+        key=f"announce:{msg.platform}:{msg.message_id}",
+        priority=Priority.ANNOUNCEMENT if template != "paused" else Priority.CLAIM,
+        created_at=svc.clock(),
+    )
+    return str(outcome.kind), [announcement]

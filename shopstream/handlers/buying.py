@@ -1,0 +1,279 @@
+"""Buy, cart and cancel: claims become holds (or waitlist places) and replies carry links."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from decimal import Decimal
+
+from chat_commands.catalog import CatalogProduct
+from chat_commands.intents import Buy, Cancel, Cart, Waitlist
+from checkout_links.errors import LinkError
+from checkout_links.service import viewer_key
+from checkout_links.viewer_cart import viewer_cart
+from connectors.events import ChatMessage, Priority, Reply
+from shop_sync.hold_types import ClaimOutcome, ClaimRequest, HoldView
+from shopstream.handlers.context import ShowServices
+from shopstream.handlers.control import ShowControl
+from shopstream.show.cooldowns import ClaimThrottle
+from shopstream.storage.models import Claim
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def viewer_of(msg: ChatMessage) -> str:
+    """The viewer id a claim is keyed by; a comment without identity is keyed by itself."""
+    return msg.author_id or f"anon:{msg.message_id}"
+
+
+def _variant_label(product: CatalogProduct, variant_id: str | None) -> str:
+    for v in product.variants:
+        if v.variant_id == variant_id:
+            return " / ".join(v.options) if v.options and v.title != "Default Title" else v.title
+    return ""
+
+
+def _minutes_left(svc: ShowServices, hold: HoldView) -> int:
+    if hold.expires_at is None:
+        return 0
+    return max(1, round((hold.expires_at - svc.clock()).total_seconds() / 60))
+
+
+def link_for(svc: ShowServices, msg: ChatMessage, holds: list[HoldView]) -> str | None:
+    """One checkout link covering ``holds`` of this viewer (never another viewer's)."""
+    cart = viewer_cart(
+        holds,
+        platform=msg.platform,
+        viewer_id=viewer_of(msg),
+        viewer_key=viewer_key(msg.platform, viewer_of(msg)),
+        show=svc.show_id,
+        now=svc.clock(),
+    )
+    if cart.request is None:
+        return None
+    try:
+        return svc.links.link_for(cart.request)
+    except (LinkError, ValueError):
+        _LOGGER.exception("no checkout link for holds %s", [h.hold_id for h in holds])
+        return None
+
+
+def _ask_which(svc: ShowServices, msg: ChatMessage, intent: Buy | Waitlist) -> list[Reply]:
+    lang = intent.language
+    if intent.product is None:
+        if not intent.candidates:
+            return []
+        titles = [
+            svc.catalog.products[h].title for h in intent.candidates if h in svc.catalog.products
+        ]
+        text = svc.templates.render(
+            "ambiguous", lang, candidates=svc.templates.join(titles, lang, last=True)
+        )
+        return [svc.reply(msg, "ask", text, priority=Priority.CLAIM)]
+    product = svc.catalog.products.get(intent.product)
+    if product is None:
+        return []
+    option = intent.missing[0]
+    values = next((o.values for o in product.options if o.name == option), ())
+    text = svc.templates.render(
+        "missing_option",
+        lang,
+        option=option.lower(),
+        product=product.title,
+        options=svc.templates.join(list(values), lang),
+    )
+    return [svc.reply(msg, "ask", text, priority=Priority.CLAIM)]
+
+
+def handle_buy(
+    svc: ShowServices,
+    control: ShowControl,
+    throttle: ClaimThrottle,
+    msg: ChatMessage,
+    intent: Buy | Waitlist,
+) -> tuple[str, list[Reply]]:
+    """Claim stock for a buy message; return (outcome key, replies)."""
+    lang = intent.language
+    state = control.state
+    if not state.claims_open:
+        key = "show_closed" if state.closed else "paused"
+        return key, [svc.reply(msg, key, svc.templates.render(key, lang))]
+    if intent.product is None or intent.missing or not intent.variant_id:
+        return "asked", _ask_which(svc, msg, intent)
+    if intent.confidence < svc.parser.ask_below_confidence and intent.candidates:
+        return "asked", _ask_which(svc, msg, replace(intent, product=None))
+    product = svc.catalog.products.get(intent.product)
+    if product is None:
+        return "unknown_product", []
+    if not throttle.allow(msg.platform, viewer_of(msg)):
+        svc.records.audit("claim_throttled", platform=msg.platform, actor=viewer_of(msg))
+        return "throttled", []
+    quantity = intent.quantity if isinstance(intent, Buy) else 1
+    code = svc.catalog.code_of(product.handle)
+    drop = state.drop_for(code)
+    variant = _variant_label(product, intent.variant_id)
+    if drop is not None:
+        if drop.remaining <= 0:
+            text = svc.templates.render("sold_out", lang, product=product.title, variant=variant)
+            return "drop_sold_out", [svc.reply(msg, "claim", text, priority=Priority.CLAIM)]
+        if quantity > drop.cap:
+            text = svc.templates.render("capped", lang, cap=drop.cap, product=product.title)
+            return "capped", [svc.reply(msg, "claim", text, priority=Priority.CLAIM)]
+    request = ClaimRequest(
+        claim_key=f"{msg.platform}:{msg.message_id}",
+        platform=msg.platform,
+        viewer_id=viewer_of(msg),
+        viewer_name=msg.author_name or "",
+        variant_id=intent.variant_id,
+        product_handle=product.handle,
+        quantity=quantity,
+        show_id=svc.show_id,
+        sent_at=msg.sent_at,
+    )
+    outcome = svc.holds.claim(request)
+    if outcome.kind == "held" and drop is not None and not outcome.duplicate:
+        control.take_drop(code, quantity)
+    _record_claim(svc, msg, intent, product, quantity, outcome)
+    return outcome.kind, _claim_replies(svc, msg, intent, product, variant, outcome)
+
+
+def _record_claim(
+    svc: ShowServices,
+    msg: ChatMessage,
+    intent: Buy | Waitlist,
+    product: CatalogProduct,
+    quantity: int,
+    outcome: ClaimOutcome,
+) -> None:
+    now = svc.clock()
+    svc.records.record_claim(
+        Claim(
+            claim_key=f"{msg.platform}:{msg.message_id}",
+            show_id=svc.show_id,
+            platform=msg.platform,
+            message_id=msg.message_id,
+            viewer_id=msg.author_id,
+            viewer_name=msg.author_name,
+            text=msg.text[:2000],
+            product=product.handle,
+            sku=intent.sku,
+            variant_id=intent.variant_id,
+            quantity=quantity,
+            status=outcome.kind,
+            hold_id=outcome.hold.hold_id if outcome.hold else None,
+            sent_at=msg.sent_at,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    svc.records.audit(
+        "claim",
+        platform=msg.platform,
+        actor=viewer_of(msg),
+        subject=f"{msg.platform}:{msg.message_id}",
+        outcome=outcome.kind,
+        variant=intent.variant_id,
+        qty=quantity,
+    )
+
+
+def _claim_replies(
+    svc: ShowServices,
+    msg: ChatMessage,
+    intent: Buy | Waitlist,
+    product: CatalogProduct,
+    variant: str,
+    outcome: ClaimOutcome,
+) -> list[Reply]:
+    lang = intent.language
+    if outcome.kind == "held" and outcome.hold is not None:
+        link = link_for(svc, msg, [outcome.hold])
+        if link is None:
+            return []
+        minutes = _minutes_left(svc, outcome.hold)
+        text = svc.templates.render(
+            "held", lang, product=product.title, variant=variant, minutes=minutes, link=link
+        )
+        short = svc.templates.render("held_short", lang, variant=variant, link=link)
+        short_form: str | None = short
+        if msg.author_id is None:  # no identity on this comment: tell them how to get the link
+            text = svc.templates.render("identity_needed", lang)
+            short_form = None
+        return [
+            svc.reply(
+                msg,
+                "claim",
+                text,
+                priority=Priority.CLAIM,
+                short=short_form,
+                private=msg.platform in svc.private_link_platforms and msg.author_id is not None,
+            )
+        ]
+    if outcome.kind == "waitlisted":
+        text = svc.templates.render(
+            "waitlisted",
+            lang,
+            product=product.title,
+            variant=variant,
+            position=outcome.waitlist_position or 0,
+        )
+    elif outcome.kind == "capped":
+        caps = svc.hold_config
+        cap = caps.max_per_show if outcome.reason == "per_show" else caps.max_per_product
+        text = svc.templates.render("capped", lang, cap=cap, product=product.title)
+    elif outcome.kind == "sold_out":
+        text = svc.templates.render("sold_out", lang, product=product.title, variant=variant)
+    else:
+        return []
+    return [svc.reply(msg, "claim", text, priority=Priority.CLAIM)]
+
+
+def handle_cart(svc: ShowServices, msg: ChatMessage, intent: Cart) -> list[Reply]:
+    """Answer ``!cart`` with one link covering all of the viewer's active holds."""
+    holds = svc.holds.active_holds(platform=msg.platform, viewer_id=viewer_of(msg))
+    if not holds:
+        return []
+    link = link_for(svc, msg, holds)
+    if link is None:
+        return []
+    items = []
+    total = Decimal(0)
+    for h in holds:
+        found = svc.catalog.variants.get(h.variant_id)
+        if found is None:
+            continue
+        product, variant = found
+        items.append(f"{h.quantity}x {product.title} {_variant_label(product, variant.variant_id)}")
+        total += variant.price * h.quantity
+    text = svc.templates.render(
+        "cart",
+        intent.language,
+        items=svc.templates.join(items, intent.language),
+        total=svc.templates.price(total, svc.catalog.currency, intent.language),
+        link=link,
+    )
+    return [svc.reply(msg, "cart", text, priority=Priority.CLAIM)]
+
+
+def handle_cancel(svc: ShowServices, msg: ChatMessage, intent: Cancel) -> list[Reply]:
+    """Release the viewer's holds (all, or those of one product)."""
+    ended = svc.holds.cancel(
+        viewer_id=viewer_of(msg), platform=msg.platform, product_handle=intent.product
+    )
+    replies = []
+    for hold in ended:
+        svc.records.set_claim_status(hold.claim_key, "cancelled")
+        found = svc.catalog.variants.get(hold.variant_id)
+        if found is None:
+            continue
+        product, variant = found
+        text = svc.templates.render(
+            "cancelled",
+            intent.language,
+            product=product.title,
+            variant=_variant_label(product, variant.variant_id),
+        )
+        replies.append(text)
+    if not replies:
+        return []
+    return [svc.reply(msg, "cancel", " ".join(replies))]

@@ -1,0 +1,226 @@
+"""Run one show: web app, connectors under the supervisor, the pipeline, outboxes, scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from checkout_links.web import shortlink_router
+from connectors.base import Connector
+from connectors.events import ChatMessage, Reply
+from shop_sync.webhooks import webhook_router
+from shopstream.core import Core
+from shopstream.handlers.hold_notices import expire_holds, offer_waitlist, remind_holds
+from shopstream.outbox.outbox import Outbox
+from shopstream.outbox.store import SqlSentKeys
+from shopstream.runtime.pipeline import Pipeline
+from shopstream.runtime.supervisor import Envelope, Supervisor
+from shopstream.runtime.webserver import serve_asgi
+from shopstream.show.commands import open_drop
+from shopstream.show.run_of_show import ScheduledDrop
+from shopstream.show.scheduler import ChatActivity, ShowJobs, build_scheduler
+from shopstream.web import create_web_app
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ShowResult:
+    """What a show did, for the closing summary and the benchmarks."""
+
+    web_url: str = ""
+    events: int = 0
+    duplicates: int = 0
+    failures: int = 0
+    replies_queued: int = 0
+    messages_sent: dict[str, int] = field(default_factory=dict)
+    violations: dict[str, list[str]] = field(default_factory=dict)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    connector_status: dict[str, str] = field(default_factory=dict)
+    connector_errors: list[str] = field(default_factory=list)
+
+
+class ShowRunner:
+    """One running show over a built :class:`Core` and a set of connectors."""
+
+    def __init__(
+        self,
+        core: Core,
+        connectors: Sequence[Connector],
+        *,
+        fairness_window: float = 0.02,
+        on_event: Callable[[Envelope, Sequence[Reply]], None] | None = None,
+        on_web_ready: Callable[[str], Awaitable[None] | None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.core = core
+        self.connectors = list(connectors)
+        self.queue: asyncio.Queue[Envelope] = asyncio.Queue()
+        self.activity = ChatActivity()
+        self._clock = clock
+        self._on_event = on_event
+        self._on_web_ready = on_web_ready
+        self.result = ShowResult()
+        self.routes: dict[str, str] = {c.platform: c.name for c in self.connectors}
+        store = SqlSentKeys(core.engine)
+        self.outboxes = {
+            c.name: Outbox(
+                c,
+                platform=c.platform,
+                channel=c.channel,  # type: ignore[attr-defined]
+                config=core.settings.outbox,
+                store=store,
+            )
+            for c in self.connectors
+        }
+        self.supervisor = Supervisor(self.connectors, self.queue)
+        self.pipeline = Pipeline(
+            self.queue,
+            core.handler,
+            self.outboxes,
+            take=core.records.take_message,
+            fairness_window=fairness_window,
+            on_event=self._seen,
+            targets={
+                c.name: (c.platform, c.channel)  # type: ignore[attr-defined]
+                for c in self.connectors
+            },
+        )
+
+    def _seen(self, envelope: Envelope, replies: Sequence[Reply]) -> None:
+        event = envelope.event
+        if isinstance(event, ChatMessage):
+            self.routes[event.platform] = envelope.connector
+            self.activity.note()
+        if self._on_event is not None:
+            self._on_event(envelope, replies)
+
+    def status(self) -> list[dict[str, str | None]]:
+        """Each connector's health, for the dashboard."""
+        return [c.health.snapshot() for c in self.connectors]
+
+    async def _notify(self, make: Callable[[], list[Reply]]) -> int:
+        replies = await asyncio.to_thread(make)
+        for reply in replies:
+            name = self.routes.get(reply.platform)
+            outbox = self.outboxes.get(name) if name else None
+            if outbox is None:
+                _LOGGER.warning(
+                    "no connector for %s; notice %s not sent", reply.platform, reply.key
+                )
+                continue
+            channel = outbox.channel
+            await outbox.put(replace(reply, platform=outbox.platform, channel=channel))
+        return len(replies)
+
+    async def announce(self, text: str) -> None:
+        """Post ``text`` on every connector of the show."""
+        now = self._clock()
+        for name, outbox in self.outboxes.items():
+            await outbox.put(
+                Reply(
+                    platform=outbox.platform,
+                    channel=outbox.channel,
+                    text=text,
+                    key=f"announce:{now.isoformat()}:{name}:{hash(text)}",
+                    created_at=now,
+                )
+            )
+
+    async def _open_drop(self, drop: ScheduledDrop) -> None:
+        control = self.core.control
+        control.replace_state(open_drop(control.state, drop.code, drop.qty, drop.cap))
+        product = self.core.catalog.resolve(drop.code)
+        title = product.title if product else drop.code
+        await self.announce(
+            self.core.templates.render(
+                "drop_open", None, qty=drop.qty, product=title, cap=drop.cap, code=drop.code
+            )
+        )
+
+    def _web_app(self) -> Any:
+        return create_web_app(
+            status=self.status,
+            counts=lambda: {
+                "events": self.pipeline.stats.events,
+                "duplicates": self.pipeline.stats.duplicates,
+                "replies": self.pipeline.stats.replies,
+            },
+            routers=[webhook_router(self.core.receiver), shortlink_router(self.core.shortlinks)],
+            title=f"shopstream — {self.core.settings.show.title}",
+        )
+
+    async def run(self, *, stop: asyncio.Event | None = None) -> ShowResult:
+        """Run until every connector has ended (or ``stop`` is set), then drain and report."""
+        stop = stop or asyncio.Event()
+        svc = self.core.handler.svc
+        web = self.core.settings.web
+        async with serve_asgi(self._web_app(), host=web.host, port=web.port) as url:
+            self.result.web_url = url
+            if self._on_web_ready is not None:
+                maybe = self._on_web_ready(url)
+                if maybe is not None:
+                    await maybe
+            jobs = ShowJobs(
+                open_drop=self._open_drop,
+                announce=self.announce,
+                remind=lambda: self._notify(lambda: remind_holds(svc)),
+                expire=lambda: self._notify(lambda: expire_holds(svc)),
+                offer_waitlist=lambda: self._notify(lambda: offer_waitlist(svc)),
+            )
+            scheduler = build_scheduler(
+                self.core.run_of_show,
+                jobs,
+                start=self._clock(),
+                activity=self.activity,
+                config=self.core.settings.scheduler,
+            )
+            scheduler.start()
+            try:
+                await self._run_tasks(stop)
+            finally:
+                scheduler.shutdown(wait=False)
+        return self._finish()
+
+    async def _run_tasks(self, stop: asyncio.Event) -> None:
+        async with asyncio.TaskGroup() as group:
+            workers = [
+                group.create_task(o.run(), name=f"outbox:{n}") for n, o in self.outboxes.items()
+            ]
+            pipe = group.create_task(self.pipeline.run(), name="pipeline")
+            sup = group.create_task(self.supervisor.run(), name="supervisor")
+            stopper = group.create_task(stop.wait(), name="stop")
+            await asyncio.wait({sup, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (sup, stopper):
+                task.cancel()
+            await self.queue.join()
+            await self._notify(lambda: offer_waitlist(self.core.handler.svc))
+            for outbox in self.outboxes.values():
+                await outbox.flush()
+            pipe.cancel()
+            for task in workers:
+                task.cancel()
+
+    def _finish(self) -> ShowResult:
+        r = self.result
+        stats = self.pipeline.stats
+        r.events, r.duplicates, r.failures = stats.events, stats.duplicates, stats.failures
+        r.replies_queued = stats.replies
+        for name, outbox in self.outboxes.items():
+            r.messages_sent[name] = outbox.stats.sent_messages
+            problems = outbox.violations()
+            if problems:
+                r.violations[name] = problems
+        r.connector_status = {c.name: str(c.health.status) for c in self.connectors}
+        r.connector_errors = [repr(e) for e in self.supervisor.errors]
+        for claim in self.core.records.claims(show_id=self.core.settings.show.id):
+            r.outcomes[claim.status] += 1
+        return r
+
+
+__all__ = ["ShowResult", "ShowRunner"]
