@@ -27,6 +27,7 @@ from typing import Any, TypeGuard
 
 from shopstream.show.state import LineupItem
 
+MAX_TIMER_MINUTES = 24 * 60
 _AT = re.compile(r"^\+?(\d{1,3}):([0-5]\d):([0-5]\d)$")
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 _HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z_]+)\s*\]\]")
@@ -225,9 +226,14 @@ def parse_run_of_show(
         least = row.get("min_chat_messages", 0)
         ok = True
         if "every_minutes" in row and (
-            not isinstance(every, int | float) or isinstance(every, bool) or every <= 0
+            not isinstance(every, int | float)
+            or isinstance(every, bool)
+            or not 0 < every <= MAX_TIMER_MINUTES
         ):
-            bad(lines.of("timers", i, "every_minutes"), f"timers[{i}]: every_minutes must be > 0")
+            bad(
+                lines.of("timers", i, "every_minutes"),
+                f"timers[{i}]: every_minutes must be > 0 and <= {MAX_TIMER_MINUTES}",
+            )
             ok = False
         if "text" in row and (not isinstance(words, str) or not words.strip()):
             bad(lines.of("timers", i, "text"), f"timers[{i}]: text must be a non-empty string")

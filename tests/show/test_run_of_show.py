@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shopstream.show import LineupItem, RunOfShowError, load_run_of_show, parse_run_of_show
 from shopstream.show.run_of_show import parse_at
@@ -75,7 +77,7 @@ def test_lineup_as_array_of_tables() -> None:
           "ros.toml:5: drops[0]: cap must be a whole number >= 1"]),
         ('[[timers]]\nevery_minutes = 0\ntext = "hi"\ncolour = 1\n',
          ["ros.toml:4: timers[0]: unknown key 'colour'",
-          "ros.toml:2: timers[0]: every_minutes must be > 0"]),
+          "ros.toml:2: timers[0]: every_minutes must be > 0 and <= 1440"]),
         ('[[timers]]\nevery_minutes = 5\ntext = ""\nmin_chat_messages = -1\n',
          ["ros.toml:3: timers[0]: text must be a non-empty string",
           "ros.toml:4: timers[0]: min_chat_messages must be a whole number >= 0"]),
@@ -131,3 +133,42 @@ def test_demo_run_of_show_matches_the_demo_catalog() -> None:
     for item in show.lineup:
         assert f"live:{item.code}" in tags[item.handle]
     assert [d.code for d in show.drops] == ["102", "201"]
+
+
+_FRAGMENTS = [
+    'lineup = [{code = "1", handle = "a"}]',
+    "lineup = 3",
+    "lineup = [[1]]",
+    "[[drops]]",
+    "[drops]",
+    "[[timers]]",
+    "[[lineup]]",
+    'at = "+00:01:00"',
+    "at = 1979-05-27",
+    'code = "1"',
+    "code = 1.5",
+    "qty = 5",
+    "qty = true",
+    "cap = -1",
+    "every_minutes = 1e308",
+    "every_minutes = nan",
+    'text = "hi"',
+    "min_chat_messages = 2",
+    "x = {a = 1}",
+    "# comment {",
+    '"quoted key" = 1',
+    "= broken",
+]
+
+
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=14))
+def test_any_file_parses_or_is_rejected_cleanly(lines: list[str]) -> None:
+    try:
+        show = parse_run_of_show("\n".join(lines) + "\n", "f.toml")
+    except RunOfShowError as exc:
+        assert exc.problems
+        assert all(p.startswith("f.toml:") for p in exc.problems)
+        return
+    codes = {item.code for item in show.lineup}
+    assert all(d.code in codes and d.qty >= d.cap >= 1 for d in show.drops)
+    assert all(0 < t.every_minutes <= 1440 for t in show.timers)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connectors.events import ChatMessage, Role
 from shopstream.show import (
@@ -162,3 +164,21 @@ def test_audit_record_names_actor_and_outcome() -> None:
         "user_name": "Viewer",
         "roles": "member",
     }
+
+
+@given(
+    name=st.sampled_from(["feature", "next", "pause", "resume", "drop", "close", "x", "!DROP", ""]),
+    args=st.lists(
+        st.sampled_from(["101", "hoodie", "0", "-3", "20", "1e9", "", " ", "x"]), max_size=4
+    ),
+    moderator=st.booleans(),
+)
+def test_any_command_yields_a_valid_state(name: str, args: list[str], moderator: bool) -> None:
+    actor = MOD if moderator else VIEWER
+    new, outcome = apply_mod_command(BASE, name, args, actor)
+    assert (new is BASE) == (not outcome.changed)
+    for drop in new.drops:
+        assert 1 <= drop.cap <= drop.total == drop.remaining
+        assert new.resolve(drop.code) is not None
+    if not moderator:
+        assert outcome.kind is OutcomeKind.DENIED
