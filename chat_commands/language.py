@@ -34,6 +34,7 @@ PHRASE_CATEGORIES: frozenset[str] = frozenset(
         "help",
         "waitlist",
         "filler",  # words a command may carry: the, size, please
+        "thanks",  # gratitude: fine in a claim, but "thanks for the link" asks nothing
         "interjection",  # words allowed before a claim word: ok, omg, yes
         "pronoun",  # references to the featured product: it, this one
         "qty_before",  # qty 3, x 2

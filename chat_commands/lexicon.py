@@ -32,6 +32,7 @@ COMMAND_WORD_CATEGORIES: frozenset[str] = frozenset(
         "claim",
         "filler",
         "interjection",
+        "thanks",
         "pronoun",
         "qty_before",
         "qty_after",
@@ -208,6 +209,10 @@ class Lexicon:
                 spans.append(Span(i, i + 1, token, None))
                 i += 1
         return spans
+
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` starts a known phrase."""
+        return word in self._first
 
     def canonical(self, text: str) -> str:
         """The canonical option value of folded ``text`` (``gray`` -> ``grey``, ``lg`` -> ``l``)."""

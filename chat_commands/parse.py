@@ -97,6 +97,8 @@ def _parse(text: str, context: ParseContext) -> Intent:
     tokens = tokenize(cleaned)
     if not tokens:
         return _CHATTER
+    if "-" in cleaned:
+        tokens = _split_unknown_hyphens(tokens, lexicon, context.index)
     question = is_question_text(cleaned)
     if not question and lexicon.triggers.isdisjoint(tokens):
         if len(tokens) > _MAX_TERSE_TOKENS:
@@ -109,11 +111,24 @@ def _parse(text: str, context: ParseContext) -> Intent:
     return _Message(context, lexicon, tokens, question).intent()
 
 
+def _split_unknown_hyphens(tokens: list[str], lexicon: Lexicon, index: CatalogIndex) -> list[str]:
+    """Split ``l-navy`` into ``l``, ``navy`` unless the whole token is a known word or SKU."""
+    out: list[str] = []
+    for token in tokens:
+        if "-" in token and token not in index.ref_words and not lexicon.knows(token):
+            out.extend(part for part in token.split("-") if part)
+        else:
+            out.append(token)
+    return out
+
+
 # --- prefixed commands ------------------------------------------------------------------------
 
 
 def _prefixed(rest: str, context: ParseContext, lexicon: Lexicon) -> Intent:
     tokens = tokenize(rest)
+    if "-" in rest:
+        tokens = _split_unknown_hyphens(tokens, lexicon, context.index)
     if not tokens or (rest[:1].isspace() and len(rest.strip()) == 0):
         return NoIntent(reason="empty command")
     name = tokens[0]
@@ -234,8 +249,10 @@ class _Message:
 
     def _buy(self, base: float, language: str | None, skip: set[int]) -> Buy:
         choice, used = self._resolve()
-        quantity, _ = find_quantity(self.spans, skip | used | {i for i, _ in self.refs.explicit})
         max_quantity = self.context.config.max_quantity
+        quantity, _ = find_quantity(
+            self.spans, skip | used | {i for i, _ in self.refs.explicit}, max_quantity
+        )
         clamped = quantity is not None and quantity > max_quantity
         if quantity is None or quantity < 1:
             quantity = 1
@@ -318,7 +335,7 @@ class _Message:
         if i is None or self._negated(i):
             return None
         span = self.spans[i]
-        if (category == "waitlist" and i == self._lead()) or (" " in span.text and self.question):
+        if (category == "waitlist" and i == self._lead()) or (" " in span.text and self._asked()):
             return i
         self._fuzzy()
         ok = self.refs.used()
@@ -326,6 +343,16 @@ class _Message:
             if other.has(category) or any(other.has(c) for c in also):
                 ok.add(j)
         return i if self._command_like(ok) else None
+
+    def _interrogative(self) -> bool:
+        lead = self._lead()
+        if lead >= len(self.spans):
+            return False
+        span = self.spans[lead]
+        return span.has("question_start") or span.text.split()[0] in self.lexicon.question_words
+
+    def _asked(self) -> bool:
+        return self.question or self._interrogative()
 
     def _question_kind(self) -> tuple[QuestionKind, int] | None:
         found: dict[QuestionKind, int] = {}
@@ -360,26 +387,28 @@ class _Message:
             return self._cancel(0.9, self._language(i))
         i = self._phrase_ok("waitlist", frozenset({"stock"}))
         if i is not None:
-            return self._waitlist(0.9, self._language(i))
+            waitlist = self._waitlist(0.9, self._language(i))
+            if waitlist.product or waitlist.candidates:
+                return waitlist
         i = self._phrase_ok("cart")
         if i is not None:
             return Cart(confidence=0.9, language=self._language(i))
         lead = self._lead()
-        interrogative = lead < len(spans) and (
-            spans[lead].has("question_start")
-            or spans[lead].text.split()[0] in self.lexicon.question_words
-        )
+        interrogative = self._interrogative()
         asked = self.question or interrogative
         kind = self._question_kind()
         buy = self._buy_signal(lead, kind)
         if buy is not None:
             base, decisive = buy
-            plus = spans[decisive].text.startswith("+") if decisive < len(spans) else False
-            skip = set() if plus else {decisive}
+            keyword = decisive < len(spans) and (
+                spans[decisive].has("claim") or spans[decisive].has("want")
+            )
+            skip = {decisive} if keyword else set()
             return self._buy(base, self._language(decisive), skip)
         if kind is not None:
             question_kind, at = kind
-            if asked or self._command_like({at} | self.refs.used()):
+            thanked = any(span.has("thanks") for span in spans)
+            if asked or (not thanked and self._command_like({at} | self.refs.used())):
                 question = self._question(question_kind, 0.9, self._language(at))
                 if question.product or question.candidates or question_kind in _ANY_PRODUCT:
                     return question
@@ -422,6 +451,12 @@ class _Message:
         if not has_anchor:
             has_anchor = any(
                 _TERSE_TOKEN_RE.fullmatch(s.text) and not s.text.isdigit() for s in self.spans
+            )
+        if not has_anchor and refs.titles:
+            # "2 mugs please", "mug please": a named product with a count or a request word
+            has_anchor = any(
+                s.text.isdigit() or s.has("number") or (s.has("interjection") and s.has("filler"))
+                for s in self.spans
             )
         if not has_anchor:
             return False

@@ -234,8 +234,14 @@ def _number(span: Span | None) -> int | None:
     return int(value) if value else None
 
 
-def find_quantity(spans: list[Span], skip: set[int]) -> tuple[int | None, set[int]]:
-    """The quantity a message asks for (``x2``, ``2x``, ``qty 3``, ``two``, ``2 pcs``, ``+2``)."""
+def find_quantity(
+    spans: list[Span], skip: set[int], max_bare: int = 10
+) -> tuple[int | None, set[int]]:
+    """The quantity a message asks for (``x2``, ``2x``, ``qty 3``, ``two``, ``2 pcs``, ``+2``).
+
+    A bare number counts only up to ``max_bare`` ("sold 999" names no quantity); marked
+    quantities ("x50") are returned as typed for the caller to cap.
+    """
     bare: tuple[int, set[int]] | None = None
     count = len(spans)
     for i, span in enumerate(spans):
@@ -257,7 +263,11 @@ def find_quantity(spans: list[Span], skip: set[int]) -> tuple[int | None, set[in
             continue
         if after is not None and after.has("qty_after"):
             return number, {i, i + 1}
-        if bare is None and (text.isdigit() or not (span.has("filler") or span.has("pronoun"))):
+        if (
+            bare is None
+            and number <= max_bare
+            and (text.isdigit() or not (span.has("filler") or span.has("pronoun")))
+        ):
             bare = (number, {i})
     if bare is not None:
         return bare
