@@ -69,6 +69,7 @@ class IrcServer:
         self.peers: set[IrcPeer] = set()
         self.received: list[str] = []
         self.pongs = 0
+        self.changed = asyncio.Event()  # set at every JOIN and every disconnect
         self.pong_seen = asyncio.Event()  # set at every PONG from a client
         self.port = 0
         self.tls_port = 0
@@ -93,11 +94,10 @@ class IrcServer:
             server.close()
         for peer in list(self.peers):
             peer.writer.close()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            _, stuck = await asyncio.wait(set(self._tasks), timeout=2.0)
+            for task in stuck:
+                task.cancel()
         for server in self._servers:
             await server.wait_closed()
 
@@ -216,6 +216,7 @@ class IrcServer:
                 with contextlib.suppress(asyncio.CancelledError):
                     await pinger
             self.peers.discard(peer)
+            self.changed.set()
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
@@ -330,6 +331,7 @@ class IrcServer:
             return
         n = peer.nick
         peer.channels.add(chan)
+        self.changed.set()
         peer.send(f":{n}!{n}@{n}.tmi.twitch.tv JOIN #{chan}")
         if "twitch.tv/membership" in peer.caps:
             peer.send(f":{n}.tmi.twitch.tv 353 {n} = #{chan} :{n}")

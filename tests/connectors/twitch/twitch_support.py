@@ -25,7 +25,7 @@ def config_for(emu: TwitchEmulator, **overrides: Any) -> TwitchConfig:
         "oauth_url": emu.oauth_url,
         "irc_host": "127.0.0.1",
         "irc_port": emu.irc_tls_port or emu.irc_port,
-        "irc_tls": True,
+        "irc_tls": emu.ca_file is not None,
         "irc_ca_file": emu.ca_file,
         "keepalive_timeout_seconds": 0.3,
         "keepalive_grace_seconds": 0.5,
