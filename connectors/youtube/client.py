@@ -147,7 +147,7 @@ class YouTubeApi:
     def _execute(self, request: Any) -> Any:
         http = self._pool.acquire()
         try:
-            return request.execute(http=http, num_retries=0)
+            body = request.execute(http=http, num_retries=0)
         except HttpError as exc:
             raise ApiFailure(
                 int(exc.status_code),
@@ -164,6 +164,9 @@ class YouTubeApi:
             raise MalformedResponse(str(exc)) from None
         finally:
             self._pool.release(http)
+        if not isinstance(body, dict):  # the library hands back non-JSON bodies as text
+            raise MalformedResponse(f"expected a JSON object, got {type(body).__name__}")
+        return body
 
     async def call(self, request: Any) -> Any:
         """Execute one prepared googleapiclient request in a worker thread."""

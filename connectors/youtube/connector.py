@@ -166,6 +166,13 @@ class YouTubeConnector:
         self.health.set(Status(error.key), self.quota.detail())
         return error
 
+    def _healthy(self) -> None:
+        """Mark the session ok; a changed quota figure alone is updated without a log line."""
+        if self.health.status is Status.OK:
+            self.health.detail = self.quota.detail()
+        else:
+            self.health.set(Status.OK, self.quota.detail())
+
     def _quota_paused(self) -> RateLimited:
         wait = self.quota.seconds_until_reset()
         error = RateLimited(
@@ -271,8 +278,7 @@ class YouTubeConnector:
                     resume_after=self._resume_after,
                 )
                 self._server_hint = page.polling_interval
-                if self.health.status is not Status.OK or self.health.detail != self.quota.detail():
-                    self.health.set(Status.OK, self.quota.detail())
+                self._healthy()
                 last = len(page.events) - 1
                 for index, (event, source) in enumerate(
                     zip(page.events, page.sources, strict=True)
@@ -403,7 +409,8 @@ class YouTubeConnector:
             message_id = self._learn_own(body)
             first_id = first_id or message_id or ""
         self._save_quota()
-        self.health.extra["quota_left"] = str(self.quota.remaining)
+        if self.health.status is Status.OK:
+            self.health.detail = self.quota.detail()
         return SendResult(sent=True, platform_message_id=first_id or None)
 
     def _learn_own(self, body: Any) -> str | None:
@@ -436,5 +443,5 @@ class YouTubeConnector:
                 self.quota.charge(Spend.READ, self.config.quota.cost_list)
         except ConnectorError as error:
             return error.key
-        self.health.set(Status.OK, self.quota.detail())
+        self._healthy()
         return str(Status.OK)

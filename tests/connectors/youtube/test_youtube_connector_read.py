@@ -256,8 +256,10 @@ async def test_garbage_never_kills_the_loop(
         emu.inject_message("after garbage")
         assert texts(await take(conn, 1)) == ["after garbage"]
         emu.serve_garbage("list", count=3)
-        with pytest.raises(TransientError):  # three in a row: let the supervisor back off
+        with pytest.raises(TransientError) as caught:  # three in a row: the supervisor backs off
             await take(conn, 1)
+        assert type(caught.value) is TransientError
+        assert emu.calls("list") < 10
 
 
 async def test_no_live_stream_is_stream_offline(
