@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ class Cooldowns:
     """Per-user and global (per channel) cooldowns for viewer commands such as questions.
 
     A viewer's cooldown follows them per platform (not per channel), and the global one
-    is per platform channel, so one busy channel never silences another.
+    is per platform channel, so one busy channel never silences another. Safe to call
+    from several threads (handlers run in worker threads).
     """
 
     def __init__(self, config: CooldownConfig | None = None, clock: Clock = time.monotonic):
@@ -23,6 +25,7 @@ class Cooldowns:
         self._clock = clock
         self._user: dict[tuple[str, str, str], float] = {}
         self._global: dict[tuple[str, str, str], float] = {}
+        self._lock = threading.Lock()
 
     def try_use(
         self,
@@ -45,6 +48,12 @@ class Cooldowns:
         Returns:
             0.0 if allowed (and recorded), else the seconds left before it is allowed.
         """
+        with self._lock:
+            return self._try_use(platform, channel, user_id, command, bypass)
+
+    def _try_use(
+        self, platform: str, channel: str, user_id: str | None, command: str, bypass: bool
+    ) -> float:
         now = self._clock()
         gkey = (platform, channel, command)
         ukey = (platform, user_id or "", command)
@@ -63,8 +72,9 @@ class Cooldowns:
 
     def reset(self) -> None:
         """Forget every cooldown (new show)."""
-        self._user.clear()
-        self._global.clear()
+        with self._lock:
+            self._user.clear()
+            self._global.clear()
 
 
 @dataclass(slots=True)
@@ -74,13 +84,17 @@ class _Bucket:
 
 
 class ClaimThrottle:
-    """A token bucket per viewer: ``claim_burst`` claims at once, then a steady refill."""
+    """A token bucket per viewer: ``claim_burst`` claims at once, then a steady refill.
+
+    Safe to call from several threads.
+    """
 
     def __init__(self, config: CooldownConfig | None = None, clock: Clock = time.monotonic):
         self.config = config or CooldownConfig()
         self._clock = clock
         self._rate = self.config.claim_refill_per_minute / 60.0
         self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._lock = threading.Lock()
 
     def _bucket(self, key: tuple[str, str], now: float) -> _Bucket:
         burst = float(self.config.claim_burst)
@@ -95,14 +109,15 @@ class ClaimThrottle:
 
     def allow(self, platform: str, user_id: str) -> bool:
         """Take one claim token for the viewer; False means throttled (ignore the claim)."""
-        now = self._clock()
-        bucket = self._bucket((platform, user_id), now)
-        if bucket.tokens < 1.0:
-            return False
-        bucket.tokens -= 1.0
-        if len(self._buckets) > self.config.max_tracked:
-            self._forget_full(now)
-        return True
+        with self._lock:
+            now = self._clock()
+            bucket = self._bucket((platform, user_id), now)
+            if bucket.tokens < 1.0:
+                return False
+            bucket.tokens -= 1.0
+            if len(self._buckets) > self.config.max_tracked:
+                self._forget_full(now)
+            return True
 
     @property
     def tracked(self) -> int:
@@ -111,7 +126,8 @@ class ClaimThrottle:
 
     def tokens(self, platform: str, user_id: str) -> float:
         """Return the claims the viewer may make right now."""
-        return self._bucket((platform, user_id), self._clock()).tokens
+        with self._lock:
+            return self._bucket((platform, user_id), self._clock()).tokens
 
     def _forget_full(self, now: float) -> None:
         burst = float(self.config.claim_burst)

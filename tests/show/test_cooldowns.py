@@ -79,3 +79,13 @@ def test_throttle_forgets_idle_viewers_but_not_throttled_ones() -> None:
     for i in range(150):
         throttle.allow("twitch", f"w{i}")
     assert not throttle.allow("twitch", "flood")
+
+
+def test_throttle_counts_exactly_under_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    clock = FakeClock()
+    throttle = ClaimThrottle(CooldownConfig(claim_burst=50, claim_refill_per_minute=0.001), clock)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: throttle.allow("twitch", "v"), range(400)))
+    assert sum(results) == 50
