@@ -9,7 +9,7 @@ import pytest
 from twitch_support import Reader, connector_for
 
 from connectors.errors import AuthError, RateLimited, TransientError
-from connectors.events import ChatMessage, MessageDeleted, Reply, UserBanned
+from connectors.events import MessageDeleted, Reply, UserBanned
 from connectors.twitch.ircclient import IrcConnection, IrcEndpoint
 from sandbox.twitch import TwitchEmulator
 
@@ -227,7 +227,3 @@ async def test_untrusted_certificate_is_refused(emu: TwitchEmulator) -> None:
     )
     with pytest.raises(TransientError):
         await conn.open()
-
-
-def test_chat_messages_are_the_shared_event_type() -> None:
-    assert ChatMessage.__dataclass_params__.frozen  # type: ignore[attr-defined]
