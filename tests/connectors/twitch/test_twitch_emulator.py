@@ -1,4 +1,4 @@
-"""The emulator itself speaks Twitch: close codes, Helix shapes, limits and OAuth, via real clients."""
+"""The emulator speaks Twitch: close codes, Helix shapes, limits and OAuth, via real clients."""
 
 from __future__ import annotations
 
