@@ -23,7 +23,7 @@ import httpx
 
 from connectors.backoff import Backoff
 from connectors.errors import ConnectorError, FatalError, RateLimited, StreamOffline
-from connectors.events import ChatEvent, Reply, SendResult
+from connectors.events import ChatEnded, ChatEvent, Reply, SendResult
 from connectors.facebook.config import FacebookConfig, FacebookCredentials, credentials_from_env
 from connectors.facebook.dedupe import RecentIds
 from connectors.facebook.graph import GraphClient
@@ -223,6 +223,8 @@ class FacebookConnector:
         )
         try:
             async for event in session.run():
+                if isinstance(event, ChatEnded) and not self.config.live_video_id:
+                    self.live_video_id = None  # the next session looks for the next live
                 yield event
         except ConnectorError as exc:
             self.health.last_error = type(exc).__name__

@@ -41,6 +41,7 @@ class SessionState:
 
     backoff: Backoff
     cursor: datetime | None = None
+    resume: dict[str, str] | None = None  # the query a capped backfill round continues
     seen: RecentIds[str, bool] = field(default_factory=RecentIds)
     own_ids: RecentIds[str, bool] = field(default_factory=RecentIds)
     own_texts: RecentIds[str, bool] = field(default_factory=lambda: RecentIds(1000))
@@ -121,7 +122,7 @@ class CommentSession:
             self.health.set(Status.OK, f"video={self.video_id}")
             for message in await self.backfill():
                 yield message
-            next_poll = loop.time() + interval
+            next_poll = loop.time() + (0.0 if self.state.resume is not None else interval)
             while True:
                 try:
                     async with asyncio.timeout(max(0.0, next_poll - loop.time())):
@@ -129,7 +130,8 @@ class CommentSession:
                 except TimeoutError:
                     for message in await self._periodic_backfill():
                         yield message
-                    next_poll = loop.time() + interval + self._penalty
+                    pause = 0.0 if self.state.resume is not None else interval
+                    next_poll = loop.time() + pause + self._penalty
                     continue
                 if isinstance(item, _Ended):
                     return
@@ -184,19 +186,17 @@ class CommentSession:
         return []
 
     async def backfill(self) -> list[ChatMessage]:
-        """Read every comment since the cursor (minus the overlap), oldest first, unseen only."""
+        """Read comments since the cursor (minus the overlap), oldest first, unseen only.
+
+        At most ``backfill_max_pages`` pages per round; when more remain (a flash drop can put
+        thousands of comments in one second), the next round resumes from the paging cursor
+        of the same query instead of starting over, and comes at once.
+        """
         assert self.state.cursor is not None
-        since = self.state.cursor - timedelta(seconds=self.config.backfill_overlap_seconds)
-        args: dict[str, Any] = {
-            "filter": "stream",
-            "live_filter": "no_filter",
-            "order": "chronological",
-            "since": str(int(since.timestamp())),
-            "limit": str(self.config.backfill_page_limit),
-            "fields": self.config.stream_fields,
-        }
+        args = self.state.resume or self._fresh_query()
         messages: list[ChatMessage] = []
         newest = self.state.cursor
+        self.state.resume = None
         for _ in range(self.config.backfill_max_pages):
             page = await self.graph.get_connections(self.video_id, "comments", **args)
             data = page.get("data")
@@ -212,11 +212,25 @@ class CommentSession:
             after = _next_cursor(page)
             if after is None:
                 break
-            args["after"] = after
+            args = {**args, "after": after}
+        else:
+            self.state.resume = args
         self.state.cursor = newest
         if self.graph.usage:
             self.health.extra["usage"] = ",".join(f"{k}={v}%" for k, v in self.graph.usage.items())
         return messages
+
+    def _fresh_query(self) -> dict[str, str]:
+        assert self.state.cursor is not None
+        since = self.state.cursor - timedelta(seconds=self.config.backfill_overlap_seconds)
+        return {
+            "filter": "stream",
+            "live_filter": "no_filter",
+            "order": "chronological",
+            "since": str(int(since.timestamp())),
+            "limit": str(self.config.backfill_page_limit),
+            "fields": self.config.stream_fields,
+        }
 
     def accept(self, comment: dict[str, Any]) -> ChatMessage | None:
         """Translate a comment unless it was seen already or is one of our own replies."""

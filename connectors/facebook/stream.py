@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 from connectors.errors import TransientError
-from connectors.facebook.graph_errors import PLATFORM, classify
+from connectors.facebook.graph_errors import PLATFORM, classify, error_body
 from connectors.facebook.sse import SseParser
 from connectors.facebook.translate import decode_stream_data
 from connectors.facebook.wire import GraphComment
@@ -74,6 +74,12 @@ async def read_stream(
                     response.headers,
                     default_wait=default_wait,
                 )
+            if "json" in response.headers.get("content-type", ""):
+                body = await response.aread()  # an error envelope where events were expected
+                error = classify(
+                    200, _json_or_none(body), response.headers, default_wait=default_wait
+                )
+                raise error if error_body(_json_or_none(body)) else StreamEnded("JSON, not events")
             _LOGGER.info("facebook stream open for %s", request.video_id)
             if on_open is not None:
                 on_open()

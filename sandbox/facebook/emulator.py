@@ -166,8 +166,20 @@ class FacebookEmulator:
 
     def end_live(self) -> None:
         """The host ends the broadcast: status LIVE_STOPPED and streams close cleanly."""
-        self.state.videos[self.live_video_id].status = "LIVE_STOPPED"
+        video = self.state.videos[self.live_video_id]
+        if video.status == "LIVE":
+            video.status = "LIVE_STOPPED"
         self.hub.close_all(clean=True)
+
+    def new_live(self, title: str = "Next drop") -> str:
+        """End the current live (if any) and start another; return its live video id."""
+        self.end_live()
+        self.live_video_id = str(int(self.live_video_id) + 1000)
+        self.video_id = str(int(self.video_id) + 1000)
+        self.state.add_video(
+            live_video_id=self.live_video_id, video_id=self.video_id, title=title, status="LIVE"
+        )
+        return self.live_video_id
 
     def disconnect_streams(self, *, clean: bool = True) -> int:
         """Close every open SSE stream (abruptly when ``clean`` is false); return how many."""

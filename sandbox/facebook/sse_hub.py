@@ -202,5 +202,7 @@ class _SseResponse(StreamingResponse):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
+        except StreamAborted:
+            pass  # returning mid-body makes the server drop the connection: a network cut
         finally:
             self._on_close()

@@ -73,6 +73,31 @@ async def test_periodic_backfill_fills_what_the_stream_drops(
     assert emu.hub.dropped >= 39 and emu.hub.opened == 1
 
 
+async def test_backfill_rounds_resume_when_a_burst_exceeds_one_round(
+    emu: FacebookEmulator, make_connector: Build
+) -> None:
+    # 2 pages x 10 per round, 150 comments in the same second: restarting each round from
+    # `since` would read the same 20 forever; resuming from the paging cursor reads them all
+    async with make_connector(
+        comment_rate="one_per_two_seconds",
+        backfill_page_limit=10,
+        backfill_max_pages=2,
+        backfill_interval_seconds=60,
+    ) as conn:
+        reader = Reader(conn)
+        try:
+            await _open_stream(emu)
+            emu.inject_message("first", author_id="u0")
+            await reader.wait_for(1)
+            emu.disconnect_streams(clean=True)  # the reconnect backfill starts the rounds
+            ids = emu.inject_many([(f"SOLD {i}", f"u{i}", "V") for i in range(150)])
+            messages = await reader.wait_for(151)
+        finally:
+            await reader.stop()
+    assert set(ids) <= {m.message_id for m in messages}
+    assert len(messages) == 151
+
+
 async def test_messages_are_chronological_within_backfill_and_keep_platform_time(
     emu: FacebookEmulator, make_connector: Build
 ) -> None:
@@ -200,6 +225,38 @@ async def test_live_end_yields_chat_ended(emu: FacebookEmulator, make_connector:
     assert [m.message_id for m in reader.messages] == [last]
     assert isinstance(reader.events[-1], ChatEnded)
     assert conn.health.status is Status.STOPPED
+
+
+async def test_after_chat_ended_the_next_session_finds_the_next_live(
+    emu: FacebookEmulator, make_connector: Build
+) -> None:
+    async with make_connector() as conn:
+        reader = Reader(conn)
+        await _open_stream(emu)
+        emu.end_live()
+        async with asyncio.timeout(10):
+            await reader.task
+        assert isinstance(reader.events[-1], ChatEnded)
+        new_id = emu.new_live()
+        reader = Reader(conn)
+        try:
+            await _open_stream(emu, 2)
+            comment = emu.inject_message("SOLD 5 on the new live", author_id="u1")
+            [msg] = await reader.wait_for(1)
+        finally:
+            await reader.stop()
+    assert conn.live_video_id == new_id and msg.message_id == comment
+
+
+async def test_error_envelope_with_status_200_on_the_stream(
+    emu: FacebookEmulator, make_connector: Build
+) -> None:
+    emu.fail_next("live_comments", code=190, status=200)
+    async with make_connector() as conn:
+        with pytest.raises(AuthError):
+            async with asyncio.timeout(10):
+                async for _ in conn.events():
+                    pass
 
 
 @pytest.mark.parametrize("code", [4, 17, 32, 613, 80001])
