@@ -48,6 +48,11 @@ class QuotaSettings(BaseModel):
     planned_show_minutes: float = Field(
         120.0, gt=0, description="Planned show length; reads are spread over it."
     )
+    projection_after_minutes: float = Field(
+        10.0,
+        ge=0,
+        description="After this much show, hold back what replies will need at their pace.",
+    )
     overrun_minutes: float = Field(
         30.0, gt=0, description="Horizon assumed at a time once a show runs past its plan."
     )

@@ -56,6 +56,7 @@ class QuotaPlanner:
         self._zone = ZoneInfo(settings.reset_timezone)
         self._today = _Day(self._local_day(clock()))
         self._show_start: datetime | None = None
+        self._show_replies = 0
 
     # --- clock and day ------------------------------------------------------------------
 
@@ -105,6 +106,8 @@ class QuotaPlanner:
             self._today.reads += units
         elif kind is Spend.REPLY:
             self._today.replies += units
+            if self._show_start is not None:
+                self._show_replies += units
         else:
             self._today.lookups += units
 
@@ -123,10 +126,29 @@ class QuotaPlanner:
         """Start the planned show now (reads are spread from here); idempotent."""
         if self._show_start is None:
             self._show_start = self._roll()
+            self._show_replies = 0
 
-    def reads_affordable(self) -> int:
-        """Reads left today without touching the reply reserve."""
-        budget = self.remaining - self.reserve_left
+    def reply_projection(self, horizon: float) -> int:
+        """Units the replies will need over the next ``horizon`` seconds, at this show's pace.
+
+        Zero during the first ``settings.projection_after_minutes`` of the show (too early to
+        tell); the pace is the units spent on replies since the show started.
+        """
+        if self._show_start is None:
+            return 0
+        elapsed = (self._clock() - self._show_start).total_seconds()
+        if elapsed < self.settings.projection_after_minutes * 60 or self._show_replies <= 0:
+            return 0
+        return int(self._show_replies / elapsed * horizon)
+
+    def reads_affordable(self, horizon: float = 0.0) -> int:
+        """Reads left today without touching what replies need.
+
+        Replies keep the larger of the reserve left and the projection of their pace over the
+        ``horizon`` (seconds of show still to read).
+        """
+        held = max(self.reserve_left, self.reply_projection(horizon))
+        budget = self.remaining - held
         return max(0, budget // self.settings.cost_list)
 
     def read_interval(self, server_hint: float | None = None) -> float | None:
@@ -136,9 +158,6 @@ class QuotaPlanner:
             server_hint: the page's ``pollingIntervalMillis`` in seconds; never polled faster.
         """
         now = self._roll()
-        reads = self.reads_affordable()
-        if reads <= 0:
-            return None
         self.start_show()
         assert self._show_start is not None
         show_end = self._show_start + timedelta(minutes=self.settings.planned_show_minutes)
@@ -146,6 +165,9 @@ class QuotaPlanner:
         if horizon <= 0:  # running past the plan: budget the next stretch
             horizon = self.settings.overrun_minutes * 60
         horizon = min(horizon, self.seconds_until_reset())
+        reads = self.reads_affordable(horizon)
+        if reads <= 0:
+            return None
         interval = horizon / reads
         return max(interval, self.settings.min_interval_seconds, server_hint or 0.0)
 

@@ -159,3 +159,32 @@ def test_exhausted_survives_a_restart_the_same_day() -> None:
     again, _ = planner(clock.now)
     again.load(plan.dump())
     assert again.remaining == 0
+
+
+@pytest.mark.parametrize(
+    ("minutes", "reply_units", "expected"),
+    [
+        (30, 0, 5400 / 1600),  # no replies: nothing projected
+        (5, 1000, 6900 / 1600),  # too early to project: the reserve (1000 left) holds
+        (30, 1000, 5400 / 1200),  # 1000 units per 30 min -> 3000 held for the last 90 min
+        (60, 3000, 3600 / 800),  # 3000/h -> 3000 held for the last hour
+        (100, 9000, None),  # replies at this pace need everything left
+    ],
+)
+def test_reads_make_room_for_the_pace_of_replies(
+    minutes: float, reply_units: int, expected: float | None
+) -> None:
+    plan, clock = planner()
+    plan.start_show()
+    clock.advance(minutes * 60)
+    plan.charge(Spend.REPLY, reply_units)
+    result = plan.read_interval()
+    assert result == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_replies_before_the_show_do_not_count_towards_its_pace() -> None:
+    plan, clock = planner()
+    plan.charge(Spend.REPLY, 1500)  # an earlier show today
+    plan.start_show()
+    clock.advance(3600)
+    assert plan.reply_projection(3600) == 0
