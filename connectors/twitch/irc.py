@@ -46,6 +46,16 @@ def unescape_tag_value(value: str) -> str:
     """Undo IRCv3 tag escaping; an unknown ``\\x`` becomes ``x``, a lone trailing ``\\`` drops."""
     if "\\" not in value:
         return value
+    return _unescape(value)
+
+
+def _unescape(value: str) -> str:
+    if "\\\\" not in value:  # no escaped backslash: plain replaces are exact
+        out = value.replace("\\s", " ").replace("\\:", ";")
+        if "\\" in out:
+            out = out.replace("\\r", "\r").replace("\\n", "\n")
+        if "\\" not in out:
+            return out
     return _ESCAPED.sub(_unescape_one, value)
 
 
@@ -83,7 +93,7 @@ def parse_line(line: str) -> IrcMessage:
         if "\\" in raw:
             for key, value in tags.items():
                 if "\\" in value:
-                    tags[key] = _ESCAPED.sub(_unescape_one, value)
+                    tags[key] = _unescape(value)
         tags.pop("", None)
         rest = line[end + 1 :].lstrip(" ")
     else:
