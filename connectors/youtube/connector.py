@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Any, ClassVar, Self
@@ -238,7 +238,7 @@ class YouTubeConnector:
         if interval > elapsed:
             await self._sleep(interval - elapsed)
 
-    async def events(self) -> AsyncIterator[ChatEvent]:
+    async def events(self) -> AsyncGenerator[ChatEvent, None]:
         """Yield chat events until the chat ends; raise a ConnectorError when reading fails.
 
         Progress (page token and the last item handed over) is saved in the cursor store after
