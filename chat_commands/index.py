@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from chat_commands.catalog import CatalogProduct, CatalogVariant
@@ -83,6 +82,7 @@ class CatalogIndex:
     """Everything the parser looks up, built once per catalog (and lineup) change."""
 
     __slots__ = (
+        "_deletions",
         "_lexicons",
         "alias_first",
         "aliases",
@@ -90,6 +90,7 @@ class CatalogIndex:
         "entries",
         "handles",
         "lexicon",
+        "position",
         "ref_words",
         "skus",
         "tables",
@@ -100,6 +101,7 @@ class CatalogIndex:
 
     def __init__(self) -> None:
         self.entries: dict[str, ProductEntry] = {}
+        self.position: dict[str, int] = {}  # handle -> catalog order
         self.codes: dict[str, str] = {}
         self.skus: dict[str, tuple[str, CatalogVariant]] = {}
         self.handles: dict[str, str] = {}
@@ -108,6 +110,7 @@ class CatalogIndex:
         self.alias_first: frozenset[str] = frozenset()
         self.value_handles: dict[str, frozenset[str]] = {}
         self.vocabulary: tuple[str, ...] = ()
+        self._deletions: dict[str, tuple[str, ...]] = {}
         self.ref_words: frozenset[str] = frozenset()
         self.tables: Mapping[str, LanguageTable] = {}
         self.lexicon: Lexicon = Lexicon(())
@@ -142,6 +145,7 @@ class CatalogIndex:
                 _LOGGER.warning("duplicate product handle %s; keeping the first", handle)
                 continue
             entry = _entry(product, lexicon)
+            index.position[handle] = len(index.entries)
             index.entries[handle] = entry
             index.handles[" ".join(fold(handle))] = handle
             if product.live_code:
@@ -175,6 +179,7 @@ class CatalogIndex:
         vocabulary.update(k for k in lexicon.canon if len(k) >= 4 and " " not in k)
         vocabulary.update(k for k in lexicon.nouns if len(k) >= 4 and " " not in k)
         index.vocabulary = tuple(sorted(vocabulary))
+        index._deletions = _deletion_index(index.vocabulary)
         ref_words = set(index.words) | set(index.codes) | set(index.skus) | set(index.handles)
         for key in index.value_handles:
             ref_words.update(key.split())
@@ -219,17 +224,41 @@ class CatalogIndex:
 
     def fuzzy_word(self, token: str) -> str | None:
         """The one catalog word within a small edit distance of ``token`` (None if unsure)."""
-        if len(token) < 4 or not self.vocabulary:
+        if len(token) < 5 or not self._deletions:
             return None
         limit = 1 if len(token) < 7 else 2
-        found = process.extract(
-            token, self.vocabulary, scorer=OSA.distance, limit=2, score_cutoff=limit
-        )
-        if not found:
-            return None
-        if len(found) > 1 and found[1][1] == found[0][1]:
-            return None
-        return str(found[0][0])
+        candidates: set[str] = set()
+        for variant in _deletions(token, limit):
+            candidates.update(self._deletions.get(variant, ()))
+        best: str | None = None
+        best_distance = limit + 1
+        tie = False
+        for word in candidates:
+            distance = OSA.distance(token, word, score_cutoff=limit)
+            if distance < best_distance:
+                best, best_distance, tie = word, distance, False
+            elif distance == best_distance:
+                tie = True
+        return None if tie or best_distance > limit else best
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    """``word`` and every string made by deleting up to ``depth`` characters from it."""
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 1}
+        found |= frontier
+    return found
+
+
+def _deletion_index(vocabulary: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Symmetric-delete index (as in SymSpell): deletion variant -> vocabulary words."""
+    index: dict[str, list[str]] = {}
+    for word in vocabulary:
+        for variant in _deletions(word, 2):
+            index.setdefault(variant, []).append(word)
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def _word_forms(word: str) -> tuple[str, ...]:

@@ -26,6 +26,8 @@ INTENT_CATEGORIES: frozenset[str] = frozenset(
         "question_start",
     }
 )
+#: Categories one of whose phrases must appear for a message to be more than chatter.
+TRIGGER_CATEGORIES: frozenset[str] = INTENT_CATEGORIES - {"question_start"}
 #: Categories whose words a terse command ("sold 101 L x2 pls") may contain.
 COMMAND_WORD_CATEGORIES: frozenset[str] = frozenset(
     {
@@ -97,13 +99,16 @@ class Lexicon:
     """All phrases of some languages, folded and indexed by first word."""
 
     __slots__ = (
-        "_first",
+        "_multi",
+        "_single",
+        "_starts",
         "canon",
         "color_families",
         "command_words",
         "commands",
         "languages",
         "max_words",
+        "noun_words",
         "nouns",
         "question_words",
         "stop_words",
@@ -149,25 +154,26 @@ class Lexicon:
                     folded = " ".join(fold(word))
                     if folded and folded not in commands:
                         commands[folded] = (name, code)
-        first: dict[str, list[Entry]] = {}
+        single: dict[str, Entry] = {}
+        multi: dict[tuple[str, str], list[Entry]] = {}
         for words, bucket in senses.items():
             entry = Entry(words, tuple(bucket), frozenset(s.category for s in bucket))
-            first.setdefault(words[0], []).append(entry)
-        self._first = {
-            word: tuple(sorted(entries, key=lambda e: -len(e.words)))
-            for word, entries in first.items()
+            if len(words) == 1:
+                single[words[0]] = entry
+            else:
+                multi.setdefault((words[0], words[1]), []).append(entry)
+        self._single = single
+        self._multi = {
+            pair: tuple(sorted(entries, key=lambda e: -len(e.words)))
+            for pair, entries in multi.items()
         }
+        self._starts = frozenset(words[0] for words in senses)
         self.max_words = max((len(w) for w in senses), default=1)
         self.languages = tuple(languages)
         self.commands = commands
         self.canon = canon
         self.color_families = families
         self.nouns = nouns
-        self.triggers = frozenset(
-            words[0]
-            for words, bucket in senses.items()
-            if any(s.category in INTENT_CATEGORIES for s in bucket)
-        )
         self.command_words = frozenset(
             word
             for words, bucket in senses.items()
@@ -185,38 +191,62 @@ class Lexicon:
             if len(words) == 1
             and any(s.category in ("filler", "pronoun", "interjection", "negation") for s in bucket)
         )
+        common = self.stop_words | self.question_words
+        self.triggers = frozenset(
+            _trigger_word(words, common)
+            for words, bucket in senses.items()
+            if words and any(s.category in TRIGGER_CATEGORIES for s in bucket)
+        )
+        self.noun_words = frozenset(
+            word
+            for words, bucket in senses.items()
+            if any(s.category == "noun" for s in bucket)
+            for word in words
+        )
 
     def scan(self, tokens: list[str]) -> list[Span]:
         """Cover ``tokens`` with spans, taking the longest known phrase at each position."""
         spans: list[Span] = []
-        first = self._first
+        single = self._single
+        multi = self._multi
         n = len(tokens)
         i = 0
         while i < n:
             token = tokens[i]
-            entries = first.get(token)
-            if entries:
-                for entry in entries:
-                    size = len(entry.words)
-                    if size == 1 or tuple(tokens[i : i + size]) == entry.words:
-                        spans.append(Span(i, i + size, " ".join(entry.words), entry))
-                        i += size
-                        break
-                else:
-                    spans.append(Span(i, i + 1, token, None))
-                    i += 1
-            else:
-                spans.append(Span(i, i + 1, token, None))
-                i += 1
+            if i + 1 < n:
+                entries = multi.get((token, tokens[i + 1]))
+                if entries:
+                    for entry in entries:
+                        size = len(entry.words)
+                        if size == 2 or tuple(tokens[i : i + size]) == entry.words:
+                            spans.append(Span(i, i + size, " ".join(entry.words), entry))
+                            i += size
+                            break
+                    else:
+                        entries = None
+                    if entries:
+                        continue
+            spans.append(Span(i, i + 1, token, single.get(token)))
+            i += 1
         return spans
 
     def knows(self, word: str) -> bool:
         """Whether ``word`` starts a known phrase."""
-        return word in self._first
+        return word in self._starts
 
     def canonical(self, text: str) -> str:
         """The canonical option value of folded ``text`` (``gray`` -> ``grey``, ``lg`` -> ``l``)."""
         return self.canon.get(text, text)
+
+
+def _trigger_word(words: tuple[str, ...], common: frozenset[str]) -> str:
+    """The word of a phrase the chatter pre-filter looks for: its longest uncommon word."""
+    rare = (
+        [w for w in words if w not in common and len(w) > 2]
+        or [w for w in words if len(w) > 2]
+        or list(words)
+    )
+    return max(reversed(rare), key=len)
 
 
 def lexicon_for(

@@ -39,12 +39,15 @@ _LOGGER = logging.getLogger(__name__)
 
 _TERSE_TOKEN_RE = re.compile(r"\+?\d{1,4}|x\d{1,3}|\d{1,3}x")
 _MAX_TERSE_TOKENS = 8
-_QUESTION_ORDER = (
-    QuestionKind.SHIPPING,
-    QuestionKind.LINK,
-    QuestionKind.STOCK,
-    QuestionKind.OPTIONS,
-    QuestionKind.PRICE,
+_QUESTION_ORDER = tuple(
+    (kind, kind.value)
+    for kind in (
+        QuestionKind.SHIPPING,
+        QuestionKind.LINK,
+        QuestionKind.STOCK,
+        QuestionKind.OPTIONS,
+        QuestionKind.PRICE,
+    )
 )
 _ANY_PRODUCT = frozenset({QuestionKind.SHIPPING, QuestionKind.LINK})
 _REQUEST_STARTS = ("can ", "could ", "may ", "puedo ", "posso ", "je peux ", "puis-je ", "kann ")
@@ -100,14 +103,23 @@ def _parse(text: str, context: ParseContext) -> Intent:
     if "-" in cleaned:
         tokens = _split_unknown_hyphens(tokens, lexicon, context.index)
     question = is_question_text(cleaned)
-    if not question and lexicon.triggers.isdisjoint(tokens):
+    if question and lexicon.triggers.isdisjoint(tokens):
+        # a question about a named product ("is the tee true to size?") or nothing
+        if context.index.ref_words.isdisjoint(tokens) and lexicon.noun_words.isdisjoint(tokens):
+            return _CHATTER
+    elif lexicon.triggers.isdisjoint(tokens):
         if len(tokens) > _MAX_TERSE_TOKENS:
             return _CHATTER
         words = lexicon.command_words
         refs = context.index.ref_words
+        anchored = False
         for token in tokens:
-            if token not in words and token not in refs and not _TERSE_TOKEN_RE.fullmatch(token):
+            if token in refs or _TERSE_TOKEN_RE.fullmatch(token):
+                anchored = True
+            elif token not in words:
                 return _CHATTER
+        if not anchored:
+            return _CHATTER
     return _Message(context, lexicon, tokens, question).intent()
 
 
@@ -148,7 +160,7 @@ def _prefixed(rest: str, context: ParseContext, lexicon: Lexicon) -> Intent:
 class _Message:
     """One message under analysis: its spans, catalog references and decisions."""
 
-    __slots__ = ("_fuzzy_done", "context", "lexicon", "question", "refs", "spans")
+    __slots__ = ("_firsts", "_fuzzy_done", "context", "lexicon", "question", "refs", "spans")
 
     def __init__(
         self, context: ParseContext, lexicon: Lexicon, tokens: list[str], question: bool
@@ -159,14 +171,17 @@ class _Message:
         self.question = question
         self.refs = find_refs(context.index, self.spans)
         self._fuzzy_done = False
+        firsts: dict[str, int] = {}
+        for i, span in enumerate(self.spans):
+            if span.entry is not None:
+                for category in span.entry.categories:
+                    firsts.setdefault(category, i)
+        self._firsts = firsts
 
     # helpers
 
     def _first(self, category: str) -> int | None:
-        for i, span in enumerate(self.spans):
-            if span.has(category):
-                return i
-        return None
+        return self._firsts.get(category)
 
     def _lead(self) -> int:
         for i, span in enumerate(self.spans):
@@ -204,6 +219,8 @@ class _Message:
         candidates = self.spans[decisive].languages()
         if not candidates:
             return None
+        if len(set(candidates)) == 1:
+            return None if candidates[0] == CUSTOM_LANGUAGE else candidates[0]
         counts: dict[str, int] = {}
         for span in self.spans:
             for language in set(span.languages()):
@@ -355,23 +372,19 @@ class _Message:
         return self.question or self._interrogative()
 
     def _question_kind(self) -> tuple[QuestionKind, int] | None:
-        found: dict[QuestionKind, int] = {}
-        for i, span in enumerate(self.spans):
-            entry = span.entry
-            if entry is None:
-                continue
-            for kind in _QUESTION_ORDER:
-                if kind.value in entry.categories and kind not in found:
-                    found[kind] = i
+        firsts = self._firsts
+        weak = firsts.get("weak_stock")
+        for kind, name in _QUESTION_ORDER:
+            at = firsts.get(name)
             if (
-                "weak_stock" in entry.categories
-                and QuestionKind.STOCK not in found
+                at is None
+                and kind is QuestionKind.STOCK
+                and weak is not None
                 and (self.refs.named or any(keys for _, keys, _ in self.refs.values))
             ):
-                found[QuestionKind.STOCK] = i
-        for kind in _QUESTION_ORDER:
-            if kind in found:
-                return kind, found[kind]
+                at = weak
+            if at is not None:
+                return kind, at
         return None
 
     def intent(self) -> Intent:

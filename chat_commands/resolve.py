@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 
 from chat_commands.catalog import CatalogVariant
 from chat_commands.index import CatalogIndex, ProductEntry
@@ -11,6 +13,7 @@ from chat_commands.lexicon import INTENT_CATEGORIES, Lexicon, Span
 
 _QTY_TOKEN_RE = re.compile(r"x(\d{1,3})|(\d{1,3})x")
 _REF_SKIP = INTENT_CATEGORIES - {"claim"}
+_VALUE_CATEGORIES = frozenset({"noun", "size", "color"})
 
 
 @dataclass(slots=True)
@@ -54,7 +57,12 @@ class Choice:
 
 def _span_refs(index: CatalogIndex, span: Span, text: str, refs: Refs, i: int) -> bool:
     entry = span.entry
-    if entry is not None and entry.categories & _REF_SKIP:
+    if entry is None:
+        if text not in index.ref_words:
+            return False
+    elif entry.categories & _REF_SKIP or (
+        text not in index.ref_words and not entry.categories & _VALUE_CATEGORIES
+    ):
         return False
     found = False
     if " " not in text:
@@ -112,7 +120,7 @@ def add_fuzzy_refs(index: CatalogIndex, lexicon: Lexicon, spans: list[Span], ref
     """Resolve unknown words within a small edit distance of a catalog word ('hoddie')."""
     used = refs.used()
     for i, span in enumerate(spans):
-        if i in used or span.entry is not None or span.text.isdigit() or len(span.text) < 4:
+        if i in used or span.entry is not None or span.text.isdigit() or len(span.text) < 5:
             continue
         word = index.fuzzy_word(span.text)
         if word is None:
@@ -145,12 +153,12 @@ def choose_product(index: CatalogIndex, refs: Refs, featured: str | None) -> Cho
         return Choice(candidates=explicit, source="explicit")
     value_keys = [keys for _, keys, _ in refs.values if keys]
     if refs.titles:
-        score: dict[str, int] = {}
-        for _, handles in refs.titles:
-            for handle in handles:
-                score[handle] = score.get(handle, 0) + 1
-        best = max(score.values())
-        top = tuple(h for h, s in score.items() if s == best)
+        if len(refs.titles) == 1:
+            top = refs.titles[0][1]
+        else:
+            score = Counter(chain.from_iterable(handles for _, handles in refs.titles))
+            best = max(score.values())
+            top = tuple(h for h, s in score.items() if s == best)
         if len(top) == 1:
             return Choice(product=top[0], source="title")
         if featured in top:
@@ -169,7 +177,7 @@ def choose_product(index: CatalogIndex, refs: Refs, featured: str | None) -> Cho
             for key in keys:
                 fit.update(index.value_handles.get(key, ()))
             fitting_set = fit if fitting_set is None else fitting_set & fit
-        fitting = tuple(h for h in index.entries if h in (fitting_set or ()))
+        fitting = tuple(sorted(fitting_set or (), key=index.position.__getitem__))
         if len(fitting) == 1:
             return Choice(product=fitting[0], source="value")
         if fitting:

@@ -53,9 +53,8 @@ class Score:
     def table(self) -> str:
         lines = [f"{'field':<10} {'accuracy':>9} {'n':>5}  target"]
         for name, target in TARGETS.items():
-            lines.append(
-                f"{name:<10} {self.accuracy(name):>9.1%} {self.totals.get(name, 0):>5}  >= {target:.0%}"
-            )
+            total = self.totals.get(name, 0)
+            lines.append(f"{name:<10} {self.accuracy(name):>9.1%} {total:>5}  >= {target:.0%}")
         lines.append(
             f"{'false buy':<10} {self.false_buy_rate:>9.2%} {self.non_buys:>5}  "
             f"<= {MAX_FALSE_BUY_RATE:.1%}"
