@@ -23,20 +23,85 @@ from chat_commands.index import CatalogIndex
 from chat_commands.language import load_config_languages
 from chat_commands.parse import ParseContext, parse
 
-ADJECTIVES = (
-    "Classic Cozy Everyday Vintage Urban Studio Coastal Alpine Retro Soft Bold Essential "
-    "Weekend Signature Heritage Luxe Summer Winter Relaxed Slim"
-).split()
-MATERIALS = "Cotton Linen Fleece Wool Denim Silk Knit Canvas Leather Bamboo".split()
-NOUNS = (
-    "Tee Hoodie Scarf Jacket Tote Cap Beanie Leggings Mug Pillowcase Sweater Shorts Dress "
-    "Skirt Socks Blanket Candle Backpack Jogger Cardigan"
-).split()
+ADJECTIVES = [
+    "Classic",
+    "Cozy",
+    "Everyday",
+    "Vintage",
+    "Urban",
+    "Studio",
+    "Coastal",
+    "Alpine",
+    "Retro",
+    "Soft",
+    "Bold",
+    "Essential",
+    "Weekend",
+    "Signature",
+    "Heritage",
+    "Luxe",
+    "Summer",
+    "Winter",
+    "Relaxed",
+    "Slim",
+]
+MATERIALS = [
+    "Cotton",
+    "Linen",
+    "Fleece",
+    "Wool",
+    "Denim",
+    "Silk",
+    "Knit",
+    "Canvas",
+    "Leather",
+    "Bamboo",
+]
+NOUNS = [
+    "Tee",
+    "Hoodie",
+    "Scarf",
+    "Jacket",
+    "Tote",
+    "Cap",
+    "Beanie",
+    "Leggings",
+    "Mug",
+    "Pillowcase",
+    "Sweater",
+    "Shorts",
+    "Dress",
+    "Skirt",
+    "Socks",
+    "Blanket",
+    "Candle",
+    "Backpack",
+    "Jogger",
+    "Cardigan",
+]
 SIZES = ("XS", "S", "M", "L", "XL", "XXL")
-COLORS = (
-    "Black White Red Navy Grey Forest Green Pink Plum Camel Charcoal Burgundy Ivory Sage Blush "
-    "Mustard Coral Olive Sand Teal Lilac"
-).split()
+COLORS = [
+    "Black",
+    "White",
+    "Red",
+    "Navy",
+    "Grey",
+    "Forest Green",
+    "Pink",
+    "Plum",
+    "Camel",
+    "Charcoal",
+    "Burgundy",
+    "Ivory",
+    "Sage",
+    "Blush",
+    "Mustard",
+    "Coral",
+    "Olive",
+    "Sand",
+    "Teal",
+    "Lilac",
+]
 
 CHATTER = [
     "lol",
