@@ -201,7 +201,7 @@ class ShowRunner:
             await self.queue.join()
             await self._notify(lambda: offer_waitlist(self.core.handler.svc))
             for outbox in self.outboxes.values():
-                await outbox.flush()
+                await outbox.drained()  # run() finishes what it holds; flush() would race it
             pipe.cancel()
             for task in workers:
                 task.cancel()
