@@ -98,7 +98,7 @@ class CommentSession:
             async for event in self._one_connection():
                 yield event
             # the stream closed cleanly: catch up, then see whether the live is over
-            for message in await self.backfill():
+            async for message in self.backfill():
                 yield message
             if await self._live_ended():
                 self.health.set(Status.STREAM_OFFLINE, "live ended")
@@ -112,7 +112,6 @@ class CommentSession:
         queue: asyncio.Queue[_Item] = asyncio.Queue()
         pump = asyncio.create_task(self._pump(queue), name=f"facebook-sse-{self.video_id}")
         loop = asyncio.get_running_loop()
-        interval = self.config.backfill_interval_seconds
         try:
             item = await queue.get()
             if isinstance(item, BaseException):
@@ -120,18 +119,17 @@ class CommentSession:
             if isinstance(item, _Ended):
                 return
             self.health.set(Status.OK, f"video={self.video_id}")
-            for message in await self.backfill():
+            async for message in self.backfill():
                 yield message
-            next_poll = loop.time() + (0.0 if self.state.resume is not None else interval)
+            next_poll = loop.time() + self._pause()
             while True:
                 try:
                     async with asyncio.timeout(max(0.0, next_poll - loop.time())):
                         item = await queue.get()
                 except TimeoutError:
-                    for message in await self._periodic_backfill():
+                    async for message in self._periodic_backfill():
                         yield message
-                    pause = 0.0 if self.state.resume is not None else interval
-                    next_poll = loop.time() + pause + self._penalty
+                    next_poll = loop.time() + self._pause()
                     continue
                 if isinstance(item, _Ended):
                     return
@@ -146,6 +144,12 @@ class CommentSession:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pump
+
+    def _pause(self) -> float:
+        """Seconds until the next backfill round: at once while a capped round continues."""
+        if self._penalty:
+            return self._penalty
+        return 0.0 if self.state.resume is not None else self.config.backfill_interval_seconds
 
     async def _pump(self, queue: asyncio.Queue[_Item]) -> None:
         request = StreamRequest(
@@ -172,53 +176,53 @@ class CommentSession:
             _LOGGER.exception("facebook stream reader failed")
             queue.put_nowait(TransientError(f"stream: {type(exc).__name__}", platform=PLATFORM))
 
-    async def _periodic_backfill(self) -> list[ChatMessage]:
+    async def _periodic_backfill(self) -> AsyncIterator[ChatMessage]:
+        """A backfill round whose transient failures pause backfill but keep the stream."""
         self._penalty = 0.0
         try:
-            return await self.backfill()
+            async for message in self.backfill():
+                yield message
         except (AuthError, FatalError):
             raise
         except RateLimited as exc:
             self._penalty = exc.retry_after or self.config.rate_limit_wait_seconds
             self.health.set(Status.RATE_LIMITED, f"backfill paused {self._penalty:.0f} s")
         except TransientError as exc:
+            self._penalty = self.config.backfill_interval_seconds
             _LOGGER.warning("facebook backfill failed (%s); the next round catches up", exc)
-        return []
 
-    async def backfill(self) -> list[ChatMessage]:
-        """Read comments since the cursor (minus the overlap), oldest first, unseen only.
+    async def backfill(self) -> AsyncIterator[ChatMessage]:
+        """Yield comments since the cursor (minus the overlap), oldest first, unseen only.
 
-        At most ``backfill_max_pages`` pages per round; when more remain (a flash drop can put
-        thousands of comments in one second), the next round resumes from the paging cursor
-        of the same query instead of starting over, and comes at once.
+        Each comment is yielded as soon as its page arrives, so a failure on a later page loses
+        nothing already read. At most ``backfill_max_pages`` pages per round; when more remain
+        (a flash drop can put thousands of comments in one second), or a page failed, the next
+        round resumes from that page of the same query instead of starting over.
         """
         assert self.state.cursor is not None
         args = self.state.resume or self._fresh_query()
-        messages: list[ChatMessage] = []
-        newest = self.state.cursor
-        self.state.resume = None
         for _ in range(self.config.backfill_max_pages):
+            self.state.resume = args  # if this page fails, the next round asks for it again
             page = await self.graph.get_connections(self.video_id, "comments", **args)
             data = page.get("data")
             for comment in data if isinstance(data, list) else []:
                 if not isinstance(comment, dict):
                     continue
                 created = parse_graph_time(comment.get("created_time"))
-                if created is not None and created > newest:
-                    newest = created
+                if created is not None and created > self.state.cursor:
+                    self.state.cursor = created
                 message = self.accept(comment)
                 if message is not None:
-                    messages.append(message)
+                    yield message
             after = _next_cursor(page)
             if after is None:
+                self.state.resume = None
                 break
             args = {**args, "after": after}
         else:
             self.state.resume = args
-        self.state.cursor = newest
         if self.graph.usage:
             self.health.extra["usage"] = ",".join(f"{k}={v}%" for k, v in self.graph.usage.items())
-        return messages
 
     def _fresh_query(self) -> dict[str, str]:
         assert self.state.cursor is not None

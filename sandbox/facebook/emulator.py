@@ -196,9 +196,11 @@ class FacebookEmulator:
         is_transient: bool | None = None,
         regain_minutes: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Answer the next ``times`` calls of ``route`` (see ``state.ROUTES``, or ``any``) with
-        a Graph error envelope; rate-limit codes also carry full usage headers."""
+        """Answer ``times`` calls of ``route`` (see ``state.ROUTES``, or ``any``) with a Graph
+        error envelope, after letting ``after`` calls through; rate-limit codes also carry full
+        usage headers."""
         if route not in (*ROUTES, "any"):
             raise ValueError(f"unknown route {route!r}")
         headers: dict[str, str] = {}
@@ -215,6 +217,7 @@ class FacebookEmulator:
         )
         queue = self.state.faults.setdefault(route, deque())
         queue.extend([failure] * times)
+        self.state.fault_skips[route] = after
 
     def fail_raw(self, route: str, *, status: int, body: str, times: int = 1) -> None:
         """Answer the next calls of ``route`` with a non-JSON body (an HTML 502 page, say)."""

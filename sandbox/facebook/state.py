@@ -142,6 +142,7 @@ class PageState:
     replies: list[SentReply] = field(default_factory=list)
     private_replied: set[str] = field(default_factory=set)
     faults: dict[str, deque[GraphFailure]] = field(default_factory=dict)
+    fault_skips: dict[str, int] = field(default_factory=dict)  # calls let through first
     calls: deque[datetime] = field(default_factory=deque)
     call_limit_per_hour: int = 4800
     enforce_usage: bool = False
@@ -216,6 +217,9 @@ class PageState:
         for key in (route, "any"):
             queue = self.faults.get(key)
             if queue:
+                if self.fault_skips.get(key, 0) > 0:
+                    self.fault_skips[key] -= 1
+                    return None
                 return queue.popleft()
         return None
 

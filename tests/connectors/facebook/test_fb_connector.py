@@ -98,6 +98,27 @@ async def test_backfill_rounds_resume_when_a_burst_exceeds_one_round(
     assert len(messages) == 151
 
 
+async def test_a_failed_backfill_page_loses_nothing_already_read(
+    emu: FacebookEmulator, make_connector: Build
+) -> None:
+    async with make_connector(
+        comment_rate="one_per_two_seconds", backfill_page_limit=10, backfill_interval_seconds=0.05
+    ) as conn:
+        reader = Reader(conn)
+        try:
+            await _open_stream(emu)
+            emu.inject_message("first", author_id="u0")
+            await reader.wait_for(1)
+            ids = emu.inject_many([(f"SOLD {i}", f"u{i}", "V") for i in range(40)])
+            emu.fail_next("comments", code=2, status=503, after=1)  # page 2 of the next round
+            messages = await reader.wait_for(41)
+        finally:
+            await reader.stop()
+    assert set(ids) <= {m.message_id for m in messages} and len(messages) == 41
+    assert not emu.state.faults["comments"]
+    assert reader.transient == []
+
+
 async def test_messages_are_chronological_within_backfill_and_keep_platform_time(
     emu: FacebookEmulator, make_connector: Build
 ) -> None:
