@@ -6,21 +6,17 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from datetime import datetime
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
-from connectors.errors import (
-    ConnectorError,
-    RateLimited,
-    StreamOffline,
-    TransientError,
-)
+from connectors.errors import ConnectorError, RateLimited, StreamOffline
 from connectors.events import ChatEnded, ChatEvent, ChatMessage, Reply, SendResult
 from connectors.limits import PlatformLimits
 from connectors.status import Health, Status, utc_now
-from connectors.youtube.classify import PLATFORM, classify
-from connectors.youtube.client import ApiFailure, MalformedResponse, YouTubeApi
+from connectors.youtube.classify import PLATFORM
+from connectors.youtube.client import YouTubeApi
 from connectors.youtube.config import YouTubeConfig, YouTubeSecrets
 from connectors.youtube.cursor import (
     QUOTA_KEY,
@@ -31,14 +27,10 @@ from connectors.youtube.cursor import (
     encode_progress,
     page_token_key,
 )
-from connectors.youtube.quota import QuotaPlanner, Spend
+from connectors.youtube.metered import ChatIsOver, MeteredApi, TextRefused
+from connectors.youtube.quota import QuotaPlanner
 from connectors.youtube.text import fit_message
-from connectors.youtube.translate import (
-    Page,
-    chat_from_broadcasts,
-    chat_id_from_video,
-    translate_page,
-)
+from connectors.youtube.translate import Page, translate_page
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,7 +45,6 @@ YOUTUBE_LIMITS = PlatformLimits(
     coalesce=True,
 )
 _SEEN_MAX = 5_000
-_MALFORMED_MAX = 3
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -92,7 +83,7 @@ class YouTubeConnector:
         self.limits = YOUTUBE_LIMITS
         self.health = Health(self.name, clock=clock)
         self.quota = QuotaPlanner(config.quota, clock=clock)
-        self._api: YouTubeApi | None = None
+        self._api: MeteredApi | None = None
         self._chat_id: str | None = None
         self._ended_chats: set[str] = set()
         self._bot_channel_id = config.bot_channel_id
@@ -100,7 +91,6 @@ class YouTubeConnector:
         self._resume_after: str | None = None
         self._cutoff: datetime | None = None
         self._token_chat: str | None = None
-        self._malformed = 0
         self._server_hint: float | None = None
         self._last_read: datetime | None = None
         self._opened_at: datetime | None = None
@@ -116,7 +106,7 @@ class YouTubeConnector:
         except BaseException:
             await api.close()
             raise
-        self._api = api
+        self._api = MeteredApi(api, self.quota, self.config.quota, on_spend=self._save_quota)
         now = self._clock()
         self._opened_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self.quota.load(self.cursor_store.get(QUOTA_KEY))
@@ -130,13 +120,13 @@ class YouTubeConnector:
         tb: TracebackType | None,
     ) -> None:
         """Save today's spend and close every connection."""
-        api, self._api = self._api, None
+        metered, self._api = self._api, None
         self._save_quota()
-        if api is not None:
-            await api.close()
+        if metered is not None:
+            await metered.api.close()
         self.health.set(Status.STOPPED, self.quota.detail())
 
-    def _require_api(self) -> YouTubeApi:
+    def _require_api(self) -> MeteredApi:
         if self._api is None:
             raise RuntimeError("use 'async with YouTubeConnector(...)' before reading or sending")
         return self._api
@@ -144,27 +134,13 @@ class YouTubeConnector:
     def _save_quota(self) -> None:
         self.cursor_store.set(QUOTA_KEY, self.quota.dump())
 
-    # --- errors and health --------------------------------------------------------------
+    # --- health -------------------------------------------------------------------------
 
-    def _fail(self, failure: ApiFailure, spend: Spend, cost: int) -> ConnectorError:
-        self.quota.charge(spend, cost)
-        if failure.reason in ("quotaExceeded", "dailyLimitExceeded"):
-            self.quota.mark_exhausted()
-        if failure.reason == "liveChatNotFound" or failure.status == 404:
-            self._chat_id = None
-        self._save_quota()
-        error = classify(
-            failure.status,
-            failure.reason,
-            quota_reset_in=self.quota.seconds_until_reset(),
-            retry_after=failure.retry_after,
-        )
-        return self._report(error)
-
-    def _report(self, error: ConnectorError) -> ConnectorError:
+    def _report(self, error: ConnectorError) -> None:
+        if isinstance(error, StreamOffline):
+            self._chat_id = None  # look the chat up again next time
         self.health.last_error = str(error)
         self.health.set(Status(error.key), self.quota.detail())
-        return error
 
     def _healthy(self) -> None:
         """Mark the session ok; a changed quota figure alone is updated without a log line."""
@@ -175,50 +151,25 @@ class YouTubeConnector:
 
     def _quota_paused(self) -> RateLimited:
         wait = self.quota.seconds_until_reset()
-        error = RateLimited(
-            "youtube quota reserved for replies", retry_after=wait, platform=PLATFORM
-        )
-        self._report(error)
-        return error
+        return RateLimited("youtube quota kept for replies", retry_after=wait, platform=PLATFORM)
 
     # --- finding the chat ---------------------------------------------------------------
 
-    async def _ensure_chat(self) -> str:
-        if self._chat_id is not None:
-            return self._chat_id
-        api = self._require_api()
-        chat_id: str | None
+    async def _lookup_chat(self) -> str:
         if self.config.live_chat_id:
-            chat_id = self.config.live_chat_id
-        elif self.config.video_id:
-            cost = self.config.quota.cost_videos_list
-            body = await self._lookup(api.video(self.config.video_id), cost)
-            chat_id = chat_id_from_video(body)
+            chat_id: str | None = self.config.live_chat_id
         else:
-            cost = self.config.quota.cost_broadcasts_list
-            found = chat_from_broadcasts(await self._lookup(api.active_broadcasts(), cost))
-            chat_id = found[0] if found else None
-            if found and found[1] and self._bot_channel_id is None:
-                self._bot_channel_id = found[1]  # the authorised channel owns the broadcast
+            chat_id, owner = await self._require_api().find_chat(self.config.video_id)
+            if owner and self._bot_channel_id is None:
+                self._bot_channel_id = owner  # the authorised channel owns the broadcast
         if chat_id is None or chat_id in self._ended_chats:
-            raise self._report(StreamOffline("youtube: no live chat right now", platform=PLATFORM))
-        self._chat_id = chat_id
+            raise StreamOffline("youtube: no live chat right now", platform=PLATFORM)
         return chat_id
 
-    async def _lookup(self, call: Awaitable[Any], cost: int) -> Any:
-        try:
-            body = await call
-        except ApiFailure as failure:
-            raise self._fail(failure, Spend.LOOKUP, cost) from None
-        except MalformedResponse:
-            self.quota.charge(Spend.LOOKUP, cost)
-            raise self._report(
-                TransientError("youtube: malformed lookup", platform=PLATFORM)
-            ) from None
-        except ConnectorError as error:
-            raise self._report(error) from None
-        self.quota.charge(Spend.LOOKUP, cost)
-        return body
+    async def _ensure_chat(self) -> str:
+        if self._chat_id is None:
+            self._chat_id = await self._lookup_chat()
+        return self._chat_id
 
     # --- reading ------------------------------------------------------------------------
 
@@ -232,11 +183,11 @@ class YouTubeConnector:
         interval = self.quota.read_interval(self._server_hint)
         if interval is None:
             raise self._quota_paused()
-        if self._last_read is None:
-            return
-        elapsed = (self._clock() - self._last_read).total_seconds()
-        if interval > elapsed:
-            await self._sleep(interval - elapsed)
+        if self._last_read is not None:
+            elapsed = (self._clock() - self._last_read).total_seconds()
+            if interval > elapsed:
+                await self._sleep(interval - elapsed)
+        self._last_read = self._clock()
 
     async def events(self) -> AsyncGenerator[ChatEvent, None]:
         """Yield chat events until the chat ends; raise a ConnectorError when reading fails.
@@ -250,6 +201,15 @@ class YouTubeConnector:
             AuthError: the token was refused and could not be refreshed.
             TransientError: connection failures, 5xx answers, repeated malformed pages.
         """
+        try:
+            async with aclosing(self._read()) as stream:
+                async for event in stream:
+                    yield event
+        except ConnectorError as error:
+            self._report(error)
+            raise
+
+    async def _read(self) -> AsyncGenerator[ChatEvent, None]:
         api = self._require_api()
         chat_id = await self._ensure_chat()
         key = page_token_key(chat_id)
@@ -263,12 +223,23 @@ class YouTubeConnector:
             while True:
                 await self._wait_turn()
                 token = self._page_token
-                body = await self._fetch(api, chat_id, token)
+                try:
+                    body = await api.read(chat_id, token)
+                except ChatIsOver:
+                    if chat_id in self._ended_chats:
+                        raise
+                    yield self._end(
+                        chat_id,
+                        ChatEnded(
+                            platform=PLATFORM,
+                            channel=self.channel,
+                            at=self._clock(),
+                            reason="chat_ended",
+                        ),
+                    )
+                    return
                 if body is None:
                     continue
-                if isinstance(body, ChatEnded):
-                    yield self._end(chat_id, body)
-                    return
                 page = translate_page(
                     body,
                     channel=self.channel,
@@ -317,35 +288,6 @@ class YouTubeConnector:
         progress = Progress(token=self._page_token, after=self._resume_after)
         self.cursor_store.set(key, encode_progress(progress))
 
-    async def _fetch(self, api: YouTubeApi, chat_id: str, token: str | None) -> Any:
-        """Read one page; None for a malformed page to skip, a ChatEnded when the chat is over."""
-        cost = self.config.quota.cost_list
-        self._last_read = self._clock()
-        try:
-            body = await api.list_messages(chat_id, token)
-        except ApiFailure as failure:
-            if failure.reason == "liveChatEnded" and chat_id not in self._ended_chats:
-                self.quota.charge(Spend.READ, cost)
-                return ChatEnded(
-                    platform=PLATFORM, channel=self.channel, at=self._clock(), reason="chat_ended"
-                )
-            raise self._fail(failure, Spend.READ, cost) from None
-        except MalformedResponse:
-            self.quota.charge(Spend.READ, cost)
-            self._malformed += 1
-            _LOGGER.warning("youtube: malformed chat page skipped (%s in a row)", self._malformed)
-            if self._malformed >= _MALFORMED_MAX:
-                self._malformed = 0
-                raise self._report(
-                    TransientError("youtube: malformed pages", platform=PLATFORM)
-                ) from None
-            return None
-        except ConnectorError as error:
-            raise self._report(error) from None
-        self._malformed = 0
-        self.quota.charge(Spend.READ, cost)
-        return body
-
     def _end(self, chat_id: str, event: ChatEnded) -> ChatEnded:
         _LOGGER.info("youtube: live chat %s ended", chat_id)
         self._ended_chats.add(chat_id)
@@ -354,7 +296,6 @@ class YouTubeConnector:
         self._page_token = None
         self._resume_after = None
         self._token_chat = None
-        self._save_quota()
         self.health.set(Status.STREAM_OFFLINE, self.quota.detail())
         return event
 
@@ -369,7 +310,6 @@ class YouTubeConnector:
             AuthError: no permission to post, or the token could not be refreshed.
             TransientError: connection failures and 5xx answers.
         """
-        api = self._require_api()
         parts = fit_message(
             reply.text,
             mention=reply.mention,
@@ -380,68 +320,58 @@ class YouTubeConnector:
         if not parts:
             _LOGGER.warning("youtube: reply %s cannot fit in chat messages; dropped", reply.key)
             return SendResult(sent=False, drop_reason="too_long")
-        if not self.quota.can_send(len(parts)):
-            raise self._quota_paused()
+        try:
+            if not self.quota.can_send(len(parts)):
+                raise self._quota_paused()
+            return await self._send_parts(reply.key, parts)
+        except ConnectorError as error:
+            self._report(error)
+            raise
+
+    async def _send_parts(self, key: str, parts: list[str]) -> SendResult:
+        api = self._require_api()
         chat_id = await self._ensure_chat()
-        cost = self.config.quota.cost_insert
         first_id: str | None = None
         for index, part in enumerate(parts):
             try:
-                body = await api.insert_message(chat_id, part)
-            except ApiFailure as failure:
-                if failure.reason == "messageTextInvalid" and first_id is None:
-                    self.quota.charge(Spend.REPLY, cost)
+                body = await api.insert(chat_id, part)
+            except TextRefused:
+                if index == 0:
                     return SendResult(sent=False, drop_reason="messageTextInvalid")
-                error = self._fail(failure, Spend.REPLY, cost)
-                if first_id is None:
-                    raise error from None
-                _LOGGER.warning(
-                    "youtube: reply %s sent %s of %s parts", reply.key, index, len(parts)
-                )
                 return SendResult(sent=True, platform_message_id=first_id, drop_reason="partial")
-            except ConnectorError as error:
-                if first_id is None:
-                    raise self._report(error) from None
+            except ConnectorError:
+                if index == 0:
+                    raise
+                _LOGGER.warning("youtube: reply %s sent %s of %s parts", key, index, len(parts))
                 return SendResult(sent=True, platform_message_id=first_id, drop_reason="partial")
-            except MalformedResponse:
-                body = {}
-            self.quota.charge(Spend.REPLY, cost)
             message_id = self._learn_own(body)
-            first_id = first_id or message_id or ""
-        self._save_quota()
+            first_id = first_id or message_id
         if self.health.status is Status.OK:
             self.health.detail = self.quota.detail()
-        return SendResult(sent=True, platform_message_id=first_id or None)
+        return SendResult(sent=True, platform_message_id=first_id)
 
     def _learn_own(self, body: Any) -> str | None:
-        if not isinstance(body, dict):
+        """Remember the id of a message the bot sent (and the channel it posts as)."""
+        message_id = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(message_id, str):
             return None
-        message_id = body.get("id")
-        if isinstance(message_id, str):
-            self._remember(message_id)
-        author = body.get("authorDetails") or {}
-        snippet = body.get("snippet") or {}
-        own = (author if isinstance(author, dict) else {}).get("channelId") or (
-            snippet if isinstance(snippet, dict) else {}
-        ).get("authorChannelId")
+        self._remember(message_id)
+        author = body.get("authorDetails")
+        own = author.get("channelId") if isinstance(author, dict) else None
         if isinstance(own, str) and self._bot_channel_id is None:
             self._bot_channel_id = own
-        return message_id if isinstance(message_id, str) else None
+        return message_id
 
     # --- checking -----------------------------------------------------------------------
 
     async def check(self) -> str:
-        """Make one read-only lookup (1 unit where possible) and return a status key."""
+        """Make one read-only call (a 1-unit lookup where possible); return a status key."""
         try:
-            chat_id = await self._ensure_chat()
-            if self.config.live_chat_id and not self.config.video_id:
-                api = self._require_api()
-                try:
-                    await api.list_messages(chat_id, self._page_token)
-                except ApiFailure as failure:
-                    raise self._fail(failure, Spend.READ, self.config.quota.cost_list) from None
-                self.quota.charge(Spend.READ, self.config.quota.cost_list)
+            chat_id = await self._lookup_chat()
+            if self.config.live_chat_id:
+                await self._require_api().read(chat_id, self._page_token)
         except ConnectorError as error:
+            self._report(error)
             return error.key
         self._healthy()
         return str(Status.OK)
