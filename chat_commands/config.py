@@ -52,6 +52,11 @@ class ParserConfig(BaseModel):
     fuzzy: bool = Field(
         default=True, description="Accept small typos in product and option words ('hoddie')."
     )
+    prefilter: bool = Field(
+        default=True,
+        description="Reject plain chatter with a cheap word check before full parsing "
+        "(turn off only to debug; results are the same).",
+    )
     mod_commands: tuple[str, ...] = Field(
         default=MOD_COMMANDS, description="Show-control command names recognised after a prefix."
     )

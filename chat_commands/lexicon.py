@@ -113,6 +113,7 @@ class Lexicon:
         "question_words",
         "stop_words",
         "triggers",
+        "value_words",
     )
 
     def __init__(self, tables: Iterable[LanguageTable]) -> None:
@@ -196,6 +197,12 @@ class Lexicon:
             _trigger_word(words, common)
             for words, bucket in senses.items()
             if words and any(s.category in TRIGGER_CATEGORIES for s in bucket)
+        )
+        self.value_words = frozenset(
+            word
+            for words, bucket in senses.items()
+            if any(s.category in ("size", "color") for s in bucket)
+            for word in words
         )
         self.noun_words = frozenset(
             word

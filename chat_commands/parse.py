@@ -103,7 +103,9 @@ def _parse(text: str, context: ParseContext) -> Intent:
     if "-" in cleaned:
         tokens = _split_unknown_hyphens(tokens, lexicon, context.index)
     question = is_question_text(cleaned)
-    if question and lexicon.triggers.isdisjoint(tokens):
+    if not config.prefilter:
+        pass
+    elif question and lexicon.triggers.isdisjoint(tokens):
         # a question about a named product ("is the tee true to size?") or nothing
         if context.index.ref_words.isdisjoint(tokens) and lexicon.noun_words.isdisjoint(tokens):
             return _CHATTER
@@ -112,9 +114,10 @@ def _parse(text: str, context: ParseContext) -> Intent:
             return _CHATTER
         words = lexicon.command_words
         refs = context.index.ref_words
+        values = lexicon.value_words
         anchored = False
         for token in tokens:
-            if token in refs or _TERSE_TOKEN_RE.fullmatch(token):
+            if token in refs or token in values or _TERSE_TOKEN_RE.fullmatch(token):
                 anchored = True
             elif token not in words:
                 return _CHATTER
