@@ -51,6 +51,10 @@ def build_app(state: YouTubeApiState) -> Starlette:
             body = None
         return _respond(state.insert_message(params, body, bearer))
 
+    async def stream(request: Request) -> Response:
+        # google-api-python-client calls streamList as a plain GET and parses one JSON body
+        return _respond(state.list_messages(dict(request.query_params), _bearer(request)))
+
     async def videos(request: Request) -> Response:
         return _respond(state.list_videos(dict(request.query_params), _bearer(request)))
 
@@ -64,6 +68,7 @@ def build_app(state: YouTubeApiState) -> Starlette:
     return Starlette(
         routes=[
             Route("/youtube/v3/liveChat/messages", messages, methods=["GET", "POST", "DELETE"]),
+            Route("/youtube/v3/liveChat/messages/stream", stream, methods=["GET"]),
             Route("/youtube/v3/videos", videos, methods=["GET"]),
             Route("/youtube/v3/liveBroadcasts", broadcasts, methods=["GET"]),
             Route("/token", token, methods=["POST"]),

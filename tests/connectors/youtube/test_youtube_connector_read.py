@@ -12,6 +12,8 @@ from connectors.base import Connector
 from connectors.errors import AuthError, RateLimited, StreamOffline, TransientError
 from connectors.events import ChatEnded, ChatMessage, MessageDeleted, Role, UserBanned
 from connectors.status import Status
+from connectors.youtube.config import QuotaSettings, YouTubeConfig, YouTubeSecrets
+from connectors.youtube.connector import YouTubeConnector
 from connectors.youtube.cursor import MemoryCursorStore, Progress, decode_progress, page_token_key
 from sandbox.youtube import YouTubeEmulator
 
@@ -277,3 +279,21 @@ async def test_check_is_one_cheap_read(
     async with make_connector() as conn:
         assert await conn.check() == "ok"
     assert emu.quota_used == 1 and emu.calls("list") == 0
+
+
+async def test_a_strict_server_never_sees_polls_faster_than_it_asked(
+    clock: FakeClock,
+) -> None:
+    async with YouTubeEmulator(clock=clock, strict_polling=True, polling_interval_ms=3000) as emu:
+        config = YouTubeConfig.for_emulator(
+            emu.base_url,
+            video_id=emu.video_id,
+            quota=QuotaSettings(daily_budget=1_000_000, min_interval_seconds=0),
+        )
+        async with YouTubeConnector(
+            config, secrets=YouTubeSecrets(), clock=clock, sleep=clock.sleep
+        ) as conn:
+            for text in ("a", "b", "c"):
+                emu.inject_message(text)
+                assert texts(await take(conn, 1)) == [text]
+        assert emu.calls("list") >= 3

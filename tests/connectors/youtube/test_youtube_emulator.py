@@ -323,3 +323,14 @@ def test_the_validator_catches_wrong_shapes() -> None:
     }
     errors = validate(page, "LiveChatMessageListResponse")
     assert len(errors) == 6, errors
+
+
+async def test_stream_list_answers_one_json_page(
+    emu: YouTubeEmulator, http: httpx.AsyncClient
+) -> None:
+    emu.inject_message("streamed")
+    page = await http.get(
+        MESSAGES + "/stream", params={"liveChatId": emu.live_chat_id, "part": PARTS}
+    )
+    assert texts(page.json()) == ["streamed"]
+    assert validate(page.json(), "LiveChatMessageListResponse") == []
