@@ -85,6 +85,13 @@ class FacebookConfig(BaseModel):
         description="Send Reply.private replies through the Send API (one per comment, within "
         "7 days); false = always reply publicly.",
     )
+    replies_per_minute: int = Field(
+        60,
+        ge=1,
+        le=600,
+        description="Most replies (public and private) sent per minute; Facebook publishes no "
+        "cap, but bursts of identical-looking replies get a Page blocked (code 368).",
+    )
     rate_limit_wait_seconds: float = Field(
         60.0,
         gt=0,
@@ -101,12 +108,35 @@ class FacebookConfig(BaseModel):
             raise ValueError("api_version must look like 'v26.0'")
         return value
 
+    @field_validator("stream_fields")
+    @classmethod
+    def _needs_id_and_time(cls, value: str) -> str:
+        top = {part.split("{", 1)[0].strip() for part in _top_level(value)}
+        missing = {"id", "created_time", "message"} - top
+        if missing:
+            raise ValueError(f"stream_fields must include {', '.join(sorted(missing))}")
+        return value
+
     @field_validator("graph_url", "streaming_url")
     @classmethod
     def _trailing_slash(cls, value: str | None) -> str | None:
         if not value:
             return None
         return value if value.endswith("/") else value + "/"
+
+
+def _top_level(fields: str) -> list[str]:
+    parts: list[str] = []
+    depth, current = 0, ""
+    for ch in fields:
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += (ch == "{") - (ch == "}")
+        current += ch
+    parts.append(current)
+    return parts
 
 
 @dataclass(frozen=True, slots=True)

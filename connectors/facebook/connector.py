@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import ClassVar, Self
@@ -38,13 +39,14 @@ _LOGGER = logging.getLogger(__name__)
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 POSTING_BLOCK_SECONDS = 3600.0
 
-# Facebook publishes no per-minute cap for Page replies; these are our conservative pacing.
-# 2000 chars is the Send API text limit (comments allow 8000), so one limit fits both routes.
+# Facebook publishes no per-minute cap for Page replies; 60/min is our conservative default
+# (``replies_per_minute``). 2000 chars is the Send API text limit (comments allow 8000), so one
+# limit fits both routes. Identical text to one comment within minutes is refused (506).
 FACEBOOK_LIMITS = PlatformLimits(
     max_messages=60,
     window_seconds=60.0,
     max_chars=2000,
-    duplicate_window_seconds=60.0,
+    duplicate_window_seconds=600.0,
     threads=True,
     coalesce=False,
     private_replies=True,
@@ -81,7 +83,7 @@ class FacebookConnector:
         self._credentials = credentials
         self._clock = clock
         self._monotonic = monotonic
-        self.limits = FACEBOOK_LIMITS
+        self.limits = replace(FACEBOOK_LIMITS, max_messages=config.replies_per_minute)
         self.page_id: str | None = credentials.page_id if credentials else None
         self.live_video_id: str | None = config.live_video_id
         self.channel = self.page_id or config.live_video_id or "facebook"
@@ -91,7 +93,7 @@ class FacebookConnector:
         self._http: httpx.AsyncClient | None = None
         self._state = SessionState(backoff=backoff or Backoff(base=0.5, cap=30.0))
         self._sleep = sleep
-        self._window = SlidingWindow(FACEBOOK_LIMITS.max_messages, FACEBOOK_LIMITS.window_seconds)
+        self._window = SlidingWindow(self.limits.max_messages, self.limits.window_seconds)
         self._private_done: RecentIds[str, bool] = RecentIds()
         self._blocked_until: float | None = None
 

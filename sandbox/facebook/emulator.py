@@ -219,6 +219,22 @@ class FacebookEmulator:
         queue.extend([failure] * times)
         self.state.fault_skips[route] = after
 
+    def limit_usage(self, calls_per_hour: int, *, regain_minutes: int = 5) -> None:
+        """Enforce a call budget: past it, Page tokens get (#80001) with
+        ``estimated_time_to_regain_access``, other tokens (#4)."""
+        self.state.call_limit_per_hour = calls_per_hour
+        self.state.regain_minutes = regain_minutes
+        self.state.enforce_usage = True
+
+    def delete_comment(self, comment_id: str) -> None:
+        """A moderator removes a comment: it disappears from ``/comments`` and ``GET /{id}``.
+
+        Facebook pushes no deletion on ``live_comments`` or ``/comments`` (only Page webhooks
+        would say it), so connectors reading these routes cannot report it.
+        """
+        comment = self.state.by_id.pop(comment_id)
+        self.state.comments[comment.live_video_id].remove(comment)
+
     def fail_raw(self, route: str, *, status: int, body: str, times: int = 1) -> None:
         """Answer the next calls of ``route`` with a non-JSON body (an HTML 502 page, say)."""
         queue = self.state.faults.setdefault(route, deque())

@@ -209,13 +209,18 @@ async def test_injected_errors_carry_usage_headers(emu: FacebookEmulator) -> Non
 
 
 async def test_usage_enforcement(emu: FacebookEmulator) -> None:
-    emu.state.enforce_usage = True
-    emu.state.call_limit_per_hour = 3
+    emu.limit_usage(3, regain_minutes=2)
     codes = []
     for _ in range(4):
         response = await _get(emu, f"{emu.live_video_id}/comments")
         codes.append(response.json()["error"]["code"] if response.status_code != 200 else 0)
     assert codes == [0, 0, 80001, 80001]
+    assert (
+        json.loads(response.headers["x-business-use-case-usage"])[emu.page_id][0][
+            "estimated_time_to_regain_access"
+        ]
+        == 2
+    )
     user = await _get(emu, f"{emu.live_video_id}/comments", access_token=emu.user_token)
     assert user.json()["error"]["code"] == 4
 
@@ -297,3 +302,12 @@ async def test_sse_refuses_bad_rate(emu: FacebookEmulator) -> None:
             params={"access_token": emu.page_token, "comment_rate": "fast"},
         )
     assert response.status_code == 400 and response.json()["error"]["code"] == 100
+
+
+async def test_deleted_comment_disappears(emu: FacebookEmulator) -> None:
+    keep = emu.inject_message("keep this one")
+    gone = emu.inject_message("delete this one")
+    emu.delete_comment(gone)
+    data = (await _get(emu, f"{emu.live_video_id}/comments")).json()["data"]
+    assert [c["id"] for c in data] == [keep]
+    assert (await _get(emu, gone)).json()["error"]["code"] == 100
