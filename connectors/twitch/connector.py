@@ -30,6 +30,7 @@ T = TypeVar("T")
 
 # chat.message last: once it is live, deletions and bans of what we read are covered too
 CHAT_TYPES = (
+    "stream.offline",
     "channel.chat.message_delete",
     "channel.chat.clear_user_messages",
     "channel.chat.message",
@@ -171,9 +172,11 @@ class TwitchConnector:
 
     def _fail(self, exc: ConnectorError) -> None:
         self.health.last_error = str(exc)
-        self.health.set(
-            Status(exc.key) if exc.key in Status._value2member_map_ else Status.CANNOT_CONNECT
-        )
+        try:
+            status = Status(exc.key)
+        except ValueError:
+            status = Status.CANNOT_CONNECT
+        self.health.set(status)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -202,9 +205,17 @@ class TwitchConnector:
 
     async def _subscribe(self, session_id: str) -> None:
         for kind in CHAT_TYPES:
-            condition = {"broadcaster_user_id": self.broadcaster_id, "user_id": self.bot_id}
-            await self._authed(lambda h, k=kind, c=condition: h.subscribe(k, c, session_id))  # type: ignore[misc]
+            condition = {"broadcaster_user_id": self.broadcaster_id}
+            if kind != "stream.offline":
+                condition["user_id"] = self.bot_id
+            await self._subscribe_one(kind, condition, session_id)
         self.health.set(Status.OK)
+
+    async def _subscribe_one(self, kind: str, condition: dict[str, str], session_id: str) -> None:
+        async def call(helix: HelixClient) -> None:
+            await helix.subscribe(kind, condition, session_id)
+
+        await self._authed(call)
 
     async def _eventsub_events(self) -> AsyncGenerator[ChatEvent, None]:
         await self._maybe_revalidate()
@@ -213,6 +224,7 @@ class TwitchConnector:
             keepalive=self.config.keepalive_timeout_seconds,
             grace=self.config.keepalive_grace_seconds,
             subscribe=self._subscribe,
+            tick=self._maybe_revalidate,
         )
         async with aclosing(reader.messages()) as frames:
             async for msg in frames:
@@ -265,6 +277,7 @@ class TwitchConnector:
             on_userstate=self._guard.set_elevated,
             on_slow=self._guard.set_slow,
             on_ok=lambda: self.health.set(Status.OK),
+            tick=self._maybe_revalidate,
         )
         async with aclosing(reader.events()) as stream:
             async for event in stream:
@@ -316,7 +329,15 @@ class TwitchConnector:
         except ConnectorError as exc:
             self._fail(exc)
             raise
+        finally:
+            self._note_budget()
         return SendResult(sent=True, platform_message_id=first_id)
+
+    def _note_budget(self) -> None:
+        limits = self._guard.limits
+        self.health.extra["tier"] = f"{limits.max_messages}/{limits.window_seconds:g}s"
+        if self._helix is not None and self._helix.ratelimit_remaining is not None:
+            self.health.extra["helix_points_left"] = str(self._helix.ratelimit_remaining)
 
     def _dropped(self, code: str) -> SendResult:
         if code == "msg_ratelimit":

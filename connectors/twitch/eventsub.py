@@ -77,7 +77,7 @@ class EventSubReader:
     """Reads one session and its hand-overs; raises a ConnectorError when the session ends.
 
     ``subscribe(session_id)`` is awaited once after the first welcome (not after a
-    ``session_reconnect``: subscriptions carry over).
+    ``session_reconnect``: subscriptions carry over); ``tick()`` at every keepalive.
     """
 
     def __init__(
@@ -87,13 +87,13 @@ class EventSubReader:
         keepalive: float,
         grace: float,
         subscribe: Callable[[str], Awaitable[None]],
-        on_frame: Callable[[], None] | None = None,
+        tick: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.url = url
         self.keepalive = keepalive
         self.grace = grace
         self.subscribe = subscribe
-        self.on_frame = on_frame or (lambda: None)
+        self.tick = tick
         self.session_id: str | None = None
         self._ws: ClientConnection | None = None
 
@@ -132,7 +132,6 @@ class EventSubReader:
         except ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd is not None else None
             raise close_error(code, exc.rcvd.reason if exc.rcvd else "") from None
-        self.on_frame()
         return decode(raw)
 
     async def close(self) -> None:
@@ -155,7 +154,8 @@ class EventSubReader:
                 if kind == "notification":
                     yield msg
                 elif kind == "session_keepalive":
-                    continue
+                    if self.tick is not None:
+                        await self.tick()  # quiet chat still gets the hourly token check
                 elif kind == "session_reconnect":
                     session = msg["payload"].get("session") or {}
                     url = session.get("reconnect_url")

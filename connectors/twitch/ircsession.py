@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import datetime
 
 from connectors.errors import TransientError
@@ -39,8 +39,10 @@ class IrcReader:
         on_userstate: Callable[[bool], None],
         on_slow: Callable[[float], None],
         on_ok: Callable[[], None],
+        tick: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._connect = connect
+        self._tick = tick
         self.ping_interval = ping_interval
         self._clock = clock
         self.bot_id = bot_id
@@ -70,6 +72,8 @@ class IrcReader:
                         async with asyncio.timeout(self.ping_interval):
                             msg = await conn.read()
                     except TimeoutError:
+                        if self._tick is not None:
+                            await self._tick()
                         if waiting_pong:
                             raise TransientError(
                                 "irc: no PONG, connection stalled", platform=PLATFORM
@@ -82,6 +86,8 @@ class IrcReader:
                     continue
                 if msg.command == "PING":
                     await conn.write(format_line("PONG", msg.params or ["tmi.twitch.tv"]))
+                    if self._tick is not None:
+                        await self._tick()
                 elif msg.command == "RECONNECT":
                     _LOGGER.info("irc: RECONNECT, opening a new connection and rejoining")
                     new = await self._open()

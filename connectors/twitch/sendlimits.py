@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import replace
 
 from connectors.limits import PlatformLimits
+
+_BREAKS = re.compile(r"[\r\n\x00]+")
 
 MAX_CHARS = 500
 WINDOW_SECONDS = 30.0
@@ -24,8 +27,11 @@ TWITCH_LIMITS = PlatformLimits(
 
 
 def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
-    """Split ``text`` into parts of at most ``limit`` characters, at spaces when possible."""
-    text = text.strip()
+    """Split ``text`` into parts of at most ``limit`` characters, at spaces when possible.
+
+    Line breaks become spaces (Twitch chat has none, and IRC would read them as a new command).
+    """
+    text = _BREAKS.sub(" ", text).strip()
     parts: list[str] = []
     while len(text) > limit:
         cut = text.rfind(" ", 0, limit + 1)

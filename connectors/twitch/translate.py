@@ -7,7 +7,14 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.events import ChatEvent, ChatMessage, MessageDeleted, Role, UserBanned
+from connectors.events import (
+    ChatEnded,
+    ChatEvent,
+    ChatMessage,
+    MessageDeleted,
+    Role,
+    UserBanned,
+)
 from connectors.twitch.irc import IrcMessage, strip_action, strip_reply_prefix
 
 _LOGGER = logging.getLogger(__name__)
@@ -113,6 +120,8 @@ def eventsub_event(message: Mapping[str, Any]) -> ChatEvent | None:
             at=at,
             raw=event,
         )
+    if kind == "stream.offline":
+        return ChatEnded(platform=PLATFORM, channel=channel, at=at, reason="stream_offline")
     _LOGGER.debug("eventsub type %s ignored", kind)
     return None
 

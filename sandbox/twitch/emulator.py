@@ -243,8 +243,10 @@ class TwitchEmulator:
             )
 
     def set_live(self, live: bool) -> None:
-        """Start or end the stream (``GET /helix/streams``)."""
-        self.world.live = live
+        """Start or end the stream (``GET /helix/streams``; ``stream.offline`` when it ends)."""
+        was_live, self.world.live = self.world.live, live
+        if was_live and not live:
+            self.eventsub.notify("stream.offline", self._broadcaster_fields())
 
     # --- faults --------------------------------------------------------------------------
 

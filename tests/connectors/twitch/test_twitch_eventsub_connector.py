@@ -10,7 +10,7 @@ import pytest
 from twitch_support import Reader, connector_for, secrets_for
 
 from connectors.errors import AuthError, FatalError, TransientError
-from connectors.events import ChatMessage, MessageDeleted, Reply, UserBanned
+from connectors.events import ChatEnded, ChatMessage, MessageDeleted, Reply, UserBanned
 from connectors.status import Status
 from connectors.twitch.connector import TwitchConnector
 from sandbox.twitch import TwitchEmulator
@@ -90,7 +90,7 @@ async def test_reconnect_hand_over_loses_and_repeats_nothing(emu: TwitchEmulator
     assert leftovers == []
     assert sessions == 1  # the old socket was closed once the new one was welcomed
     posts = [c for c in emu.helix.calls if c == ("POST", "/helix/eventsub/subscriptions")]
-    assert len(posts) == 3  # subscriptions carried over; nothing re-created
+    assert len(posts) == 4  # subscriptions carried over; nothing re-created
 
 
 async def test_keepalive_watchdog_raises_transient(emu: TwitchEmulator) -> None:
@@ -229,6 +229,31 @@ async def test_token_is_validated_again_every_hour(emu: TwitchEmulator) -> None:
         error = await reader.error()
         await reader.stop()
     assert isinstance(error, AuthError)
+
+
+async def test_quiet_chat_is_still_validated_hourly(emu: TwitchEmulator) -> None:
+    now = [1000.0]
+    async with connector_for(emu, monotonic=lambda: now[0]) as conn:
+        reader = Reader(conn)
+        await subscribed(emu)
+        emu.revoke_tokens()
+        now[0] += 3600  # the next keepalive triggers the hourly validation, which now fails
+        error = await reader.error()
+        await reader.stop()
+    assert isinstance(error, AuthError)
+    assert conn.health.status is Status.STOPPED
+    assert conn.health.last_error is not None
+
+
+async def test_stream_going_offline_ends_the_chat(emu: TwitchEmulator) -> None:
+    async with connector_for(emu) as conn:
+        reader = Reader(conn)
+        await subscribed(emu)
+        emu.set_live(False)
+        ended = await reader.next()
+        await reader.stop()
+    assert isinstance(ended, ChatEnded)
+    assert ended.channel == "shopstream_demo" and ended.reason == "stream_offline"
 
 
 async def test_check_reports_invalid_auth(emu: TwitchEmulator) -> None:

@@ -88,6 +88,14 @@ async def test_http_429_carries_the_reset_time(emu: TwitchEmulator) -> None:
         assert conn.helix.ratelimit_remaining is not None and conn.helix.ratelimit_remaining > 0
 
 
+async def test_line_breaks_never_reach_the_wire(emu: TwitchEmulator) -> None:
+    async with connector_for(emu) as conn:
+        assert (await conn.send(reply("Ann: held\r\nJOIN #other\nlink"))).sent
+        assert conn.health.extra["tier"] == "20/30s"
+        assert int(conn.health.extra["helix_points_left"]) > 0
+    assert emu.bot_sends[0].text == "Ann: held JOIN #other link"
+
+
 async def test_empty_reply_is_not_sent(emu: TwitchEmulator) -> None:
     async with connector_for(emu) as conn:
         result = await conn.send(reply("   "))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from connectors.events import ChatMessage, MessageDeleted, Role, UserBanned
+from connectors.events import ChatEnded, ChatMessage, MessageDeleted, Role, UserBanned
 from connectors.twitch.irc import parse_line
 from connectors.twitch.translate import (
     BadPayload,
@@ -98,6 +98,22 @@ def test_eventsub_delete_and_clear() -> None:
     )
     banned = eventsub_event(EVENTSUB["clear_user_messages"])
     assert isinstance(banned, UserBanned) and banned.author_id == "4145994"
+
+
+def test_eventsub_stream_offline_ends_the_chat() -> None:
+    msg = copy.deepcopy(EVENTSUB["clear_user_messages"])
+    msg["metadata"]["subscription_type"] = "stream.offline"
+    msg["payload"]["event"] = {
+        "broadcaster_user_id": "1971641",
+        "broadcaster_user_login": "streamer",
+        "broadcaster_user_name": "Streamer",
+    }
+    assert eventsub_event(msg) == ChatEnded(
+        platform="twitch",
+        channel="streamer",
+        at=datetime(2023, 11, 6, 18, 12, 5, tzinfo=UTC),
+        reason="stream_offline",
+    )
 
 
 def test_eventsub_unknown_type_is_ignored() -> None:
