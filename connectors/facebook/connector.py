@@ -25,6 +25,7 @@ import httpx
 from connectors.backoff import Backoff
 from connectors.errors import ConnectorError, FatalError, RateLimited, StreamOffline
 from connectors.events import ChatEnded, ChatEvent, Reply, SendResult
+from connectors.facebook import redact
 from connectors.facebook.config import FacebookConfig, FacebookCredentials, credentials_from_env
 from connectors.facebook.dedupe import RecentIds
 from connectors.facebook.graph import GraphClient
@@ -113,6 +114,7 @@ class FacebookConnector:
         if not self.config.graph_url or not self.config.streaming_url:
             raise FatalError("facebook graph_url/streaming_url are not set", platform=PLATFORM)
         self._credentials = creds
+        redact.install()
         self.page_id = self.page_id or creds.page_id
         self._graph = GraphClient(
             base_url=self.config.graph_url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -549,3 +550,21 @@ def _reply(
         reply_to_id=reply_to_id,
         private=private,
     )
+
+
+async def test_the_token_never_reaches_the_logs(
+    emu: FacebookEmulator, make_connector: Build, caplog: Any
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with make_connector() as conn:
+        reader = Reader(conn)
+        try:
+            await _open_stream(emu)
+            comment = emu.inject_message("price?", author_id="u1")
+            await reader.wait_for(1)
+            await conn.send(_reply(conn, "It is $24", comment))
+        finally:
+            await reader.stop()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "access_token=***" in text  # the HTTP clients did log the URLs...
+    assert emu.page_token not in text  # ...without the token

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from connectors.events import Role
+from connectors.facebook.redact import redact
 from connectors.facebook.translate import (
     comment_to_message,
     decode_stream_data,
@@ -171,3 +172,19 @@ def test_decode_stream_data(data: str, expected_id: str | None, caplog: Any) -> 
     assert (comment.get("id") if comment is not None else None) == expected_id
     if expected_id is None:
         assert caplog.records, "a skipped frame is logged"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GET /x?access_token=EAAB123&fields=id", "GET /x?access_token=***&fields=id"),
+        (
+            '"GET /v26.0/me?access_token=abc HTTP/1.1" 200',
+            '"GET /v26.0/me?access_token=*** HTTP/1.1" 200',
+        ),
+        ("no token here", "no token here"),
+        ("a=1&access_token=t1 and access_token=t2", "a=1&access_token=*** and access_token=***"),
+    ],
+)
+def test_redact(text: str, expected: str) -> None:
+    assert redact(text) == expected
