@@ -13,7 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import ClassVar, Self, TypeVar
 
-from connectors.errors import AuthError, ConnectorError, FatalError, RateLimited, StreamOffline
+from connectors.errors import AuthError, ConnectorError, FatalError, RateLimited
 from connectors.events import ChatEvent, ChatMessage, Reply, SendResult
 from connectors.limits import PlatformLimits
 from connectors.status import Health, Status, utc_now
@@ -346,7 +346,7 @@ class TwitchConnector:
                 "Twitch dropped: msg_ratelimit", retry_after=WINDOW_SECONDS, platform=self.platform
             )
         if code in ("msg_banned", "msg_channel_suspended", "msg_suspended"):
-            raise StreamOffline(f"cannot post: {code}", platform=self.platform)
+            raise FatalError(f"cannot post: {code}", platform=self.platform)
         return SendResult(sent=False, drop_reason=code)
 
     async def _send_one(self, text: str, reply_to: str | None) -> tuple[str | None, str | None]:

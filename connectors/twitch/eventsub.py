@@ -17,7 +17,8 @@ from connectors.errors import AuthError, ConnectorError, FatalError, TransientEr
 
 _LOGGER = logging.getLogger(__name__)
 PLATFORM = "twitch"
-MAX_FRAME = 1 << 20  # Twitch frames are small; anything bigger is dropped by the library
+MAX_FRAME = 1 << 20  # Twitch frames are a few KiB; bigger ones are logged and skipped
+WIRE_LIMIT = 16 << 20  # beyond this the library closes the connection (1009)
 
 # close code -> (error class, meaning); the reference's table, our retry policy
 CLOSE_CODES: dict[int, tuple[type[ConnectorError], str]] = {
@@ -46,7 +47,10 @@ def revocation_error(status: str, kind: str) -> ConnectorError:
 
 
 def decode(raw: str | bytes) -> dict[str, Any] | None:
-    """Parse one frame; None (logged) when it is not an EventSub JSON object."""
+    """Parse one frame; None (logged) when it is oversized or not an EventSub JSON object."""
+    if len(raw) > MAX_FRAME:
+        _LOGGER.warning("eventsub: skipped an oversized frame (%d bytes)", len(raw))
+        return None
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -100,7 +104,7 @@ class EventSubReader:
     async def _open(self, url: str) -> tuple[ClientConnection, float]:
         try:
             async with asyncio.timeout(self.keepalive + self.grace):
-                ws = await connect(url, max_size=MAX_FRAME, ping_interval=None, close_timeout=2)
+                ws = await connect(url, max_size=WIRE_LIMIT, ping_interval=None, close_timeout=2)
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             raise TransientError(
                 f"eventsub connect: {type(exc).__name__}", platform=PLATFORM

@@ -40,6 +40,7 @@ class IrcConnection:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self.backlog: list[IrcMessage] = []  # lines read during the handshake (USERSTATE...)
+        self._skip_tail = False  # the rest of an oversized line is still to come
 
     def _ssl(self) -> ssl.SSLContext | None:
         if not self.endpoint.tls:
@@ -129,10 +130,15 @@ class IrcConnection:
             raise TransientError("irc connection closed", platform=PLATFORM) from None
         except asyncio.LimitOverrunError as exc:
             await self._reader.readexactly(exc.consumed)
-            _LOGGER.warning("irc: skipped an oversized line (%d bytes)", exc.consumed)
+            if not self._skip_tail:
+                _LOGGER.warning("irc: skipping an oversized line (over %d bytes)", LINE_LIMIT)
+            self._skip_tail = True
             return None
         except (ConnectionError, ssl.SSLError) as exc:
             raise TransientError(f"irc read: {type(exc).__name__}", platform=PLATFORM) from None
+        if self._skip_tail:
+            self._skip_tail = False
+            return None
         try:
             return parse_line(raw.decode("utf-8"))
         except UnicodeDecodeError:

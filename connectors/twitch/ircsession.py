@@ -163,7 +163,7 @@ class IrcSender:
     async def send(self, text: str, reply_to: str | None) -> tuple[str | None, str | None]:
         """Send one message; return (message id if Twitch gave one, drop code or None)."""
         async with self._lock:
-            conn = await self._connection()
+            conn = await self._catch_up(await self._connection())
             tags = {"reply-parent-msg-id": reply_to} if reply_to else None
             line = format_line("PRIVMSG", [f"#{conn.channel}", text], tags=tags)
             try:
@@ -175,6 +175,23 @@ class IrcSender:
             if "twitch.tv/commands" not in conn.caps:
                 return None, None  # no confirmations without the commands capability
             return await self._confirmation(conn)
+
+    async def _catch_up(self, conn: IrcConnection) -> IrcConnection:
+        """Consume what arrived since the last send (chat, PINGs, late NOTICEs) without waiting,
+        so a stale answer is never taken for this send's; reopen if the server hung up."""
+        try:
+            while True:
+                async with asyncio.timeout(0):  # returns lines already buffered, then times out
+                    msg = await conn.read()
+                if msg is not None and msg.command == "PING":
+                    await conn.write(format_line("PONG", msg.params or ["tmi.twitch.tv"]))
+                elif msg is not None and msg.command == "USERSTATE":
+                    self._on_userstate(is_elevated(msg))
+        except TimeoutError:
+            return conn
+        except TransientError:
+            await self.close()
+            return await self._connection()
 
     async def _confirmation(self, conn: IrcConnection) -> tuple[str | None, str | None]:
         try:

@@ -174,13 +174,21 @@ async def test_garbage_frames_are_skipped(emu: TwitchEmulator) -> None:
     assert got.author_id == "2"
 
 
-async def test_oversized_frame_ends_the_session_and_the_next_one_works(
-    emu: TwitchEmulator,
-) -> None:
+async def test_oversized_frame_is_skipped(emu: TwitchEmulator) -> None:
     async with connector_for(emu) as conn:
         reader = Reader(conn)
         await subscribed(emu)
         emu.eventsub.send_raw("x" * (2 << 20))
+        emu.inject_message("after the big one", author_id="3", author_name="C")
+        await reader.message("after the big one")
+        await reader.stop()
+
+
+async def test_a_new_session_after_a_drop_subscribes_again(emu: TwitchEmulator) -> None:
+    async with connector_for(emu) as conn:
+        reader = Reader(conn)
+        await subscribed(emu)
+        emu.close_eventsub(4000)
         assert isinstance(await reader.error(), TransientError)
         await reader.stop()
         await emu.eventsub.wait_idle()
