@@ -75,6 +75,7 @@ class ShopifyClient:
         self._bucket = _Bucket()
         self._costs: dict[str, float] = {}
         self.waited = 0.0
+        self.bulk_waited = 0.0
 
     # --- the one call ---------------------------------------------------------------------
 
@@ -263,7 +264,9 @@ class ShopifyClient:
                 raise ShopGraphQLError([f"bulk operation {status}: {op.get('errorCode')}"])
             if self._monotonic() - started > self._config.bulk_timeout_seconds:
                 raise ShopTransientError("bulk operation did not finish in time")
-            self._sleep(min(self._config.bulk_poll_seconds, 0.05 * 2**polls))
+            pause = min(self._config.bulk_poll_seconds, 0.05 * 1.5**polls)
+            self.bulk_waited += pause
+            self._sleep(pause)
             polls += 1
         url = op.get("url")
         if not url:

@@ -67,21 +67,35 @@ class MirrorVariant:
     sellable_now: int | None
 
 
+def _same(old: Any, row: dict[str, Any], cols: Sequence[str]) -> bool:
+    for c in cols:
+        a = old[c]
+        if isinstance(a, datetime):
+            a = utc(a)
+        if a != row[c]:
+            return False
+    return True
+
+
 def _upsert(
     conn: Connection, tbl: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert new rows; update existing ones unless they are newer (``updated_at``)."""
+    """Insert new rows; update changed ones unless they are newer (``updated_at``)."""
     if not rows:
         return
     first = keys[0]
-    existing: set[tuple[Any, ...]] = set()
+    compare = [c for c in rows[0] if c not in keys and c != "synced_at"]
+    existing: dict[tuple[Any, ...], Any] = {}
     for chunk in _chunks(sorted({r[first] for r in rows})):
-        key_cols = [tbl.c[k] for k in keys]
-        existing.update(
-            tuple(r) for r in conn.execute(select(*key_cols).where(tbl.c[first].in_(chunk)))
-        )
+        for old in conn.execute(select(tbl).where(tbl.c[first].in_(chunk))).mappings():
+            existing[tuple(old[k] for k in keys)] = old
     fresh = [r for r in rows if tuple(r[k] for k in keys) not in existing]
-    known = [r for r in rows if tuple(r[k] for k in keys) in existing]
+    known = [
+        r
+        for r in rows
+        if (prev := existing.get(tuple(r[k] for k in keys))) is not None
+        and not _same(prev, r, compare)
+    ]
     if fresh:
         conn.execute(tbl.insert(), fresh)
     if known:
@@ -379,17 +393,19 @@ class Mirror:
             return
         ids = [r["variant_id"] for r in rows]
         existing = {
-            r[0]
-            for r in conn.execute(select(STOCKS.c.variant_id).where(STOCKS.c.variant_id.in_(ids)))
+            old["variant_id"]: old
+            for old in conn.execute(select(STOCKS).where(STOCKS.c.variant_id.in_(ids))).mappings()
         }
         fresh = [r for r in rows if r["variant_id"] not in existing]
         if fresh:
             conn.execute(STOCKS.insert(), fresh)
+        cols = [k for k in rows[0] if k != "variant_id"]
         known = [
-            {**{f"b_{k}": v for k, v in r.items()}} for r in rows if r["variant_id"] in existing
+            {f"b_{k}": v for k, v in r.items()}
+            for r in rows
+            if r["variant_id"] in existing and not _same(existing[r["variant_id"]], r, cols)
         ]
         if known:
-            cols = [k for k in rows[0] if k != "variant_id"]
             conn.execute(
                 update(STOCKS)
                 .where(STOCKS.c.variant_id == bindparam("b_variant_id"))

@@ -45,23 +45,27 @@ VARIANTS_BY_ID = (
 SHOP_CURRENCY = "query ShopCurrency { shop { currencyCode } }"
 
 BULK_VARIANTS_QUERY = """{
-  productVariants {
+  products {
     edges {
       node {
-        id legacyResourceId sku title price position inventoryPolicy updatedAt
-        selectedOptions { name value }
-        product {
-          id legacyResourceId handle title status tags updatedAt
-          options { name position values }
-        }
-        inventoryItem {
-          id legacyResourceId tracked
-          inventoryLevels {
-            edges {
-              node {
-                updatedAt
-                location { id }
-                quantities(names: ["available"]) { name quantity }
+        id legacyResourceId handle title status tags updatedAt
+        options { name position values }
+        variants {
+          edges {
+            node {
+              id legacyResourceId sku title price position inventoryPolicy updatedAt
+              selectedOptions { name value }
+              inventoryItem {
+                id legacyResourceId tracked
+                inventoryLevels {
+                  edges {
+                    node {
+                      updatedAt
+                      location { id }
+                      quantities(names: ["available"]) { name quantity }
+                    }
+                  }
+                }
               }
             }
           }
@@ -70,6 +74,8 @@ BULK_VARIANTS_QUERY = """{
     }
   }
 }"""
+"""Products with their variants and levels: 3 connections, nested 2 deep (the bulk limits);
+each product is written once, its variants and levels as child lines with ``__parentId``."""
 
 BULK_RUN = """mutation BulkRun($query: String!) {
   bulkOperationRunQuery(query: $query) {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -68,6 +69,11 @@ def parse_time(value: Any) -> datetime | None:
     """Parse an ISO 8601 time (``Z`` or offset) to aware UTC; None when absent or malformed."""
     if not isinstance(value, str) or not value:
         return None
+    return _parse_time(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_time(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -127,8 +133,11 @@ def _level_from_node(item_id: str, node: Mapping[str, Any]) -> LevelRecord:
     )
 
 
-def variant_from_node(node: Mapping[str, Any]) -> VariantRecord | None:
-    """Translate a GraphQL ``ProductVariant`` node (see :mod:`shop_sync.queries`).
+def variant_from_node(
+    node: Mapping[str, Any], product: ProductRecord | None = None
+) -> VariantRecord | None:
+    """Translate a GraphQL ``ProductVariant`` node (see :mod:`shop_sync.queries`); ``product``
+    is given when the node has no ``product`` selection (bulk lines).
 
     Returns None (with a log line) for a malformed node.
     """
@@ -148,7 +157,7 @@ def variant_from_node(node: Mapping[str, Any]) -> VariantRecord | None:
         return VariantRecord(
             variant_id=numeric_id(node.get("legacyResourceId") or gid),
             gid=gid,
-            product=product_from_node(node["product"]),
+            product=product if product is not None else product_from_node(node["product"]),
             inventory_item_id=item_id,
             sku=str(node.get("sku") or ""),
             title=str(node.get("title") or ""),
@@ -165,15 +174,21 @@ def variant_from_node(node: Mapping[str, Any]) -> VariantRecord | None:
         return None
 
 
+_VARIANT_GID = "gid://shopify/ProductVariant/"
+_PRODUCT_GID = "gid://shopify/Product/"
+
+
 def variants_from_bulk(lines: Iterable[str | bytes]) -> list[VariantRecord]:
-    """Rebuild variants and their levels from bulk-operation JSONL.
+    """Rebuild variants (with products and levels) from bulk-operation JSONL.
 
     Children carry ``__parentId`` and come after their parent, but not necessarily right after
-    it; a level's parent may be the variant or its inventory item.
+    it. Roots may be products (variants are their children) or variants (with an inline
+    ``product``); a level's parent may be the variant or its inventory item.
     """
+    products: dict[str, ProductRecord | None] = {}
     variants: dict[str, dict[str, Any]] = {}
     owner: dict[str, str] = {}  # variant gid or inventory item gid -> variant gid
-    children: list[dict[str, Any]] = []
+    levels: list[dict[str, Any]] = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -184,18 +199,24 @@ def variants_from_bulk(lines: Iterable[str | bytes]) -> list[VariantRecord]:
             continue
         if not isinstance(obj, dict):
             continue
-        if "__parentId" in obj:
-            children.append(obj)
-        elif str(obj.get("id", "")).startswith("gid://shopify/ProductVariant/"):
-            node = dict(obj)
-            item = dict(node.get("inventoryItem") or {})
+        gid = str(obj.get("id", ""))
+        if gid.startswith(_PRODUCT_GID):
+            try:
+                products[gid] = product_from_node(obj)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                _LOGGER.warning("skipped a malformed bulk product: %s", exc)
+                products[gid] = None
+        elif gid.startswith(_VARIANT_GID):
+            item = dict(obj.get("inventoryItem") or {})
             item["inventoryLevels"] = {"nodes": []}
-            node["inventoryItem"] = item
-            variants[node["id"]] = node
-            owner[node["id"]] = node["id"]
+            obj["inventoryItem"] = item
+            variants[gid] = obj
+            owner[gid] = gid
             if item.get("id"):
-                owner[str(item["id"])] = node["id"]
-    for child in children:
+                owner[str(item["id"])] = gid
+        elif "__parentId" in obj:
+            levels.append(obj)
+    for child in levels:
         parent = owner.get(str(child["__parentId"]))
         if parent is None:
             _LOGGER.warning("bulk line with unknown parent %s", child["__parentId"])
@@ -203,7 +224,13 @@ def variants_from_bulk(lines: Iterable[str | bytes]) -> list[VariantRecord]:
         variants[parent]["inventoryItem"]["inventoryLevels"]["nodes"].append(child)
     out = []
     for node in variants.values():
-        record = variant_from_node(node)
+        product = None
+        if "product" not in node:
+            product = products.get(str(node.get("__parentId")))
+            if product is None:
+                _LOGGER.warning("bulk variant %s without its product", node.get("id"))
+                continue
+        record = variant_from_node(node, product)
         if record is not None:
             out.append(record)
     return out

@@ -252,7 +252,8 @@ class AdminGraphQL:
     # --- bulk -----------------------------------------------------------------------------
 
     def _run_bulk(self, bulk_query: str) -> dict[str, Any]:
-        if "productVariants" not in bulk_query:
+        by_product = re.search(r"\bproducts\s*\{", bulk_query) is not None
+        if not by_product and "productVariants" not in bulk_query:
             return {
                 "data": {
                     "bulkOperationRunQuery": {
@@ -263,7 +264,7 @@ class AdminGraphQL:
             }
         op = BulkOperation(id=f"gid://shopify/BulkOperation/{next(self._bulk_ids)}")
         self.bulk[op.id] = op
-        threading.Thread(target=self._build, args=(op,), daemon=True).start()
+        threading.Thread(target=self._build, args=(op, by_product), daemon=True).start()
         return {
             "data": {
                 "bulkOperationRunQuery": {
@@ -273,23 +274,37 @@ class AdminGraphQL:
             }
         }
 
-    def _build(self, op: BulkOperation) -> None:
+    def _build(self, op: BulkOperation, by_product: bool) -> None:
+        roots: list[dict[str, Any]] = []
+        middle: list[dict[str, Any]] = []
+        leaves: list[dict[str, Any]] = []
         with self.store.lock:
             ids = self.store.ordered_variant_ids()
-            parents = [variant_node(self.store, vid, levels=False) for vid in ids]
-            children = []
-            for node in parents:
+            seen_products: set[str] = set()
+            for vid in ids:
+                node = variant_node(self.store, vid, levels=False)
+                if by_product:
+                    product = node.pop("product")
+                    if product["id"] not in seen_products:
+                        seen_products.add(product["id"])
+                        roots.append(product)
+                    node["__parentId"] = product["id"]
+                    middle.append(node)
+                else:
+                    roots.append(node)
                 item = str(node["inventoryItem"]["legacyResourceId"])
                 for loc in self.store.locations:
                     child = level_node(self.store, item, loc)
                     child["__parentId"] = node["id"]
-                    children.append(child)
-        # children come after every parent, in reverse: never adjacent to their parent
-        lines = [json.dumps(n, separators=(",", ":")) for n in parents]
-        lines += [json.dumps(c, separators=(",", ":")) for c in reversed(children)]
+                    leaves.append(child)
+        # every child comes after its parent, in reverse: never right after it
+        dump = json.JSONEncoder(separators=(",", ":")).encode
+        lines = [dump(n) for n in roots]
+        lines += [dump(n) for n in reversed(middle)]
+        lines += [dump(c) for c in reversed(leaves)]
         op.data = ("\n".join(lines) + "\n").encode()
         op.object_count = len(lines)
-        op.root_count = len(parents)
+        op.root_count = len(roots)
         op.status = "COMPLETED"
         op.done.set()
 
