@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connectors.facebook.sse import SseEvent, SseParser
 
@@ -95,3 +97,42 @@ def test_invalid_utf8_is_replaced_not_raised() -> None:
 
 def test_accepts_str_chunks() -> None:
     assert SseParser().feed("data: x\n\n") == [SseEvent(data="x")]
+
+
+_LINE_ENDS = st.sampled_from(["\n", "\r\n", "\r"])
+_DATA = st.text(
+    alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)), max_size=30
+)
+
+
+@st.composite
+def _streams(draw: st.DrawFn) -> tuple[bytes, list[str]]:
+    """A random stream of events (multi-line data, comments, mixed line ends) and its data."""
+    wire, expected = "", []
+    for _ in range(draw(st.integers(0, 6))):
+        if draw(st.booleans()):
+            wire += ":" + draw(_DATA) + draw(_LINE_ENDS)
+        lines = draw(st.lists(_DATA, min_size=1, max_size=3))
+        for line in lines:
+            wire += "data: " + line + draw(_LINE_ENDS)
+        # the blank line: after a CR, a lone LF would only complete that CR's line end
+        wire += draw(
+            st.sampled_from(["\r", "\r\n"] if wire.endswith("\r") else ["\n", "\r\n", "\r"])
+        )
+        expected.append("\n".join(lines))
+    return wire.encode(), expected
+
+
+@given(stream=_streams(), cuts=st.lists(st.integers(0, 400), max_size=8))
+def test_any_chunking_gives_the_same_events(
+    stream: tuple[bytes, list[str]], cuts: list[int]
+) -> None:
+    wire, expected = stream
+    parser = SseParser()
+    events: list[SseEvent] = []
+    last = 0
+    for cut in sorted({c for c in cuts if c <= len(wire)}):
+        events += parser.feed(wire[last:cut])
+        last = cut
+    events += parser.feed(wire[last:])
+    assert [e.data for e in events] == expected
