@@ -69,6 +69,7 @@ class TwitchConnector:
         self.bot_login = ""
         self.broadcaster_id = ""
         self._irc_sender: IrcSender | None = None
+        self._refresh_lock = asyncio.Lock()
 
     @property
     def limits(self) -> PlatformLimits:
@@ -139,10 +140,11 @@ class TwitchConnector:
         return self._helix
 
     async def _validate(self) -> None:
+        before = self._token
         try:
             info = await self.helix.validate()
         except Unauthorized:
-            await self._refresh()
+            await self._refresh(before)
             info = await self.helix.validate()
         self.bot_id = str(info.get("user_id") or "")
         self.bot_login = str(info.get("login") or "")
@@ -150,20 +152,25 @@ class TwitchConnector:
             raise AuthError("an app token cannot chat; use a user token", platform=self.platform)
         self._validated_at = self._monotonic()
 
-    async def _refresh(self) -> None:
-        if not self._refresh_token or not self._secrets.client_secret:
-            raise AuthError("token refused and no refresh token", platform=self.platform)
-        body = await self.helix.refresh(self._refresh_token, self._secrets.client_secret)
-        self._token = body["access_token"]
-        self._refresh_token = body.get("refresh_token") or self._refresh_token
-        _LOGGER.info("%s: access token refreshed", self.name)
+    async def _refresh(self, refused: str) -> None:
+        """Exchange the refresh token once, however many calls saw ``refused`` fail at once."""
+        async with self._refresh_lock:
+            if self._token != refused:
+                return  # another call already refreshed it
+            if not self._refresh_token or not self._secrets.client_secret:
+                raise AuthError("token refused and no refresh token", platform=self.platform)
+            body = await self.helix.refresh(self._refresh_token, self._secrets.client_secret)
+            self._token = body["access_token"]
+            self._refresh_token = body.get("refresh_token") or self._refresh_token
+            _LOGGER.info("%s: access token refreshed", self.name)
 
     async def _authed(self, call: Callable[[HelixClient], Awaitable[T]]) -> T:
         """Run a Helix call; on 401 refresh once and retry."""
+        before = self._token
         try:
             return await call(self.helix)
         except Unauthorized:
-            await self._refresh()
+            await self._refresh(before)
             return await call(self.helix)
 
     async def _maybe_revalidate(self) -> None:

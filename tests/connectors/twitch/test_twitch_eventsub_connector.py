@@ -282,3 +282,11 @@ async def test_missing_urls_are_fatal(emu: TwitchEmulator) -> None:
     conn = connector_for(emu, helix_url=None)
     with pytest.raises(FatalError):
         await conn.__aenter__()
+
+
+async def test_concurrent_401s_refresh_the_token_once(emu: TwitchEmulator) -> None:
+    async with connector_for(emu) as conn:
+        emu.world.tokens.clear()  # the access token expires; the refresh token still works
+        results = await asyncio.gather(conn.is_live(), conn.is_live(), conn.is_live())
+        assert results == [True, True, True]
+    assert emu.helix.calls.count(("POST", "/oauth2/token")) == 1
