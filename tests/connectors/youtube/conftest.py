@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from youtube_helpers import FakeClock
 
 from connectors.youtube.config import QuotaSettings, YouTubeConfig, YouTubeSecrets
 from connectors.youtube.connector import YouTubeConnector
 from connectors.youtube.cursor import MemoryCursorStore
 from sandbox.youtube import YouTubeEmulator
+from tests.connectors.youtube.youtube_helpers import ConnectorFactory, FakeClock
 
 
 @pytest.fixture
@@ -26,9 +26,6 @@ async def emu(clock: FakeClock) -> AsyncIterator[YouTubeEmulator]:
     """A running emulator on the fake clock."""
     async with YouTubeEmulator(clock=clock, polling_interval_ms=2000) as emulator:
         yield emulator
-
-
-ConnectorFactory = Callable[..., YouTubeConnector]
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ConnectorFactory
-from youtube_helpers import FakeClock, take
 
 from connectors.errors import RateLimited
 from connectors.events import ChatMessage, Reply
 from connectors.status import Status
 from connectors.youtube.cursor import QUOTA_KEY, MemoryCursorStore
 from sandbox.youtube import YouTubeEmulator
+from tests.connectors.youtube.youtube_helpers import ConnectorFactory, FakeClock, take
 
 
 async def test_quota_exhaustion_mid_show_pauses_until_midnight_pacific(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import ConnectorFactory
-from youtube_helpers import FakeClock, drain, take
 
 from connectors.base import Connector
 from connectors.errors import AuthError, RateLimited, StreamOffline, TransientError
@@ -16,6 +14,7 @@ from connectors.youtube.config import QuotaSettings, YouTubeConfig, YouTubeSecre
 from connectors.youtube.connector import YouTubeConnector
 from connectors.youtube.cursor import MemoryCursorStore, Progress, decode_progress, page_token_key
 from sandbox.youtube import YouTubeEmulator
+from tests.connectors.youtube.youtube_helpers import ConnectorFactory, FakeClock, drain, take
 
 
 def texts(events: list) -> list[str]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ConnectorFactory
-from youtube_helpers import take
 
 from connectors.errors import AuthError, RateLimited, StreamOffline, TransientError
 from connectors.events import ChatMessage, Reply
 from connectors.status import Status
 from sandbox.youtube import YouTubeEmulator
+from tests.connectors.youtube.youtube_helpers import ConnectorFactory, take
 
 LINK = "https://shop.example.com/cart/44012345678901:1?ref=yt"
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from youtube_helpers import FakeClock
 
 from sandbox.youtube import YouTubeEmulator
 from sandbox.youtube.schema import validate
+from tests.connectors.youtube.youtube_helpers import FakeClock
 
 AUTH = {"Authorization": "Bearer any-token"}
 MESSAGES = "/youtube/v3/liveChat/messages"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import aclosing
 from datetime import datetime, timedelta
 
@@ -10,6 +11,8 @@ from connectors.events import ChatEvent
 from connectors.youtube.connector import YouTubeConnector
 
 TIMEOUT = 10.0
+
+ConnectorFactory = Callable[..., YouTubeConnector]
 
 
 class FakeClock:

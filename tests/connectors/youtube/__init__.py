@@ -1,0 +1,1 @@
+"""Tests of the YouTube connector, its quota planner and its emulator."""
