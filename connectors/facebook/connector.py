@@ -73,7 +73,7 @@ class FacebookConnector:
 
         Args:
             config: the ``[connectors.facebook]`` settings.
-            credentials: Page token and id; default: from the environment
+            credentials: Page token and id; default: read now from the environment
                 (``SHOPSTREAM_FACEBOOK_PAGE_TOKEN``, ``SHOPSTREAM_FACEBOOK_PAGE_ID``).
             clock: wall clock (UTC) for timestamps and the backfill cursor.
             monotonic: clock for send pacing.
@@ -81,11 +81,11 @@ class FacebookConnector:
             backoff: delays between in-session stream reconnects.
         """
         self.config = config
-        self._credentials = credentials
+        self._credentials = credentials or credentials_from_env()
         self._clock = clock
         self._monotonic = monotonic
         self.limits = replace(FACEBOOK_LIMITS, max_messages=config.replies_per_minute)
-        self.page_id: str | None = credentials.page_id if credentials else None
+        self.page_id = self._credentials.page_id if self._credentials else None
         self.live_video_id: str | None = config.live_video_id
         self.channel = self.page_id or config.live_video_id or "facebook"
         self.name = f"facebook:{self.channel}"
@@ -108,14 +108,12 @@ class FacebookConnector:
             AuthError: the token was refused.
             TransientError: Facebook could not be reached.
         """
-        creds = self._credentials or credentials_from_env()
+        creds = self._credentials
         if creds is None:
             raise FatalError("SHOPSTREAM_FACEBOOK_PAGE_TOKEN is not set", platform=PLATFORM)
         if not self.config.graph_url or not self.config.streaming_url:
             raise FatalError("facebook graph_url/streaming_url are not set", platform=PLATFORM)
-        self._credentials = creds
         redact.install()
-        self.page_id = self.page_id or creds.page_id
         self._graph = GraphClient(
             base_url=self.config.graph_url,
             version=self.config.api_version,
