@@ -34,6 +34,7 @@ PHRASE_CATEGORIES: frozenset[str] = frozenset(
         "help",
         "waitlist",
         "filler",  # words a command may carry: the, size, please
+        "please",  # politeness: "mug please" asks for the mug
         "thanks",  # gratitude: fine in a claim, but "thanks for the link" asks nothing
         "interjection",  # words allowed before a claim word: ok, omg, yes
         "pronoun",  # references to the featured product: it, this one

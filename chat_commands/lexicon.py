@@ -34,6 +34,7 @@ COMMAND_WORD_CATEGORIES: frozenset[str] = frozenset(
         "claim",
         "filler",
         "interjection",
+        "please",
         "thanks",
         "pronoun",
         "qty_before",

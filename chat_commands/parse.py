@@ -53,6 +53,7 @@ _ANY_PRODUCT = frozenset({QuestionKind.SHIPPING, QuestionKind.LINK})
 _REQUEST_STARTS = ("can ", "could ", "may ", "puedo ", "posso ", "je peux ", "puis-je ", "kann ")
 _POST_NEGATIONS = frozenset({"pas", "nicht", "plus", "mais", "no", "nao"})
 _CHATTER = NoIntent(reason="chatter")
+_WORD_LANGUAGE_CATEGORIES = frozenset({"color", "noun", "number", "qty_before", "qty_after"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,7 +104,7 @@ def _parse(text: str, context: ParseContext) -> Intent:
     if "-" in cleaned:
         tokens = _split_unknown_hyphens(tokens, lexicon, context.index)
     question = is_question_text(cleaned)
-    if not config.prefilter:
+    if not config.prefilter or "+" in cleaned:  # "+1" claims like a keyword
         pass
     elif question and lexicon.triggers.isdisjoint(tokens):
         # a question about a named product ("is the tee true to size?") or nothing
@@ -115,9 +116,15 @@ def _parse(text: str, context: ParseContext) -> Intent:
         words = lexicon.command_words
         refs = context.index.ref_words
         values = lexicon.value_words
+        nouns = lexicon.noun_words
         anchored = False
         for token in tokens:
-            if token in refs or token in values or _TERSE_TOKEN_RE.fullmatch(token):
+            if (
+                token in refs
+                or token in values
+                or token in nouns
+                or _TERSE_TOKEN_RE.fullmatch(token)
+            ):
                 anchored = True
             elif token not in words:
                 return _CHATTER
@@ -234,6 +241,18 @@ class _Message:
             key=lambda c: (counts.get(c, 0), -order.index(c) if c in order else -99),
         )
         return None if best == CUSTOM_LANGUAGE else best
+
+    def _word_language(self) -> str | None:
+        """The language of a keyword-less message, from its colour and noun words, if one."""
+        counts: dict[str, int] = {}
+        for span in self.spans:
+            for language in set(span.languages(_WORD_LANGUAGE_CATEGORIES)):
+                counts[language] = counts.get(language, 0) + 1
+        if not counts:
+            return None
+        best = max(counts.values())
+        top = [code for code, n in counts.items() if n == best]
+        return top[0] if len(top) == 1 and top[0] != CUSTOM_LANGUAGE else None
 
     def _resolve(self, *, featured: bool = True) -> tuple[Choice, set[int]]:
         index = self.context.index
@@ -420,7 +439,8 @@ class _Message:
                 spans[decisive].has("claim") or spans[decisive].has("want")
             )
             skip = {decisive} if keyword else set()
-            return self._buy(base, self._language(decisive), skip)
+            language = self._language(decisive) if keyword else self._word_language()
+            return self._buy(base, language, skip)
         if kind is not None:
             question_kind, at = kind
             thanked = any(span.has("thanks") for span in spans)
@@ -471,8 +491,7 @@ class _Message:
         if not has_anchor and refs.titles:
             # "2 mugs please", "mug please": a named product with a count or a request word
             has_anchor = any(
-                s.text.isdigit() or s.has("number") or (s.has("interjection") and s.has("filler"))
-                for s in self.spans
+                s.text.isdigit() or s.has("number") or s.has("please") for s in self.spans
             )
         if not has_anchor:
             return False
