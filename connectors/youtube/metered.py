@@ -27,7 +27,7 @@ class TextRefused(Exception):
 
 
 class MeteredApi:
-    """The connector's calls, each charged to ``quota`` (failed ones too: YouTube bills them).
+    """The connector's calls, each charged to ``quota`` (failed answers too: YouTube bills them).
 
     Raises (from every call): the :mod:`connectors.errors` class for the failure, chosen by
     status and ``errors[0].reason``; ``quotaExceeded`` also marks the day exhausted.
@@ -51,8 +51,9 @@ class MeteredApi:
         self, call: Awaitable[Any], spend: Spend, cost: int, *, reading: bool = False
     ) -> Any:
         try:
-            return await call
+            body = await call
         except ApiFailure as failure:
+            self._spent(spend, cost)
             if failure.reason in QUOTA_REASONS:
                 self.quota.mark_exhausted()
             if failure.reason == "liveChatEnded" and reading:
@@ -65,9 +66,16 @@ class MeteredApi:
                 quota_reset_in=self.quota.seconds_until_reset(),
                 retry_after=failure.retry_after,
             ) from None
-        finally:
-            self.quota.charge(spend, cost)
-            self._on_spend()
+        except MalformedResponse:
+            self._spent(spend, cost)  # YouTube answered, so it billed the call
+            raise
+        self._spent(spend, cost)
+        return body
+
+    def _spent(self, spend: Spend, cost: int) -> None:
+        # Calls that never reached YouTube (refused connection, token refresh) cost nothing.
+        self.quota.charge(spend, cost)
+        self._on_spend()
 
     async def find_chat(self, video_id: str | None) -> tuple[str | None, str | None]:
         """Return ``(live chat id, owner channel id)`` of the video, or the active broadcast.
