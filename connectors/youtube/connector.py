@@ -7,6 +7,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
+from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any, ClassVar, Self
@@ -80,7 +81,7 @@ class YouTubeConnector:
         self._sleep = sleep
         self.channel: str = config.channel_id or config.video_id or config.live_chat_id or "mine"
         self.name = name or f"{PLATFORM}:{self.channel}"
-        self.limits = YOUTUBE_LIMITS
+        self.limits = replace(YOUTUBE_LIMITS, max_chars=config.max_chars)
         self.health = Health(self.name, clock=clock)
         self.quota = QuotaPlanner(config.quota, clock=clock)
         self._api: MeteredApi | None = None

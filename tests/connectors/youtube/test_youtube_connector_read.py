@@ -25,6 +25,7 @@ async def test_satisfies_the_connector_protocol(make_connector: ConnectorFactory
     conn = make_connector()
     assert isinstance(conn, Connector)
     assert conn.limits.max_chars == 200 and not conn.limits.threads
+    assert make_connector(max_chars=150).limits.max_chars == 150
 
 
 async def test_backlog_from_before_the_show_is_not_delivered(
