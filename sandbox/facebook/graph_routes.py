@@ -60,6 +60,8 @@ def handle(
         return project({"id": state.user_id, "name": "Test User"}, _spec(params))
     if kind == "object" and method == "GET":
         return _get_object(state, parts[0], params)
+    if kind == "object" and method == "DELETE":
+        return _delete(state, parts[0], token_kind)
     if kind == "live_videos" and method == "GET":
         return _live_videos(state, parts[0], params)
     if kind == "comments":
@@ -94,6 +96,17 @@ def _get_object(state: PageState, object_id: str, params: Mapping[str, str]) -> 
     )
 
 
+def _delete(state: PageState, object_id: str, token_kind: str) -> dict[str, Any]:
+    comment = state.by_id.get(object_id)
+    if comment is None:
+        raise GraphFailure.graph(400, 100, f"Object with ID '{object_id}' does not exist")
+    if token_kind != "page":
+        raise GraphFailure.graph(403, 200, "(#200) Permissions error")
+    del state.by_id[object_id]
+    state.comments[comment.live_video_id].remove(comment)
+    return {"success": True}
+
+
 def _live_videos(state: PageState, page_id: str, params: Mapping[str, str]) -> dict[str, Any]:
     if page_id != state.page_id:
         raise GraphFailure.graph(400, 100, "(#100) Unknown page", subcode=33)
@@ -120,11 +133,15 @@ def _comments(
     state: PageState, object_id: str, params: Mapping[str, str], token_kind: str, base: str
 ) -> dict[str, Any]:
     video = state.video_for(object_id)
-    if video is None:
+    parent = state.by_id.get(object_id)
+    if video is not None:
+        rows = list(state.comments[video.id])
+        if params.get("filter", "toplevel") != "stream":
+            rows = [c for c in rows if c.parent_id is None]
+    elif parent is not None:  # the replies to one comment
+        rows = [c for c in state.comments[parent.live_video_id] if c.parent_id == parent.id]
+    else:
         raise GraphFailure.graph(400, 100, f"Object with ID '{object_id}' does not exist")
-    rows = list(state.comments[video.id])
-    if params.get("filter", "toplevel") != "stream":
-        rows = [c for c in rows if c.parent_id is None]
     if params.get("live_filter", "filter_low_quality") != "no_filter":
         rows = [c for c in rows if len(c.message.strip()) > LOW_QUALITY_MAX_CHARS]
     since, until = _time_param(params.get("since")), _time_param(params.get("until"))

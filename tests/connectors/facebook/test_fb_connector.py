@@ -568,3 +568,13 @@ async def test_the_token_never_reaches_the_logs(
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "access_token=***" in text  # the HTTP clients did log the URLs...
     assert emu.page_token not in text  # ...without the token
+
+
+async def test_use_before_open_is_fatal(make_connector: Build) -> None:
+    conn = make_connector()
+    with pytest.raises(FatalError):
+        await conn.send(_reply(conn, "hi"))
+    with pytest.raises(FatalError):
+        async for _ in conn.events():
+            pass
+    assert await conn.check() == "cannot_connect"

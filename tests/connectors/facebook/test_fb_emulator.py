@@ -311,3 +311,17 @@ async def test_deleted_comment_disappears(emu: FacebookEmulator) -> None:
     data = (await _get(emu, f"{emu.live_video_id}/comments")).json()["data"]
     assert [c["id"] for c in data] == [keep]
     assert (await _get(emu, gone)).json()["error"]["code"] == 100
+
+
+async def test_replies_edge_and_delete(emu: FacebookEmulator) -> None:
+    top = emu.inject_message("first comment here")
+    reply = emu.inject_message("a reply to it", parent_id=top)
+    nested = emu.inject_message("a reply to the reply", parent_id=reply)
+    replies = (await _get(emu, f"v26.0/{top}/comments")).json()["data"]
+    assert [c["id"] for c in replies] == [reply, nested]  # one level: attached to the top
+    async with httpx.AsyncClient(base_url=emu.graph_url) as client:
+        as_user = await client.delete(f"v26.0/{reply}", params={"access_token": emu.user_token})
+        deleted = await client.delete(f"v26.0/{reply}", params={"access_token": emu.page_token})
+    assert as_user.json()["error"]["code"] == 200
+    assert deleted.json() == {"success": True}
+    assert [c["id"] for c in (await _get(emu, f"{top}/comments")).json()["data"]] == [nested]
