@@ -297,3 +297,17 @@ async def test_a_strict_server_never_sees_polls_faster_than_it_asked(
                 emu.inject_message(text)
                 assert texts(await take(conn, 1)) == [text]
         assert emu.calls("list") >= 3
+
+
+async def test_offline_at_alone_also_ends_the_session(
+    emu: YouTubeEmulator, make_connector: ConnectorFactory, clock: FakeClock
+) -> None:
+    async with make_connector() as conn:
+        emu.inject_message("hello")
+        await take(conn, 1)
+        offline = clock.now
+        emu.state.chat.offline_at = offline  # went offline, no chatEndedEvent item (yet)
+        emu.inject_message("bye")
+        events = await drain(conn)
+    assert texts(events) == ["bye"]
+    assert isinstance(events[-1], ChatEnded) and events[-1].at == offline
