@@ -363,6 +363,10 @@ class YouTubeConnector:
             self._bot_channel_id = own
         return message_id
 
+    def plan_show(self, minutes: float) -> None:
+        """Spread reads over a show of ``minutes`` starting now (overrides the settings)."""
+        self.quota.plan_show(minutes)
+
     # --- checking -----------------------------------------------------------------------
 
     async def check(self) -> str:

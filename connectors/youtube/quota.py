@@ -57,6 +57,7 @@ class QuotaPlanner:
         self._today = _Day(self._local_day(clock()))
         self._show_start: datetime | None = None
         self._show_replies = 0
+        self._planned_minutes = settings.planned_show_minutes
 
     # --- clock and day ------------------------------------------------------------------
 
@@ -128,6 +129,14 @@ class QuotaPlanner:
             self._show_start = self._roll()
             self._show_replies = 0
 
+    def plan_show(self, minutes: float) -> None:
+        """Start a show of ``minutes`` now (the app's show control knows its real length)."""
+        if minutes <= 0:
+            raise ValueError("a show lasts a positive number of minutes")
+        self._show_start = self._roll()
+        self._show_replies = 0
+        self._planned_minutes = minutes
+
     def reply_projection(self, horizon: float) -> int:
         """Units the replies will need over the next ``horizon`` seconds, at this show's pace.
 
@@ -160,7 +169,7 @@ class QuotaPlanner:
         now = self._roll()
         self.start_show()
         assert self._show_start is not None
-        show_end = self._show_start + timedelta(minutes=self.settings.planned_show_minutes)
+        show_end = self._show_start + timedelta(minutes=self._planned_minutes)
         horizon = (show_end - now).total_seconds()
         if horizon <= 0:  # running past the plan: budget the next stretch
             horizon = self.settings.overrun_minutes * 60

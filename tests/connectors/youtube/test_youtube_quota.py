@@ -188,3 +188,13 @@ def test_replies_before_the_show_do_not_count_towards_its_pace() -> None:
     plan.start_show()
     clock.advance(3600)
     assert plan.reply_projection(3600) == 0
+
+
+def test_the_app_can_plan_the_real_show_length() -> None:
+    plan, clock = planner()
+    plan.start_show()
+    clock.advance(3600)
+    plan.plan_show(30)  # a 30-minute drop starting now
+    assert plan.read_interval() == pytest.approx(1800 / 1600)
+    with pytest.raises(ValueError):
+        plan.plan_show(0)
