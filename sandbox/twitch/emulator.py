@@ -7,6 +7,8 @@ import contextlib
 import logging
 import tempfile
 import time
+import uuid
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -241,6 +243,40 @@ class TwitchEmulator:
                 f"ROOMSTATE #{b.login}",
                 need="twitch.tv/commands",
             )
+
+    def set_chat_modes(
+        self, *, followers_only: bool | None = None, subs_only: bool | None = None
+    ) -> None:
+        """Turn followers-only / subscribers-only chat on or off (moderators are exempt)."""
+        limiter = self.world.limiter
+        tags = [("room-id", self.world.broadcaster.id)]
+        if followers_only is not None:
+            limiter.followers_only = followers_only
+            tags.append(("followers-only", "0" if followers_only else "-1"))
+        if subs_only is not None:
+            limiter.subs_only = subs_only
+            tags.append(("subs-only", "1" if subs_only else "0"))
+        if self.irc is not None:
+            b = self.world.broadcaster.login
+            self.irc.command(tags, f"ROOMSTATE #{b}", need="twitch.tv/commands")
+
+    def ban_bot(self, banned: bool = True) -> None:
+        """Ban the bot from the channel (its messages are refused with ``msg_banned``)."""
+        self.world.limiter.banned = banned
+
+    def inject_usernotice(self, msg_id: str, *, login: str, text: str = "", **params: str) -> None:
+        """Send a USERNOTICE (sub, raid, announcement ...) to IRC clients."""
+        acc = self.world.account(user_id=str(zlib.crc32(login.encode()) % 10**8), login=login)
+        b = self.world.broadcaster
+        tags = [("badge-info", ""), ("badges", ""), ("display-name", acc.display_name),
+                ("id", str(uuid.uuid4())), ("login", acc.login), ("msg-id", msg_id),
+                ("room-id", b.id), ("system-msg", f"{acc.display_name} {msg_id}"),
+                ("tmi-sent-ts", str(int(self.world.now().timestamp() * 1000))),
+                ("user-id", acc.id)] + [(f"msg-param-{k.replace('_', '-')}", v)
+                                        for k, v in params.items()]  # fmt: skip
+        body = f"USERNOTICE #{b.login}" + (f" :{text}" if text else "")
+        if self.irc is not None:
+            self.irc.command(tags, body, need="twitch.tv/commands")
 
     def set_live(self, live: bool) -> None:
         """Start or end the stream (``GET /helix/streams``; ``stream.offline`` when it ends)."""

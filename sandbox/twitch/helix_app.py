@@ -31,6 +31,9 @@ _REASONS = {
     503: "Service Unavailable",
 }
 _DROP_TEXT = {
+    "msg_subsonly": "This room is in subscribers only mode.",
+    "msg_followersonly": "This room is in followers-only mode.",
+    "msg_banned": "You are permanently banned from talking in this channel.",
     "msg_ratelimit": "Your message was not sent because you are sending messages too quickly.",
     "msg_duplicate": "Your message was not sent because it is identical to the previous one "
     "you sent, less than 30 seconds ago.",

@@ -17,6 +17,9 @@ _LOGGER = logging.getLogger(__name__)
 KNOWN_CAPS = ("twitch.tv/tags", "twitch.tv/commands", "twitch.tv/membership")
 _ESC = str.maketrans({";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"})
 _NOTICE_TEXT = {
+    "msg_subsonly": "This room is in subscribers only mode.",
+    "msg_followersonly": "This room is in followers-only mode.",
+    "msg_banned": "You are permanently banned from talking in this channel.",
     "msg_ratelimit": "Your message was not sent because you are sending messages too quickly.",
     "msg_duplicate": "Your message was not sent because it is identical to the previous one you "
     "sent, less than 30 seconds ago.",

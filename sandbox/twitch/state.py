@@ -73,6 +73,9 @@ class BotLimiter:
     clock: Callable[[], float]
     moderator: bool = False
     slow_seconds: int = 0
+    followers_only: bool = False  # the bot does not follow the channel
+    subs_only: bool = False  # the bot is not a subscriber
+    banned: bool = False
     silenced_until: float = 0.0
     sent_times: deque[float] = field(default_factory=deque)
     recent: deque[tuple[float, str]] = field(default_factory=deque)
@@ -84,6 +87,8 @@ class BotLimiter:
             self.sent_times.popleft()
         while self.recent and now - self.recent[0][0] >= DUPLICATE_SECONDS:
             self.recent.popleft()
+        if self.banned:
+            return "msg_banned"
         if now < self.silenced_until:
             return "msg_ratelimit"
         if len(self.sent_times) >= (100 if self.moderator else 20):
@@ -91,6 +96,10 @@ class BotLimiter:
             return "msg_ratelimit"
         if any(t == text for _, t in self.recent):
             return "msg_duplicate"
+        if not self.moderator and self.subs_only:
+            return "msg_subsonly"
+        if not self.moderator and self.followers_only:
+            return "msg_followersonly"
         if (
             not self.moderator
             and self.slow_seconds

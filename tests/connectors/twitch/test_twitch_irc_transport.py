@@ -171,6 +171,20 @@ async def test_send_threads_learns_the_mod_tier_and_maps_notices(emu: TwitchEmul
     assert emu.bot_sends[0].reply_to_id == parent and emu.bot_sends[0].sent
 
 
+async def test_followers_only_notice_and_usernotices(emu: TwitchEmulator) -> None:
+    async with connector_for(emu, transport="irc") as conn:
+        reader = Reader(conn)
+        await joined(emu)
+        emu.set_chat_modes(followers_only=True)
+        emu.inject_usernotice("resub", login="fan1", text="7 months!", cumulative_months="7")
+        emu.inject_message("after the notice", author_id="22", author_name="Vic")
+        got = await reader.next()  # the USERNOTICE is not a chat command
+        dropped = await conn.send(reply("hello"))
+        await reader.stop()
+    assert isinstance(got, ChatMessage) and got.text == "after the notice"
+    assert not dropped.sent and dropped.drop_reason == "msg_followersonly"
+
+
 async def test_slow_mode_learned_from_roomstate(emu: TwitchEmulator) -> None:
     now = [0.0]
     emu.set_slow_mode(30)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from twitch_support import connector_for
 
-from connectors.errors import RateLimited
+from connectors.errors import FatalError, RateLimited
 from connectors.events import Reply
 from connectors.status import Status
 from sandbox.twitch import TwitchEmulator
@@ -100,3 +100,25 @@ async def test_empty_reply_is_not_sent(emu: TwitchEmulator) -> None:
     async with connector_for(emu) as conn:
         result = await conn.send(reply("   "))
     assert not result.sent and emu.bot_sends == []
+
+
+@pytest.mark.parametrize(
+    ("mode", "code"),
+    [({"subs_only": True}, "msg_subsonly"), ({"followers_only": True}, "msg_followersonly")],
+)
+async def test_chat_modes_drop_the_message(
+    emu: TwitchEmulator, mode: dict[str, bool], code: str
+) -> None:
+    emu.set_chat_modes(**mode)
+    async with connector_for(emu) as conn:
+        result = await conn.send(reply("hello"))
+        emu.set_moderator(True)  # moderators are exempt
+        assert (await conn.send(reply("hello again", key="k2"))).sent
+    assert not result.sent and result.drop_reason == code
+
+
+async def test_a_banned_bot_is_a_fatal_send_error(emu: TwitchEmulator) -> None:
+    emu.ban_bot()
+    async with connector_for(emu) as conn:
+        with pytest.raises(FatalError):
+            await conn.send(reply("hello"))
