@@ -182,7 +182,10 @@ class TwitchEmulator:
     ) -> str:
         """Make a viewer say ``text`` (fanned out to IRC and EventSub); return its message id."""
         author = self.world.account(user_id=author_id, login=author_name)
-        badge_pairs = tuple((b, "1") for b in badges)
+        names = list(badges)
+        if author is self.world.broadcaster and "broadcaster" not in names:
+            names.insert(0, "broadcaster")  # Twitch always shows the streamer's badge
+        badge_pairs = tuple((b, "1") for b in names)
         line = self.world.new_line(author, text, badges=badge_pairs, reply_to=reply_to)
         self._fan_out(line)
         return line.id

@@ -44,6 +44,24 @@ async def test_duplicate_deliveries_are_yielded_once(emu: TwitchEmulator) -> Non
     assert conn.health.last_message_at is not None
 
 
+async def test_roles_come_from_badges(emu: TwitchEmulator) -> None:
+    host = emu.world.broadcaster
+    async with connector_for(emu) as conn:
+        reader = Reader(conn)
+        await subscribed(emu)
+        emu.inject_message("!feature 101", author_id=host.id, author_name=host.login)
+        emu.inject_message("!buy 101", author_id="31", author_name="Mo", badges=["moderator"])
+        emu.inject_message("!buy 102", author_id="32", author_name="Su", badges=["subscriber"])
+        got = [await reader.next() for _ in range(3)]
+        await reader.stop()
+    assert [g.is_moderator for g in got if isinstance(g, ChatMessage)] == [True, True, False]
+    assert [sorted(g.roles) for g in got if isinstance(g, ChatMessage)] == [
+        ["broadcaster"],
+        ["moderator"],
+        ["member"],
+    ]
+
+
 async def test_deletions_and_bans_become_events(emu: TwitchEmulator) -> None:
     async with connector_for(emu) as conn:
         reader = Reader(conn)
