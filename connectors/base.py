@@ -26,8 +26,12 @@ class Connector(Protocol):
 
     platform: ClassVar[str]
     name: str  # unique per running connector, e.g. "twitch:mychannel"
-    limits: PlatformLimits
     health: Health
+
+    @property
+    def limits(self) -> PlatformLimits:
+        """The platform's outbound limits now (they may change, e.g. when made moderator)."""
+        ...
 
     async def __aenter__(self) -> Self:
         """Authenticate and open sessions (read-only checks only)."""

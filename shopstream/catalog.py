@@ -38,7 +38,7 @@ class LiveCatalog:
         self._lock = threading.Lock()
         self.products: dict[str, CatalogProduct] = {}
         self.variants: dict[str, tuple[CatalogProduct, CatalogVariant]] = {}
-        self.index = CatalogIndex.build((), lineup=self._lineup)
+        self.index = CatalogIndex.build(())  # built for real by refresh()
         self.version = 0
 
     def refresh(self) -> int:

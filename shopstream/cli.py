@@ -121,36 +121,56 @@ def claims(
 @app.command()
 def demo(
     settings: SettingsPath = Path("settings.toml"),
-    speed: Annotated[float, typer.Option(help="Replay speed (2 = twice as fast).")] = 3.0,
+    replay: Annotated[
+        bool, typer.Option("--replay", help="Play the bundled chat log instead of live viewers.")
+    ] = False,
+    viewers: Annotated[int, typer.Option(help="Simulated viewers.")] = 60,
+    lines: Annotated[int, typer.Option(help="Chat lines they type.")] = 150,
+    seconds: Annotated[float, typer.Option(help="Length of the show in seconds.")] = 25.0,
+    speed: Annotated[float, typer.Option(help="Replay speed with --replay.")] = 3.0,
 ) -> None:
-    """Run a sandbox show: the bundled chat log against the demo catalog on 127.0.0.1.
+    """Run a sandbox show on 127.0.0.1 and end with a report (under a minute).
 
-    Starts the store emulator, syncs the catalog through the real Shopify client, plays
-    the chat through the replay connector and the full pipeline (parse, hold, link,
-    outbox), shows a live table and ends with a summary, in well under a minute.
+    Starts the Shopify, YouTube, Facebook and Twitch emulators, syncs the demo catalog
+    through the real Shopify client, and runs the real connectors against the emulators
+    while simulated viewers buy, ask and chat in five languages. Some buyers pay, and
+    their orders come back as signed webhooks. With --replay, the bundled chat log is
+    played through the replay connector instead.
     """
     import asyncio
 
-    from shopstream.demo import fresh_database, print_outcome, replay_connectors, run_sandbox_show
+    from shopstream.demo import (
+        fresh_database,
+        print_outcome,
+        replay_connectors,
+        run_sandbox_show,
+        sandbox_settings,
+    )
+    from shopstream.demo_platforms import Audience, run_platform_demo
 
-    cfg = settings_or_exit(settings)
+    cfg = sandbox_settings(settings_or_exit(settings))
     setup_logging("WARNING")
-    if cfg.app.mode != "sandbox":
-        cfg = cfg.model_copy(update={"app": cfg.app.model_copy(update={"mode": "sandbox"})})
     console = Console()
     url = fresh_database(cfg.app.data_dir, "demo.db")
 
     async def go() -> None:
-        outcome = await run_sandbox_show(
-            cfg,
-            await replay_connectors(cfg, speed),
-            database_url=url,
-            console=console,
+        if replay:
+            outcome = await run_sandbox_show(
+                cfg, await replay_connectors(cfg, speed), database_url=url, console=console
+            )
+            print_outcome(console, outcome)
+            return
+        audience = Audience(viewers=viewers, lines=lines, seconds=seconds)
+        outcome, funnel = await run_platform_demo(
+            cfg, database_url=url, audience=audience, console=console
         )
         print_outcome(console, outcome)
+        from checkout_links.report import funnel_table
+
+        console.print(funnel_table(funnel))
 
     asyncio.run(go())
-    console.print(f"Claims of this demo: shopstream claims --database {url}")
+    console.print(f"Every claim of this demo: shopstream claims --database {url}")
 
 
 def main() -> None:

@@ -43,6 +43,28 @@ class DemoOutcome:
     skipped_lines: list[tuple[int, str]] = field(default_factory=list)
 
 
+def free_local_port() -> int:
+    """A port on 127.0.0.1 that is free now (the demo's web app takes it)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sandbox_settings(settings: Settings) -> Settings:
+    """The settings in sandbox mode, with the web app on a free local port."""
+    port = free_local_port()
+    url = f"http://127.0.0.1:{port}"
+    return settings.model_copy(
+        update={
+            "app": settings.app.model_copy(update={"mode": "sandbox"}),
+            "web": settings.web.model_copy(update={"port": port, "public_url": url}),
+            "links": settings.links.model_copy(update={"public_base_url": url}),
+        }
+    )
+
+
 def fresh_database(data_dir: Path, name: str) -> str:
     """A new, empty SQLite database for one sandbox run."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -99,7 +121,14 @@ async def _run_with_view(
 ) -> DemoOutcome:
     extra: asyncio.Task[Any] | None = None
     if after_start is not None:
-        extra = asyncio.create_task(after_start(store, runner))
+
+        async def side() -> None:
+            try:
+                await after_start(store, runner)
+            finally:
+                runner.stop()  # a failing script must not leave the show running forever
+
+        extra = asyncio.create_task(side())
     if console is not None and console.is_terminal:
         with Live(view, console=console, refresh_per_second=8, transient=False):
             result = await runner.run()

@@ -33,11 +33,19 @@ async def sandbox_store(
 ) -> AsyncIterator[SandboxStore]:
     """Start the store emulator (seeded with the demo catalog or ``products``)."""
     from sandbox.shopify import SANDBOX_WEBHOOK_SECRET, ShopifyEmulator
-    from sandbox.shopify.checkout_routes import CheckoutEmulator, checkout_routes
+    from sandbox.shopify.checkout_routes import (
+        CheckoutEmulator,
+        checkout_routes,
+        variants_from_products,
+    )
 
-    checkout = CheckoutEmulator(currency=settings.shop.currency or "USD")
+    catalog = list(products) if products is not None else None
+    checkout = CheckoutEmulator(
+        currency=settings.shop.currency or "USD",
+        variants=variants_from_products(catalog) if catalog is not None else None,
+    )
     emulator = ShopifyEmulator(
-        products=products,
+        products=catalog,
         shop=settings.shop.shop,
         api_version=settings.shop.api_version,
         extra_routers=[checkout_routes(checkout)],

@@ -34,7 +34,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -68,8 +68,13 @@ class EmulatedVariant:
 def load_variants(path: Path = DEMO_CATALOG) -> dict[str, EmulatedVariant]:
     """Read a Shopify ``products.json`` document into variants keyed by numeric id."""
     data = json.loads(path.read_text(encoding="utf-8"))
+    return variants_from_products(data.get("products", []))
+
+
+def variants_from_products(products: Iterable[Mapping[str, Any]]) -> dict[str, EmulatedVariant]:
+    """Variants keyed by numeric id from products in ``products.json`` shape."""
     out: dict[str, EmulatedVariant] = {}
-    for product in data.get("products", []):
+    for product in products:
         for v in product.get("variants", []):
             out[str(v["id"])] = EmulatedVariant(
                 variant_id=str(v["id"]),

@@ -33,7 +33,10 @@ Sleep = Callable[[float], Awaitable[None]]
 class ReplySender(Protocol):
     """The part of a connector the outbox uses (``connectors.base.Connector`` fits)."""
 
-    limits: PlatformLimits
+    @property
+    def limits(self) -> PlatformLimits:
+        """The platform's limits now."""
+        ...
 
     async def send(self, reply: Reply) -> SendResult:
         """Send one reply already fitted to ``limits``."""

@@ -66,6 +66,7 @@ class ShowRunner:
         self._on_event = on_event
         self._on_web_ready = on_web_ready
         self.result = ShowResult()
+        self._stop = asyncio.Event()
         self.routes: dict[str, str] = {c.platform: c.name for c in self.connectors}
         store = SqlSentKeys(core.engine)
         self.outboxes = {
@@ -99,6 +100,10 @@ class ShowRunner:
             self.activity.note()
         if self._on_event is not None:
             self._on_event(envelope, replies)
+
+    def stop(self) -> None:
+        """End the show: connectors close, queued work drains, outboxes finish."""
+        self._stop.set()
 
     def status(self) -> list[dict[str, str | None]]:
         """Each connector's health, for the dashboard."""
@@ -156,8 +161,8 @@ class ShowRunner:
         )
 
     async def run(self, *, stop: asyncio.Event | None = None) -> ShowResult:
-        """Run until every connector has ended (or ``stop`` is set), then drain and report."""
-        stop = stop or asyncio.Event()
+        """Run until every connector has ended (or ``stop``/:meth:`stop`), then drain and report."""
+        stop = stop or self._stop
         svc = self.core.handler.svc
         web = self.core.settings.web
         async with serve_asgi(self._web_app(), host=web.host, port=web.port) as url:
@@ -196,14 +201,12 @@ class ShowRunner:
             sup = group.create_task(self.supervisor.run(), name="supervisor")
             stopper = group.create_task(stop.wait(), name="stop")
             await asyncio.wait({sup, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            for task in (sup, stopper):
-                task.cancel()
+            # Connectors stay open while the last messages are handled and answered.
             await self.queue.join()
             await self._notify(lambda: offer_waitlist(self.core.handler.svc))
             for outbox in self.outboxes.values():
                 await outbox.drained()  # run() finishes what it holds; flush() would race it
-            pipe.cancel()
-            for task in workers:
+            for task in (sup, stopper, pipe, *workers):
                 task.cancel()
 
     def _finish(self) -> ShowResult:

@@ -49,6 +49,7 @@ class ConnectorRun:
 
     connector: Connector
     backoff: Backoff
+    key: str = ""  # the connector's name when registered (some learn a better one later)
     restarts: int = 0
     errors: list[BaseException] = field(default_factory=list)
     finished: bool = False
@@ -67,7 +68,7 @@ class Supervisor:
         max_restarts: int | None = None,
     ) -> None:
         self.queue = queue
-        self.runs = {c.name: ConnectorRun(c, backoff()) for c in connectors}
+        self.runs = {c.name: ConnectorRun(c, backoff(), key=c.name) for c in connectors}
         self._sleep = sleep
         self._max_restarts = max_restarts
 
@@ -148,7 +149,7 @@ class Supervisor:
                     if conn.health.status is not Status.OK:
                         conn.health.set(Status.OK)
                     run.backoff.reset()
-                    await self.queue.put(Envelope(conn.name, event))
+                    await self.queue.put(Envelope(run.key, event))
                 return True
             except RateLimited as exc:
                 conn.health.last_error = str(exc)

@@ -1,0 +1,141 @@
+"""The sandbox platforms: YouTube, Facebook and Twitch emulators, and real connectors for them.
+
+The connectors are the production classes, configured from settings with only the base
+URLs and credentials swapped for the emulators'. Only ``demo``, ``rehearse``, ``run`` in
+sandbox mode, tests and benchmarks use this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import SecretStr
+
+from connectors.base import Connector
+from connectors.facebook import FacebookConnector, FacebookCredentials
+from connectors.twitch.config import TwitchSecrets
+from connectors.twitch.connector import TwitchConnector
+from connectors.youtube.config import YouTubeSecrets
+from connectors.youtube.connector import YouTubeConnector
+from shopstream.core import replace_model
+from shopstream.settings import Settings
+from shopstream.storage.records import Records
+
+PLATFORMS = ("youtube", "facebook", "twitch")
+
+
+@dataclass(slots=True)
+class SandboxPlatforms:
+    """Running platform emulators, keyed by platform name."""
+
+    emulators: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, platform: str, text: str, *, author_id: str, author_name: str) -> str:
+        """A viewer types ``text`` on ``platform``; return the platform's message id."""
+        emu = self.emulators[platform]
+        if platform == "youtube":
+            return str(emu.inject_message(text, author_name=author_name, author_id=author_id))
+        return str(emu.inject_message(text, author_id=author_id, author_name=author_name))
+
+    def host_says(self, text: str) -> str:
+        """The broadcaster types on Twitch (moderator commands in the demo)."""
+        emu = self.emulators["twitch"]
+        host = emu.world.broadcaster
+        return str(emu.inject_message(text, author_id=host.id, author_name=host.login))
+
+    def connectors(
+        self, settings: Settings, records: Records, *, planned_minutes: float | None = None
+    ) -> list[Connector]:
+        """Production connectors pointed at the running emulators."""
+        made: list[Connector] = []
+        if "youtube" in self.emulators:
+            emu = self.emulators["youtube"]
+            cfg = settings.connectors.youtube
+            quota = replace_model(
+                cfg.quota,
+                planned_show_minutes=planned_minutes or settings.show.planned_minutes,
+            )
+            yt_cfg = replace_model(
+                cfg,
+                enabled=True,
+                api_endpoint=emu.base_url,
+                token_uri=f"{emu.base_url}/token",
+                video_id=emu.video_id,
+                quota=quota,
+            )
+            client_id, client_secret, refresh_token = emu.oauth_client
+            made.append(
+                YouTubeConnector(
+                    yt_cfg,
+                    secrets=YouTubeSecrets(
+                        client_id=client_id,
+                        client_secret=client_secret,
+                        refresh_token=refresh_token,
+                    ),
+                    cursor_store=records,
+                )
+            )
+        if "facebook" in self.emulators:
+            emu = self.emulators["facebook"]
+            fb_cfg = replace_model(
+                settings.connectors.facebook,
+                enabled=True,
+                graph_url=emu.graph_url,
+                streaming_url=emu.streaming_url,
+            )
+            made.append(
+                FacebookConnector(
+                    fb_cfg, credentials=FacebookCredentials(page_token=SecretStr(emu.page_token))
+                )
+            )
+        if "twitch" in self.emulators:
+            emu = self.emulators["twitch"]
+            tw_cfg = replace_model(
+                settings.connectors.twitch,
+                enabled=True,
+                channel=emu.world.broadcaster.login,
+                eventsub_url=emu.eventsub_url,
+                helix_url=emu.helix_url,
+                oauth_url=emu.oauth_url,
+                irc_host="127.0.0.1",
+                irc_port=emu.irc_tls_port,
+                irc_tls=True,
+                irc_ca_file=emu.ca_file,
+            )
+            made.append(
+                TwitchConnector(
+                    tw_cfg,
+                    secrets=TwitchSecrets(
+                        token=emu.token,
+                        client_id=emu.client_id,
+                        refresh_token=emu.refresh_token,
+                        client_secret=emu.client_secret,
+                    ),
+                )
+            )
+        return made
+
+
+@contextlib.asynccontextmanager
+async def sandbox_platforms(
+    platforms: Sequence[str] = PLATFORMS, *, youtube_poll_ms: int = 500
+) -> AsyncIterator[SandboxPlatforms]:
+    """Start the emulators of ``platforms`` on 127.0.0.1 (ephemeral ports)."""
+    from sandbox.facebook import FacebookEmulator
+    from sandbox.twitch import TwitchEmulator
+    from sandbox.youtube import YouTubeEmulator
+
+    running = SandboxPlatforms()
+    async with contextlib.AsyncExitStack() as stack:
+        if "youtube" in platforms:
+            running.emulators["youtube"] = await stack.enter_async_context(
+                YouTubeEmulator(polling_interval_ms=youtube_poll_ms, backlog=0)
+            )
+        if "facebook" in platforms:
+            running.emulators["facebook"] = await stack.enter_async_context(FacebookEmulator())
+        if "twitch" in platforms:
+            running.emulators["twitch"] = await stack.enter_async_context(TwitchEmulator())
+        yield running
