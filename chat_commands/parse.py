@@ -104,33 +104,41 @@ def _parse(text: str, context: ParseContext) -> Intent:
     if "-" in cleaned:
         tokens = _split_unknown_hyphens(tokens, lexicon, context.index)
     question = is_question_text(cleaned)
-    if not config.prefilter or "+" in cleaned:  # "+1" claims like a keyword
-        pass
-    elif question and lexicon.triggers.isdisjoint(tokens):
-        # a question about a named product ("is the tee true to size?") or nothing
-        if context.index.ref_words.isdisjoint(tokens) and lexicon.noun_words.isdisjoint(tokens):
-            return _CHATTER
-    elif lexicon.triggers.isdisjoint(tokens):
-        if len(tokens) > _MAX_TERSE_TOKENS:
-            return _CHATTER
-        words = lexicon.command_words
-        refs = context.index.ref_words
-        values = lexicon.value_words
-        nouns = lexicon.noun_words
-        anchored = False
-        for token in tokens:
-            if (
-                token in refs
-                or token in values
-                or token in nouns
-                or _TERSE_TOKEN_RE.fullmatch(token)
-            ):
-                anchored = True
-            elif token not in words:
-                return _CHATTER
-        if not anchored:
-            return _CHATTER
+    if (
+        config.prefilter
+        and "+" not in cleaned
+        and not _could_be_command(tokens, question, lexicon, context.index)
+    ):
+        return _CHATTER
     return _Message(context, lexicon, tokens, question).intent()
+
+
+def _could_be_command(
+    tokens: list[str], question: bool, lexicon: Lexicon, index: CatalogIndex
+) -> bool:
+    """The cheap pre-filter: False only for messages the full parse would call chatter.
+
+    A command needs a keyword phrase (one rare word of each is looked up), or else it is a
+    terse claim ("101 L", "black M x2") made only of command words with at least one catalog
+    word, or a question naming a catalog word. ``+1`` is checked by the caller.
+    """
+    if not lexicon.triggers.isdisjoint(tokens):
+        return True
+    refs, values, nouns = index.ref_words, lexicon.value_words, lexicon.noun_words
+    if question:
+        return not (
+            refs.isdisjoint(tokens) and values.isdisjoint(tokens) and nouns.isdisjoint(tokens)
+        )
+    if len(tokens) > _MAX_TERSE_TOKENS:
+        return False
+    words = lexicon.command_words
+    anchored = False
+    for token in tokens:
+        if token in refs or token in values or token in nouns or _TERSE_TOKEN_RE.fullmatch(token):
+            anchored = True
+        elif token not in words:
+            return False
+    return anchored
 
 
 def _split_unknown_hyphens(tokens: list[str], lexicon: Lexicon, index: CatalogIndex) -> list[str]:
@@ -450,6 +458,14 @@ class _Message:
                     return question
         if self.question and interrogative and self.refs.named:
             return self._question(QuestionKind.OTHER, 0.7, self._language(lead))
+        if self.question and any(option for _, _, option in self.refs.values):
+            # "M?", "is the red M?": asking after option values is asking for stock
+            ok = self.refs.used()
+            ok.update(i for i, span in enumerate(spans) if span.has("question_start"))
+            if self._command_like(ok):
+                question = self._question(QuestionKind.STOCK, 0.7, self._language(lead))
+                if question.product or question.candidates:
+                    return question
         return _CHATTER
 
     def _buy_signal(
