@@ -48,7 +48,7 @@ class MalformedResponse(Exception):
 
 
 @functools.lru_cache(maxsize=8)
-def _service(api_endpoint: str) -> Any:
+def build_service(api_endpoint: str) -> Any:
     """Build (once per endpoint) the v3 client from the bundled discovery document."""
     return build(
         "youtube",
@@ -131,7 +131,7 @@ class YouTubeApi:
     async def open(self) -> None:
         """Build the client (reads the bundled discovery document in a worker thread)."""
         assert self.config.api_endpoint is not None
-        self._service = await self._run(_service, self.config.api_endpoint)
+        self._service = await self._run(build_service, self.config.api_endpoint)
 
     async def close(self) -> None:
         """Wait for in-flight calls, then close every connection."""

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from connectors.errors import FatalError, TransientError
-from connectors.youtube.client import YouTubeApi, _service, make_credentials
+from connectors.youtube.client import YouTubeApi, build_service, make_credentials
 from connectors.youtube.config import (
     GOOGLE_TOKEN_URI,
     SANDBOX_TOKEN,
@@ -30,7 +30,7 @@ def test_bundled_discovery_document_is_the_documented_revision() -> None:
 
 
 def test_requests_go_to_the_configured_endpoint() -> None:
-    service = _service("http://127.0.0.1:9")  # built with no network (the socket guard)
+    service = build_service("http://127.0.0.1:9")  # built with no network (the socket guard)
     request = service.liveChatMessages().list(
         liveChatId="CHAT", part="id,snippet,authorDetails", maxResults=200, pageToken="T1"
     )
