@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -143,6 +144,7 @@ def load_language_file(path: Path) -> LanguageTable:
         raise LanguageFileError(f"{path}: {exc}") from exc
 
 
+@lru_cache(maxsize=32)
 def builtin_language(code: str) -> LanguageTable:
     """Load a language shipped in ``chat_commands/languages/``."""
     resource = resources.files("chat_commands").joinpath("languages", f"{code}.json")

@@ -11,6 +11,7 @@ from chat_commands.catalog import CatalogVariant
 from chat_commands.index import CatalogIndex, ProductEntry
 from chat_commands.lexicon import INTENT_CATEGORIES, Lexicon, Span
 
+MAX_CANDIDATES = 10  # a reference fitting more products than this lists the first ten
 _QTY_TOKEN_RE = re.compile(r"x(\d{1,3})|(\d{1,3})x")
 _REF_SKIP = INTENT_CATEGORIES - {"claim"}
 _VALUE_CATEGORIES = frozenset({"noun", "size", "color"})
@@ -156,9 +157,12 @@ def choose_product(index: CatalogIndex, refs: Refs, featured: str | None) -> Cho
         if len(refs.titles) == 1:
             top = refs.titles[0][1]
         else:
-            score = Counter(chain.from_iterable(handles for _, handles in refs.titles))
-            best = max(score.values())
-            top = tuple(h for h, s in score.items() if s == best)
+            common = set(refs.titles[0][1]).intersection(*(h for _, h in refs.titles[1:]))
+            if not common:  # no product has every word: keep those with the most
+                score = Counter(chain.from_iterable(handles for _, handles in refs.titles))
+                best = max(score.values())
+                common = {h for h, s in score.items() if s == best}
+            top = tuple(sorted(common, key=index.position.__getitem__))
         if len(top) == 1:
             return Choice(product=top[0], source="title")
         if featured in top:
@@ -169,7 +173,7 @@ def choose_product(index: CatalogIndex, refs: Refs, featured: str | None) -> Cho
             )
             if len(fitting) == 1:
                 return Choice(product=fitting[0], source="title")
-        return Choice(candidates=top, source="title")
+        return Choice(candidates=top[:MAX_CANDIDATES], source="title")
     if value_keys and featured is None:
         fitting_set: set[str] | None = None
         for keys in value_keys:
@@ -181,7 +185,7 @@ def choose_product(index: CatalogIndex, refs: Refs, featured: str | None) -> Cho
         if len(fitting) == 1:
             return Choice(product=fitting[0], source="value")
         if fitting:
-            return Choice(candidates=fitting[:10], source="value")
+            return Choice(candidates=fitting[:MAX_CANDIDATES], source="value")
     if featured is not None:
         return Choice(product=featured, source="featured")
     return Choice()
