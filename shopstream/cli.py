@@ -173,6 +173,180 @@ def demo(
     console.print(f"Every claim of this demo: shopstream claims --database {url}")
 
 
+@app.command()
+def run(settings: SettingsPath = Path("settings.toml")) -> None:
+    """Run the show settings.toml describes, until its connectors end or Ctrl-C.
+
+    In sandbox mode the store and the enabled platforms are local emulators; in live
+    mode they are the real ones, with credentials from the environment.
+    """
+    import asyncio
+
+    from shopstream.demo import summary_table_for
+    from shopstream.operate import run_show
+
+    cfg = settings_or_exit(settings)
+    setup_logging(cfg.app.log_level)
+    result = asyncio.run(run_show(cfg))
+    Console().print(summary_table_for(result))
+
+
+@app.command()
+def check(settings: SettingsPath = Path("settings.toml")) -> None:
+    """Validate settings, then make one read-only call to the store and each connector.
+
+    Prints one status key per line (ok, invalid_auth, rate_limited, stream_offline,
+    cannot_connect); exits 1 when any is not ok.
+    """
+    import asyncio
+
+    from shopstream.operate import check_all
+
+    cfg = settings_or_exit(settings)
+    setup_logging("WARNING")
+    typer.echo(f"settings: ok ({settings}, mode {cfg.app.mode})")
+    statuses = asyncio.run(check_all(cfg))
+    for name, key in statuses.items():
+        typer.echo(f"{name}: {key}")
+    if any(key != "ok" for key in statuses.values()):
+        raise typer.Exit(1)
+
+
+@app.command()
+def sync(
+    settings: SettingsPath = Path("settings.toml"),
+    full: Annotated[
+        bool, typer.Option("--full/--incremental", help="Every variant, or changes.")
+    ] = True,
+) -> None:
+    """Sync the store's catalog and stock into the mirror now, with a progress bar.
+
+    In sandbox mode this reads the store emulator (seeded with the demo catalog).
+    """
+    import asyncio
+
+    from shop_sync.errors import ShopError
+    from shopstream.commands.sync import run_sync
+    from shopstream.core import replace_model
+    from shopstream.operate import environment
+    from shopstream.storage import make_engine
+    from shopstream.storage.migrate import upgrade
+
+    cfg = settings_or_exit(settings)
+    setup_logging("WARNING")
+    console = Console()
+
+    async def go() -> None:
+        async with environment(cfg) as (access, _store, _platforms):
+            shop = replace_model(cfg.shop, admin_base_url=access.admin_base_url)
+            engine = make_engine(cfg.database_url())
+            try:
+                await asyncio.to_thread(upgrade, engine)
+                await asyncio.to_thread(
+                    run_sync, shop, engine, console, full=full, token_default=access.token
+                )
+            finally:
+                engine.dispose()
+
+    try:
+        asyncio.run(go())
+    except ShopError as exc:
+        console.print(f"[red]sync failed ({exc.key}):[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def report(
+    show: Annotated[str, typer.Argument(help="Show id (settings' show.id when omitted).")] = "",
+    settings: SettingsPath = Path("settings.toml"),
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    database: Annotated[str, typer.Option(help="Database URL (default: the settings').")] = "",
+) -> None:
+    """Print a show's funnel per platform: messages, claims, holds, clicks, orders, revenue."""
+    from shopstream.commands.report import render_report, report_data
+    from shopstream.reports import platform_counts
+    from shopstream.storage import make_engine
+    from shopstream.storage.migrate import upgrade
+
+    if format not in ("table", "json"):
+        Console(stderr=True).print("--format must be table or json")
+        raise typer.Exit(2)
+    cfg = settings_or_exit(settings)
+    engine = make_engine(database or cfg.database_url())
+    try:
+        upgrade(engine)
+        funnel = report_data(engine, show or cfg.show.id, platform_counts)
+    finally:
+        engine.dispose()
+    render_report(funnel, format, Console())
+
+
+@app.command()
+def rehearse(
+    catalog: Annotated[
+        Path, typer.Option(help="Your products.json (Shopify shape).", exists=True, dir_okay=False)
+    ],
+    run_of_show: Annotated[
+        Path | None,
+        typer.Option("--run-of-show", help="Your run-of-show TOML.", exists=True, dir_okay=False),
+    ] = None,
+    settings: SettingsPath = Path("settings.toml"),
+    viewers: Annotated[int, typer.Option(help="Simulated viewers.")] = 60,
+    lines: Annotated[int, typer.Option(help="Chat lines they type.")] = 150,
+    seconds: Annotated[float, typer.Option(help="Length of the rehearsal in seconds.")] = 25.0,
+) -> None:
+    """Rehearse your own catalog and lineup in the sandbox before going live."""
+    import asyncio
+    import json
+
+    from checkout_links.report import funnel_table
+    from shopstream.demo import fresh_database, print_outcome, sandbox_settings
+    from shopstream.demo_platforms import Audience, run_platform_demo
+    from shopstream.show.run_of_show import RunOfShowError, load_run_of_show
+
+    cfg = sandbox_settings(settings_or_exit(settings))
+    setup_logging("WARNING")
+    err = Console(stderr=True)
+    try:
+        products = json.loads(catalog.read_text(encoding="utf-8"))["products"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        err.print(f"{catalog}: not a products.json document ({exc})")
+        raise typer.Exit(2) from None
+    if run_of_show is not None:
+        try:
+            load_run_of_show(run_of_show, default_cap=cfg.control.default_drop_cap)
+        except RunOfShowError as exc:
+            for line in exc.problems:
+                err.print(line, markup=False)
+            raise typer.Exit(2) from None
+    console = Console()
+    url = fresh_database(cfg.app.data_dir, "rehearsal.db")
+
+    async def go() -> None:
+        outcome, funnel = await run_platform_demo(
+            cfg,
+            database_url=url,
+            audience=Audience(viewers=viewers, lines=lines, seconds=seconds),
+            products=products,
+            run_of_show=run_of_show,
+            console=console,
+        )
+        print_outcome(console, outcome)
+        console.print(funnel_table(funnel))
+
+    asyncio.run(go())
+    console.print(f"Every claim of this rehearsal: shopstream claims --database {url}")
+
+
+def _register_parse() -> None:
+    from shopstream.commands.parse import parse_command
+
+    app.command("parse")(parse_command)
+
+
+_register_parse()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -18,18 +18,17 @@ from rich.console import Console
 from sqlmodel import Session, col, select
 
 from checkout_links.models import ShortLink
-from checkout_links.report import Funnel, PlatformCounts, load_funnel
+from checkout_links.report import Funnel, load_funnel
 from connectors.base import Connector
 from connectors.status import Status
 from sandbox.viewers import Mix, script
-from shop_sync.models import Hold
 from shopstream.core import Core
 from shopstream.demo import DemoOutcome, run_sandbox_show
+from shopstream.reports import platform_counts
 from shopstream.runtime.show import ShowRunner
 from shopstream.sandbox_platforms import PLATFORMS, SandboxPlatforms, sandbox_platforms
 from shopstream.sandbox_store import SandboxStore
 from shopstream.settings import Settings
-from shopstream.storage.models import Claim, ProcessedMessage
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -64,21 +63,6 @@ async def _ready(platforms: SandboxPlatforms, connectors: Sequence[Connector]) -
             ):
                 return
             await asyncio.sleep(0.05)
-
-
-def platform_counts(core: Core) -> dict[str, PlatformCounts]:
-    """Messages, claims and holds per platform for the funnel report."""
-    counts: dict[str, dict[str, int]] = {}
-    with core.engine.connect() as conn:
-        for (platform,) in conn.execute(select(ProcessedMessage.platform)):
-            counts.setdefault(platform, {"m": 0, "c": 0, "h": 0})["m"] += 1
-        for (platform,) in conn.execute(select(Claim.platform)):
-            counts.setdefault(platform, {"m": 0, "c": 0, "h": 0})["c"] += 1
-        for (platform,) in conn.execute(select(Hold.platform)):
-            counts.setdefault(platform, {"m": 0, "c": 0, "h": 0})["h"] += 1
-    return {
-        p: PlatformCounts(messages=v["m"], claims=v["c"], holds=v["h"]) for p, v in counts.items()
-    }
 
 
 _COMPLETE = re.compile(r"""action=['"](/checkouts/(?:cn|do)/[^'"/]+/complete)['"]""")
@@ -168,7 +152,7 @@ async def run_platform_demo(
                     load_funnel,
                     runner.core.engine,
                     runner.core.settings.show.id,
-                    platform_counts(runner.core),
+                    platform_counts(runner.core.engine, runner.core.settings.show.id),
                 )
             )
 

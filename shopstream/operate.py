@@ -1,0 +1,146 @@
+"""``shopstream run`` and ``check``: the settings' show, on real platforms or in the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+
+import requests
+
+from connectors.base import Connector
+from connectors.console.connector import ConsoleConnector
+from connectors.errors import AuthError, ConnectorError
+from connectors.facebook import FacebookConnector
+from connectors.replay.connector import ReplayConnector
+from connectors.twitch.connector import TwitchConnector
+from connectors.youtube.connector import YouTubeConnector
+from shop_sync.client import ShopifyClient
+from shop_sync.errors import ShopError
+from shop_sync.tokens import StaticToken
+from shopstream.core import Core, StoreAccess, build_core, live_store_access, replace_model
+from shopstream.runtime.show import ShowResult, ShowRunner
+from shopstream.settings import Settings
+from shopstream.storage.records import Records
+
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORM_NAMES = ("youtube", "facebook", "twitch")
+
+
+def enabled_platforms(settings: Settings) -> list[str]:
+    """The real platforms whose connector is enabled."""
+    return [p for p in PLATFORM_NAMES if getattr(settings.connectors, p).enabled]
+
+
+def live_connectors(settings: Settings, records: Records) -> list[Connector]:
+    """Connectors for the enabled real platforms, credentials from the environment."""
+    made: list[Connector] = []
+    c = settings.connectors
+    if c.youtube.enabled:
+        made.append(YouTubeConnector(c.youtube, cursor_store=records))
+    if c.facebook.enabled:
+        made.append(FacebookConnector(c.facebook))
+    if c.twitch.enabled:
+        made.append(TwitchConnector(c.twitch))
+    return made
+
+
+def local_connectors(settings: Settings) -> list[Connector]:
+    """Console and replay connectors when enabled."""
+    made: list[Connector] = []
+    if settings.connectors.console.enabled:
+        made.append(ConsoleConnector(settings.connectors.console))
+    if settings.connectors.replay.enabled:
+        made.append(ReplayConnector(settings.connectors.replay))
+    return made
+
+
+@contextlib.asynccontextmanager
+async def environment(
+    settings: Settings, records_for_cursors: Records | None = None
+) -> AsyncIterator[tuple[StoreAccess, object | None, object | None]]:
+    """Yield (store access, sandbox store or None, sandbox platforms or None)."""
+    if settings.app.mode == "live":
+        yield live_store_access(settings), None, None
+        return
+    from shopstream.sandbox_platforms import sandbox_platforms
+    from shopstream.sandbox_store import sandbox_store
+
+    async with (
+        sandbox_store(settings) as store,
+        sandbox_platforms(enabled_platforms(settings)) as platforms,
+    ):
+        yield store.access, store, platforms
+
+
+def _connectors(settings: Settings, core: Core, platforms: object | None) -> list[Connector]:
+    made = local_connectors(settings)
+    if platforms is None:
+        made += live_connectors(settings, core.records)
+    else:
+        from shopstream.sandbox_platforms import SandboxPlatforms
+
+        assert isinstance(platforms, SandboxPlatforms)
+        made += platforms.connectors(settings, core.records)
+    return made
+
+
+async def run_show(settings: Settings) -> ShowResult:
+    """Run the show until its connectors end or the operator presses Ctrl-C."""
+    async with environment(settings) as (access, store, platforms):
+        core = await asyncio.to_thread(build_core, settings, access)
+        try:
+            await asyncio.to_thread(core.sync)
+            connectors = _connectors(settings, core, platforms)
+            if not connectors:
+                raise SystemExit("no connector is enabled in the settings ([connectors.*])")
+            on_web = getattr(store, "deliver_webhooks_to", None)
+            runner = ShowRunner(core, connectors, on_web_ready=on_web)
+            loop = asyncio.get_running_loop()
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signal.SIGINT, runner.stop)
+                loop.add_signal_handler(signal.SIGTERM, runner.stop)
+            return await runner.run()
+        finally:
+            core.close()
+
+
+def _store_check(settings: Settings, access: StoreAccess) -> str:
+    shop = replace_model(settings.shop, admin_base_url=access.admin_base_url)
+    client = ShopifyClient(shop, session=requests.Session(), tokens=StaticToken(access.token))
+    try:
+        client.shop_currency()
+    except ShopError as exc:
+        return str(getattr(exc, "key", "cannot_connect"))
+    except requests.RequestException:
+        return "cannot_connect"
+    return "ok"
+
+
+async def _connector_check(connector: Connector) -> str:
+    try:
+        async with asyncio.timeout(30):
+            return await connector.check()
+    except AuthError:
+        return "invalid_auth"
+    except ConnectorError as exc:
+        return exc.key
+    except (TimeoutError, OSError):
+        return "cannot_connect"
+
+
+async def check_all(settings: Settings) -> dict[str, str]:
+    """One read-only call to the store and to each enabled connector; their status keys."""
+    out: dict[str, str] = {}
+    async with environment(settings) as (access, _store, platforms):
+        out["store"] = await asyncio.to_thread(_store_check, settings, access)
+        core = await asyncio.to_thread(build_core, settings, access)
+        try:
+            for connector in _connectors(settings, core, platforms):
+                out[connector.name] = await _connector_check(connector)
+        finally:
+            core.close()
+    return out
