@@ -230,16 +230,20 @@ class CatalogIndex:
         candidates: set[str] = set()
         for variant in _deletions(token, limit):
             candidates.update(self._deletions.get(variant, ()))
-        best: str | None = None
+        nearest: list[str] = []
         best_distance = limit + 1
-        tie = False
-        for word in candidates:
+        for word in sorted(candidates):
             distance = OSA.distance(token, word, score_cutoff=limit)
             if distance < best_distance:
-                best, best_distance, tie = word, distance, False
+                nearest, best_distance = [word], distance
             elif distance == best_distance:
-                tie = True
-        return None if tie or best_distance > limit else best
+                nearest.append(word)
+        if not nearest or best_distance > limit:
+            return None
+        # a tie is fine when every nearest word means the same thing ("tasse"/"tasses")
+        lexicon = self.lexicon
+        meanings = {lexicon.nouns.get(w) or lexicon.canonical(w) for w in nearest}
+        return nearest[0] if len(meanings) == 1 else None
 
 
 def _deletions(word: str, depth: int) -> set[str]:

@@ -111,6 +111,7 @@ class Lexicon:
         "max_words",
         "noun_words",
         "nouns",
+        "number_words",
         "question_words",
         "stop_words",
         "triggers",
@@ -149,8 +150,9 @@ class Lexicon:
                 families.setdefault(" ".join(fold(word)), " ".join(fold(family)))
             for word, target in table.nouns.items():
                 value = " ".join(fold(target))
-                add(word, Sense("noun", code, value))
-                nouns.setdefault(" ".join(fold(word)), value)
+                for form in (word, word if word.endswith("s") else word + "s"):
+                    add(form, Sense("noun", code, value))
+                    nouns.setdefault(" ".join(fold(form)), value)
             for name, words in table.commands.items():
                 for word in words:
                     folded = " ".join(fold(word))
@@ -204,6 +206,11 @@ class Lexicon:
             for words, bucket in senses.items()
             if any(s.category in ("size", "color") for s in bucket)
             for word in words
+        )
+        self.number_words = frozenset(
+            words[0]
+            for words, bucket in senses.items()
+            if len(words) == 1 and any(s.category == "number" for s in bucket)
         )
         self.noun_words = frozenset(
             word

@@ -131,10 +131,16 @@ def _could_be_command(
         )
     if len(tokens) > _MAX_TERSE_TOKENS:
         return False
-    words = lexicon.command_words
+    words, numbers = lexicon.command_words, lexicon.number_words
     anchored = False
     for token in tokens:
-        if token in refs or token in values or token in nouns or _TERSE_TOKEN_RE.fullmatch(token):
+        if (
+            token in refs
+            or token in values
+            or token in nouns
+            or token in numbers
+            or _TERSE_TOKEN_RE.fullmatch(token)
+        ):
             anchored = True
         elif token not in words:
             return False
@@ -489,7 +495,10 @@ class _Message:
             if kind is not None and span.text.startswith(_REQUEST_STARTS):
                 return None
             self._fuzzy()
-            if self.refs.named or self._command_like({i} | self.refs.used()):
+            if self.refs.named:
+                return 0.9, i
+            grounded = self.context.featured is not None or bool(self.refs.values)
+            if grounded and self._command_like({i} | self.refs.used()):
                 return 0.9, i
             return None
         if kind is None and not self.question and self._terse_claim():
@@ -508,6 +517,11 @@ class _Message:
             # "2 mugs please", "mug please": a named product with a count or a request word
             has_anchor = any(
                 s.text.isdigit() or s.has("number") or s.has("please") for s in self.spans
+            )
+        if not has_anchor and self.context.featured is not None:
+            # "2 please", "one please": a count asked for politely means the featured product
+            has_anchor = any(s.has("please") for s in self.spans) and any(
+                s.text.isdigit() or s.has("number") for s in self.spans
             )
         if not has_anchor:
             return False
