@@ -165,7 +165,7 @@ def _prefixed(rest: str, context: ParseContext, lexicon: Lexicon) -> Intent:
     tokens = tokenize(rest)
     if "-" in rest:
         tokens = _split_unknown_hyphens(tokens, lexicon, context.index)
-    if not tokens or (rest[:1].isspace() and len(rest.strip()) == 0):
+    if not tokens:
         return NoIntent(reason="empty command")
     name = tokens[0]
     if name in context.config.mod_commands:
