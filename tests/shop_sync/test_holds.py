@@ -226,3 +226,23 @@ def test_hold_ids_from_note_attributes() -> None:
     ]
     assert hold_ids_from_note(note, "_shopstream_hold") == ["abc", "def"]
     assert hold_ids_from_note(None, "_shopstream_hold") == []
+
+
+def test_claim_many_matches_one_by_one(book: HoldBook) -> None:
+    book.set_stock("44001", 3)
+    reqs = [req(1), req(2, viewer="ann"), req(3, viewer="ann", qty=3), req(1), req(4), req(5)]
+    outcomes = book.claim_many([*reqs, req(9, variant="nope"), req(10, qty=0)])
+    assert [(o.kind, o.duplicate) for o in outcomes] == [
+        ("held", False),
+        ("held", False),
+        ("capped", False),  # ann would hold 4 of the product
+        ("held", True),  # the same message again: its first outcome
+        ("held", False),
+        ("waitlisted", False),
+        ("invalid", False),
+        ("invalid", False),
+    ]
+    assert outcomes[5].waitlist_position == 1
+    assert book.free_stock("44001") == 0
+    again = book.claim_many([req(2), req(5)])
+    assert [(o.kind, o.duplicate) for o in again] == [("held", True), ("waitlisted", True)]
