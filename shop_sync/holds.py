@@ -473,12 +473,16 @@ class HoldBook:
         """Promote waiting buyers after the store's stock of a variant changed (restock)."""
         return self.promote_waitlist(variant_id)
 
-    def variants_waiting(self) -> set[str]:
-        """Return the variants that have buyers waiting."""
+    def variants_waiting(self, among: Iterable[str] | None = None) -> set[str]:
+        """Return the variants that have buyers waiting (only among ``among`` when given)."""
+        stmt = select(STOCK.c.variant_id).where(STOCK.c.waiting > 0)
+        if among is not None:
+            ids = sorted(set(among))
+            if not ids:
+                return set()
+            stmt = stmt.where(STOCK.c.variant_id.in_(ids))
         with self._engine.connect() as conn:
-            return {
-                r[0] for r in conn.execute(select(STOCK.c.variant_id).where(STOCK.c.waiting > 0))
-            }
+            return {r[0] for r in conn.execute(stmt)}
 
     def take_promotions(self) -> list[HoldView]:
         """Return and forget the promotions made since the last call."""

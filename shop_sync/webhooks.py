@@ -203,8 +203,7 @@ class WebhookReceiver:
             _LOGGER.warning("ignored a malformed %s webhook: %s", topic, exc)
             return []
         if touched:
-            waiting = self._holds.variants_waiting()
-            for variant_id in sorted(set(touched) & waiting):
+            for variant_id in sorted(self._holds.variants_waiting(touched)):
                 self._holds.on_stock_changed(variant_id)
         return touched
 
