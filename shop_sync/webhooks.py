@@ -92,6 +92,7 @@ class WebhookReceiver:
         self.applied = 0
         self.rejected = 0
         self.duplicates = 0
+        self._parsed: dict[int, tuple[str, dict[str, Any]]] = {}  # recorded, not yet applied
 
     # --- receiving ------------------------------------------------------------------------
 
@@ -137,23 +138,28 @@ class WebhookReceiver:
                     "received_at": self._clock(),
                 },
             ).scalar_one()
+        self._parsed[int(event_id)] = (topic, payload)
         return 200, int(event_id)
 
     # --- applying -------------------------------------------------------------------------
 
     def apply_event(self, event_id: int) -> None:
         """Apply one recorded webhook (never raises; failures are logged and kept)."""
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                select(EVENTS.c.topic, EVENTS.c.body).where(EVENTS.c.id == event_id)
-            ).first()
+        parsed = self._parsed.pop(event_id, None)
+        if parsed is None:  # recorded by an earlier run
+            with self._engine.connect() as conn:
+                row = conn.execute(
+                    select(EVENTS.c.topic, EVENTS.c.body).where(EVENTS.c.id == event_id)
+                ).first()
+            parsed = (row.topic, json.loads(row.body)) if row is not None else None
         error: str | None = None
-        if row is not None:
+        if parsed is not None:
+            topic, payload = parsed
             try:
-                self.apply(row.topic, json.loads(row.body))
+                self.apply(topic, payload)
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:500]
-                _LOGGER.exception("failed to apply %s webhook %s", row.topic, event_id)
+                _LOGGER.exception("failed to apply %s webhook %s", topic, event_id)
             with write_txn(self._engine) as conn:
                 conn.execute(
                     update(EVENTS)
