@@ -31,10 +31,13 @@ T0 = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 VARIANTS = 50
 
 
-def run(url: str, claims: int, stock: int, batch: int = 0) -> tuple[float, dict[str, int]]:
+def run(
+    url: str, claims: int, stock: int, batch: int = 0, durable: bool = True
+) -> tuple[float, dict[str, int]]:
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
-    book = HoldBook(engine, clock=lambda: T0, config=HoldConfig(waitlist_max=claims))
+    config = HoldConfig(waitlist_max=claims, durable_claims=durable)
+    book = HoldBook(engine, clock=lambda: T0, config=config)
     for v in range(VARIANTS):
         book.set_stock(f"v{v}", stock, sku=f"SKU-{v}", product_handle=f"p{v}")
     requests = [
@@ -102,13 +105,14 @@ def main() -> None:
         print(f"PostgreSQL: skipped ({exc})")
         return
     try:
-        for batch in (0, args.batch):
+        for batch, durable in ((0, True), (args.batch, True), (0, False)):
             with psycopg.connect(plain, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
                 conn.execute(f'CREATE SCHEMA "{schema}"')
             url = f"{args.pg}?options=-csearch_path%3D{schema}"
-            rate, kinds = run(url, args.claims, stock, batch)
+            rate, kinds = run(url, args.claims, stock, batch, durable)
             label = f"claim_many({batch})" if batch else "claim()"
+            label += "" if durable else " async"
             print(f"PostgreSQL {label:>15}: {rate:8,.0f} claims/s   {kinds}   target >= 3,000")
         print(f"PostgreSQL commit (WAL flush) time: {_commit_us(plain, schema):.0f} us")
     finally:

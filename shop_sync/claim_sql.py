@@ -428,6 +428,8 @@ class RawClaims:
         conn = self._conn()
         try:
             with conn.pipeline():
+                if not self._config.durable_claims:
+                    conn.execute("SET LOCAL synchronous_commit = off")
                 cursors = []
                 for req, params in batch:
                     conn.execute(self._sql["lock"], {"lk": f"{req.platform}:{req.viewer_id}"})

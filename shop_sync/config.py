@@ -42,6 +42,13 @@ class HoldConfig(BaseModel):
     waitlist_max: int = Field(
         1000, ge=0, description="Most waiting entries per variant; beyond it a claim is sold out."
     )
+    durable_claims: bool = Field(
+        True,
+        description=(
+            "PostgreSQL: each claim waits for its WAL flush. false = synchronous_commit off for "
+            "claims (several times faster; a server crash may forget the last ~0.5 s of claims)."
+        ),
+    )
 
     @property
     def ttl(self) -> timedelta:
