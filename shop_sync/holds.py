@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, or_, select, text, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from shop_sync.claim_sql import Duplicate, RawClaims, Retry
@@ -37,29 +37,7 @@ _STOCK_ROW = select(
     STOCK.c.sku,
 ).where(STOCK.c.variant_id == bindparam("v"))
 _STOCK_ROW_LOCKED = _STOCK_ROW.with_for_update()
-_RESERVE = (
-    update(STOCK)
-    .where(
-        and_(
-            STOCK.c.variant_id == bindparam("v"),
-            or_(
-                STOCK.c.unlimited.is_(True),
-                STOCK.c.reserved + STOCK.c.pending_sold + bindparam("q") <= STOCK.c.sellable,
-            ),
-        )
-    )
-    .values(reserved=STOCK.c.reserved + bindparam("q"))
-)
-_CAPS = text(
-    "SELECT COALESCE(SUM(CASE WHEN product_handle = :h AND status = 'active' THEN quantity END),"
-    " 0), COALESCE(SUM(CASE WHEN show_id = :s THEN quantity END), 0) FROM hold_hold"
-    " WHERE platform = :p AND viewer_id = :u AND status IN ('active', 'converted')"
-    " UNION ALL SELECT COALESCE(SUM(CASE WHEN product_handle = :h THEN quantity END), 0),"
-    " COALESCE(SUM(CASE WHEN show_id = :s THEN quantity END), 0) FROM hold_waitlist"
-    " WHERE platform = :p AND viewer_id = :u AND status = 'waiting'"
-)
 _HOLD_INSERT = HOLDS.insert()
-_CLAIM_INSERT = CLAIMS.insert()
 
 
 def _view(row: Row[Any] | Any) -> HoldView:
@@ -174,10 +152,6 @@ class HoldBook:
         """Return the driver connections the claim path keeps (also done at garbage collection)."""
         self._raw.close()
 
-    @staticmethod
-    def _capped(reason: str, free: int | None) -> ClaimOutcome:
-        return ClaimOutcome(kind="capped", reason=reason, available_after=free)
-
     def _insert_hold(
         self,
         conn: Connection,
@@ -257,9 +231,12 @@ class HoldBook:
                         .where(STOCK.c.variant_id == variant_id)
                         .values(reserved=STOCK.c.reserved - returned[variant_id])
                     )
+                changed = set(returned)
                 if include_waitlist is not None:
-                    ended.extend(self._leave_waitlist(conn, include_waitlist))
-                return ended, set(returned)
+                    left = self._leave_waitlist(conn, include_waitlist)
+                    ended.extend(left)
+                    changed.update(w.variant_id for w in left)  # the next in line may fit now
+                return ended, changed
 
         ended, variants = retrying(attempt)
         for variant_id in sorted(variants):
@@ -533,7 +510,11 @@ class HoldBook:
                     out.append(replace(_view(r), status="converted"))
             return out
 
-        return retrying(attempt)
+        converted = retrying(attempt)
+        for variant_id in sorted(self.variants_waiting(h.variant_id for h in converted)):
+            # a sale the store's level already showed frees the unit its hold reserved
+            self.promote_waitlist(variant_id)
+        return converted
 
 
 class _Values:

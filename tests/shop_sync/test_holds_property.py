@@ -6,7 +6,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
@@ -52,6 +52,17 @@ def _check(book: HoldBook, engine: object) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=OPS)
+@example(ops=[("restock", 1, 0), ("claim", 0, 1), ("claim", 0, 1), ("sell", 0, 0)])
+@example(
+    ops=[
+        ("restock", 0, 0),
+        ("claim", 0, 1),
+        ("claim", 1, 2),
+        ("claim", 0, 1),
+        ("restock", 2, 0),
+        ("cancel", 1, 0),
+    ]
+)
 def test_books_stay_exact(ops: list[tuple[str, int, int]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'p.db'}")
