@@ -25,6 +25,8 @@ OPS = st.lists(
         st.tuples(st.just("wait"), st.integers(60, 1200), st.just(0)),
         st.tuples(st.just("cancel"), st.integers(0, 5), st.just(0)),
         st.tuples(st.just("sell"), st.integers(0, 5), st.just(0)),
+        st.tuples(st.just("delete"), st.integers(0, 25), st.just(0)),
+        st.tuples(st.just("release"), st.integers(0, 5), st.just(0)),
     ),
     min_size=1,
     max_size=25,
@@ -96,6 +98,11 @@ def test_books_stay_exact(ops: list[tuple[str, int, int]]) -> None:
                 book.expire_due()
             elif op == "cancel":
                 book.cancel(viewer_id=f"u{a}", platform="yt")
+            elif op == "delete":  # a moderator deleted message number a
+                book.cancel_by_claim(f"yt:{a}")
+            elif op == "release":
+                for hold in book.active_holds(platform="yt", viewer_id=f"u{a}")[:1]:
+                    book.release(hold.hold_id, by="mod")
             elif op == "sell":
                 holds = book.active_holds(platform="yt", viewer_id=f"u{a}")
                 if holds:
