@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from shop_sync.config import ShopConfig
@@ -139,3 +141,47 @@ def test_catalog_products_shape(engine: Engine) -> None:
     assert (v12["inventory_policy"], v12["available"]) == ("continue", True)
     mv = mirror.variant("11")
     assert mv is not None and mv.currency == "EUR" and mv.price == Decimal("24.00")
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    updates=st.lists(
+        st.tuples(st.integers(0, 50), st.integers(0, 10_000)),
+        min_size=1,
+        max_size=12,
+        unique_by=lambda u: u[1],
+    ),
+    order=st.randoms(use_true_random=False),
+)
+def test_levels_in_any_order_end_at_the_newest(
+    sqlite_db_url: str, updates: list[tuple[int, int]], order: object
+) -> None:
+    import random
+    import uuid
+
+    from sqlmodel import SQLModel
+
+    from shopstream.storage import make_engine
+
+    engine = make_engine(sqlite_db_url.replace("test.db", f"{uuid.uuid4().hex}.db"))
+    SQLModel.metadata.create_all(engine)
+    mirror = Mirror(engine, ShopConfig())
+    mirror.apply_variants([variant(levels=(("1001", 0),), at=T - timedelta(days=1))])
+    shuffled = list(updates)
+    assert isinstance(order, random.Random)
+    order.shuffle(shuffled)
+    for available, seconds in shuffled:
+        mirror.apply_level(
+            LevelRecord(
+                inventory_item_id="211",
+                location_id="1001",
+                available=available,
+                updated_at=T + timedelta(seconds=seconds),
+            )
+        )
+    assert mirror.sellable_quantity("11") == max(updates, key=lambda u: u[1])[0]
+    engine.dispose()
