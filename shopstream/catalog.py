@@ -13,6 +13,7 @@ from typing import Any
 from chat_commands.catalog import CatalogProduct, CatalogVariant, load_products_json
 from chat_commands.config import ParserConfig
 from chat_commands.index import CatalogIndex
+from chat_commands.language import load_config_languages
 from shopstream.answers import ProductView, VariantView
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class LiveCatalog:
         self._parser = parser
         self.currency = currency
         self._lineup: dict[str, str] = dict(lineup or {})
+        self._languages = load_config_languages(parser)  # merchant files and aliases too
         self._lock = threading.Lock()
         self.products: dict[str, CatalogProduct] = {}
         self.variants: dict[str, tuple[CatalogProduct, CatalogVariant]] = {}
@@ -45,7 +47,10 @@ class LiveCatalog:
         """Reload products from the source and rebuild the index; return the product count."""
         products = load_products_json({"products": list(self._source())})
         index = CatalogIndex.build(
-            products, lineup=self._lineup, aliases=self._parser.product_aliases
+            products,
+            lineup=self._lineup,
+            aliases=self._parser.product_aliases,
+            language_data=self._languages,
         )
         with self._lock:
             self.products = {p.handle: p for p in products}
@@ -54,17 +59,6 @@ class LiveCatalog:
             self.version += 1
         _LOGGER.info("catalog: %d products, %d variants", len(products), len(self.variants))
         return len(products)
-
-    def set_lineup(self, lineup: Mapping[str, str]) -> None:
-        """Assign live codes (code -> handle) for the show and rebuild the index."""
-        self._lineup = dict(lineup)
-        with self._lock:
-            products = tuple(self.products.values())
-        index = CatalogIndex.build(
-            products, lineup=self._lineup, aliases=self._parser.product_aliases
-        )
-        with self._lock:
-            self.index = index
 
     def resolve(self, ref: str) -> CatalogProduct | None:
         """Find a product by handle or live code (lineup first, then its ``live:`` tag)."""

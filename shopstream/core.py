@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +131,7 @@ class Core:
 
     def close(self) -> None:
         """Release the database."""
+        self.holds.close()
         self.engine.dispose()
 
 
@@ -219,12 +220,13 @@ def build_core(
         throttle=ClaimThrottle(settings.cooldowns),
     )
     dedupe: DbDedupe | RedisDedupe
+    dedupe_ttl = timedelta(hours=settings.shop.webhook_dedupe_hours)
     if settings.shop.dedupe_store == "redis":
         import redis
 
-        dedupe = RedisDedupe(redis.Redis.from_url(settings.shop.redis_url))
+        dedupe = RedisDedupe(redis.Redis.from_url(settings.shop.redis_url), ttl=dedupe_ttl)
     else:
-        dedupe = DbDedupe(engine, clock=clock)
+        dedupe = DbDedupe(engine, ttl=dedupe_ttl, clock=clock)
     receiver = WebhookReceiver(
         engine=engine,
         mirror=mirror,

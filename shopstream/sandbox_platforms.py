@@ -137,5 +137,7 @@ async def sandbox_platforms(
         if "facebook" in platforms:
             running.emulators["facebook"] = await stack.enter_async_context(FacebookEmulator())
         if "twitch" in platforms:
-            running.emulators["twitch"] = await stack.enter_async_context(TwitchEmulator())
+            twitch = await stack.enter_async_context(TwitchEmulator())
+            twitch.set_moderator(True)  # hosts mod their shop bot: 100 messages / 30 s
+            running.emulators["twitch"] = twitch
         yield running

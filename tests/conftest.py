@@ -98,3 +98,12 @@ def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_db_url"))
     return str(request.getfixturevalue("pg_db_url"))
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage() -> Iterator[None]:
+    """Collect after each test, so a leaked connection is reported by the test that leaked it."""
+    yield
+    import gc
+
+    gc.collect()

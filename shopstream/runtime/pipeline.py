@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
@@ -30,6 +31,18 @@ class Handler(Protocol):
 
     def handle(self, envelope: Envelope) -> Sequence[Reply]:
         """Act on the event and return the replies to send."""
+        ...
+
+
+class MessageLedger(Protocol):
+    """Where messages are taken once and bookkeeping is batched (``Records`` fits)."""
+
+    def take_messages(self, msgs: Sequence[ChatMessage]) -> set[tuple[str, str]]:
+        """Take messages not taken before; return the (platform, message_id) taken now."""
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group the bookkeeping writes made while handling one batch."""
         ...
 
 
@@ -69,7 +82,7 @@ class Pipeline:
         handler: Handler,
         sinks: Mapping[str, ReplySink],
         *,
-        take: Callable[[ChatMessage], bool],
+        ledger: MessageLedger,
         fairness_window: float = 0.02,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_batch: int = 512,
@@ -80,7 +93,7 @@ class Pipeline:
         self.handler = handler
         self.sinks = sinks
         self.stats = PipelineStats()
-        self._take = take
+        self._ledger = ledger
         self._window = fairness_window
         self._sleep = sleep
         self._max_batch = max_batch
@@ -122,23 +135,29 @@ class Pipeline:
 
     def _handle_batch(self, batch: list[Envelope]) -> list[tuple[Envelope, Sequence[Reply]]]:
         self.stats.batches += 1
+        messages = [e.event for e in batch if isinstance(e.event, ChatMessage)]
+        taken = self._ledger.take_messages(messages)
         out: list[tuple[Envelope, Sequence[Reply]]] = []
-        for envelope in batch:
-            event = envelope.event
-            self.stats.events += 1
-            if isinstance(event, ChatEnded):
-                self.stats.ended.add(envelope.connector)
-            if isinstance(event, ChatMessage) and not self._take(event):
-                self.stats.duplicates += 1
-                _LOGGER.info("duplicate %s message %s ignored", event.platform, event.message_id)
-                continue
-            try:
-                replies = self.handler.handle(envelope)
-            except Exception:  # bad input never crashes a show; the error is logged in full
-                self.stats.failures += 1
-                _LOGGER.exception("handling %r failed", event)
-                replies = ()
-            if self._on_event is not None:
-                self._on_event(envelope, replies)
-            out.append((envelope, replies))
+        with self._ledger.batch():
+            for envelope in batch:
+                event = envelope.event
+                self.stats.events += 1
+                if isinstance(event, ChatEnded):
+                    self.stats.ended.add(envelope.connector)
+                if isinstance(event, ChatMessage):
+                    key = (event.platform, event.message_id)
+                    if key not in taken:
+                        self.stats.duplicates += 1
+                        _LOGGER.info("duplicate %s message %s ignored", *key)
+                        continue
+                    taken.discard(key)  # a second copy in the same batch is a duplicate too
+                try:
+                    replies = self.handler.handle(envelope)
+                except Exception:  # bad input never crashes a show; the error is logged in full
+                    self.stats.failures += 1
+                    _LOGGER.exception("handling %r failed", event)
+                    replies = ()
+                if self._on_event is not None:
+                    self._on_event(envelope, replies)
+                out.append((envelope, replies))
         return out

@@ -43,6 +43,7 @@ class ShowResult:
     outcomes: Counter[str] = field(default_factory=Counter)
     connector_status: dict[str, str] = field(default_factory=dict)
     connector_errors: list[str] = field(default_factory=list)
+    unsent: int = 0
 
 
 class ShowRunner:
@@ -57,8 +58,10 @@ class ShowRunner:
         on_event: Callable[[Envelope, Sequence[Reply]], None] | None = None,
         on_web_ready: Callable[[str], Awaitable[None] | None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        drain_timeout: float = 30.0,
     ) -> None:
         self.core = core
+        self.drain_timeout = drain_timeout
         self.connectors = list(connectors)
         self.queue: asyncio.Queue[Envelope] = asyncio.Queue()
         self.activity = ChatActivity()
@@ -84,7 +87,7 @@ class ShowRunner:
             self.queue,
             core.handler,
             self.outboxes,
-            take=core.records.take_message,
+            ledger=core.records,
             fairness_window=fairness_window,
             on_event=self._seen,
             targets={
@@ -204,8 +207,14 @@ class ShowRunner:
             # Connectors stay open while the last messages are handled and answered.
             await self.queue.join()
             await self._notify(lambda: offer_waitlist(self.core.handler.svc))
-            for outbox in self.outboxes.values():
-                await outbox.drained()  # run() finishes what it holds; flush() would race it
+            try:  # platform pacing may hold replies back; wait a while, not forever
+                async with asyncio.timeout(self.drain_timeout):
+                    for outbox in self.outboxes.values():
+                        await outbox.drained()  # run() finishes its reply; flush() would race
+            except TimeoutError:
+                left = {n: o.pending for n, o in self.outboxes.items() if o.pending}
+                _LOGGER.warning("show ended with replies still queued: %s", left)
+                self.result.unsent = sum(left.values())
             for task in (sup, stopper, pipe, *workers):
                 task.cancel()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,10 +38,12 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """An event and the name of the connector it came from (replies go back there)."""
+    """An event, the connector it came from (replies go back there), and when it arrived
+    (``time.perf_counter``; message-to-outcome latency is measured from it)."""
 
     connector: str
     event: ChatEvent
+    received: float = field(default_factory=time.perf_counter, compare=False)
 
 
 @dataclass(slots=True)

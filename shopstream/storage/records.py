@@ -2,63 +2,126 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, SQLModel, col, select
 
 from connectors.events import ChatMessage
 from connectors.status import utc_now
 from shopstream.storage.models import AuditEntry, Claim, ConnectorCursor, ProcessedMessage
 
 
+def _table(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+_MESSAGES = _table(ProcessedMessage)
+_CLAIMS = _table(Claim)
+_AUDIT = _table(AuditEntry)
+
+
 class Records:
-    """The application's storage, over one engine; every method is one short transaction."""
+    """The application's storage, over one engine.
+
+    Outside :meth:`batch`, every write is one short transaction. Inside it, bookkeeping
+    writes (message outcomes, claims, audit lines, claim status changes) are kept in order
+    and written together when the batch ends: one transaction per batch instead of several
+    per message. Stock itself never waits for this: holds commit in the hold book at once.
+    """
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
         self.clock = clock
+        self._local = threading.local()
+
+    # -- write-behind batches -------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Collect bookkeeping writes of this thread and write them in one transaction."""
+        if getattr(self._local, "pending", None) is not None:
+            yield  # already batching
+            return
+        self._local.pending = []
+        try:
+            yield
+        finally:
+            pending, self._local.pending = self._local.pending, None
+            if pending:
+                with self.engine.begin() as conn:
+                    for write in pending:
+                        write(conn)
+
+    def _write(self, write: Callable[[Connection], object]) -> None:
+        pending = getattr(self._local, "pending", None)
+        if pending is not None:
+            pending.append(write)
+            return
+        with self.engine.begin() as conn:
+            write(conn)
 
     # -- invariant 2: one outcome per (platform, message_id) --------------------------------
 
+    def _message_row(self, msg: ChatMessage) -> dict[str, Any]:
+        return {
+            "platform": msg.platform,
+            "message_id": msg.message_id,
+            "channel": msg.channel,
+            "author_id": msg.author_id,
+            "author_name": msg.author_name,
+            "text": msg.text[:4000],
+            "sent_at": msg.sent_at,
+            "received_at": self.clock(),
+            "intent": "pending",
+        }
+
     def take_message(self, msg: ChatMessage) -> bool:
         """Record ``msg``; return False when it was already taken (a duplicate delivery)."""
-        row = ProcessedMessage(
-            platform=msg.platform,
-            message_id=msg.message_id,
-            channel=msg.channel,
-            author_id=msg.author_id,
-            author_name=msg.author_name,
-            text=msg.text[:4000],
-            sent_at=msg.sent_at,
-            received_at=self.clock(),
+        return bool(self.take_messages([msg]))
+
+    def take_messages(self, msgs: Sequence[ChatMessage]) -> set[tuple[str, str]]:
+        """Record several messages in one transaction; return the (platform, id) taken now.
+
+        A message already taken (by this or another process) is left out.
+        """
+        if not msgs:
+            return set()
+        dialect = self.engine.dialect.name
+        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert_fn(_MESSAGES)
+            .on_conflict_do_nothing(index_elements=["platform", "message_id"])
+            .returning(_MESSAGES.c.id)
         )
-        with Session(self.engine) as session:
-            session.add(row)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return False
-        return True
+        taken: set[tuple[str, str]] = set()
+        with self.engine.begin() as conn:
+            for msg in msgs:
+                key = (msg.platform, msg.message_id)
+                if key in taken:
+                    continue
+                if conn.execute(statement, self._message_row(msg)).first() is not None:
+                    taken.add(key)
+        return taken
 
     def mark_message(self, platform: str, message_id: str, *, intent: str, outcome: str) -> None:
         """Store what the pipeline made of a message."""
-        with Session(self.engine) as session:
-            row = session.exec(
-                select(ProcessedMessage).where(
-                    ProcessedMessage.platform == platform,
-                    ProcessedMessage.message_id == message_id,
-                )
-            ).first()
-            if row is not None:
-                row.intent, row.outcome = intent, outcome[:64]
-                session.add(row)
-                session.commit()
+        statement = (
+            update(_MESSAGES)
+            .where(_MESSAGES.c.platform == platform, _MESSAGES.c.message_id == message_id)
+            .values(intent=intent[:32], outcome=outcome[:64])
+        )
+        self._write(lambda conn: conn.execute(statement))
 
     def message_counts(self) -> dict[str, int]:
         """Messages taken in, per platform."""
@@ -72,37 +135,25 @@ class Records:
 
     # -- claims -----------------------------------------------------------------------------
 
-    def record_claim(self, claim: Claim) -> Claim:
-        """Insert a claim, or return the existing one with the same key."""
-        with Session(self.engine) as session:
-            session.add(claim)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                existing = session.exec(
-                    select(Claim).where(Claim.claim_key == claim.claim_key)
-                ).one()
-                return existing
-            session.refresh(claim)
-            return claim
+    def record_claim(self, claim: Claim) -> None:
+        """Insert a claim; a second claim with the same key is ignored (the first stands)."""
+        values = claim.model_dump(exclude={"id"})
+        insert_fn = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert_fn(_CLAIMS).on_conflict_do_nothing(index_elements=["claim_key"])
+        self._write(lambda conn: conn.execute(statement, values))
 
-    def set_claim_status(
-        self, claim_key: str, status: str, *, hold_id: str | None = None
-    ) -> Claim | None:
+    def set_claim_status(self, claim_key: str, status: str, *, hold_id: str | None = None) -> None:
         """Move a claim to ``status`` (held, waitlisted, paid, expired, cancelled...)."""
+        values: dict[str, Any] = {"status": status, "updated_at": self.clock()}
+        if hold_id is not None:
+            values["hold_id"] = hold_id
+        statement = update(_CLAIMS).where(_CLAIMS.c.claim_key == claim_key).values(**values)
+        self._write(lambda conn: conn.execute(statement))
+
+    def claim(self, claim_key: str) -> Claim | None:
+        """One claim by key."""
         with Session(self.engine) as session:
-            claim = session.exec(select(Claim).where(Claim.claim_key == claim_key)).first()
-            if claim is None:
-                return None
-            claim.status = status
-            if hold_id is not None:
-                claim.hold_id = hold_id
-            claim.updated_at = self.clock()
-            session.add(claim)
-            session.commit()
-            session.refresh(claim)
-            return claim
+            return session.exec(select(Claim).where(Claim.claim_key == claim_key)).first()
 
     def claims(self, *, show_id: str | None = None) -> Sequence[Claim]:
         """Every claim, oldest first (by the platform's timestamp)."""
@@ -124,17 +175,15 @@ class Records:
         **detail: Any,
     ) -> None:
         """Append one line to the audit log."""
-        entry = AuditEntry(
-            at=self.clock(),
-            kind=kind,
-            platform=platform,
-            actor=actor,
-            subject=subject,
-            detail=json.dumps(detail, default=str, sort_keys=True),
-        )
-        with Session(self.engine) as session:
-            session.add(entry)
-            session.commit()
+        row = {
+            "at": self.clock(),
+            "kind": kind,
+            "platform": platform,
+            "actor": actor,
+            "subject": subject,
+            "detail": json.dumps(detail, default=str, sort_keys=True),
+        }
+        self._write(lambda conn: conn.execute(_AUDIT.insert(), row))
 
     def audit_entries(self, kind: str | None = None) -> Sequence[AuditEntry]:
         """Audit lines, oldest first."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 from connectors.events import ChatMessage, Reply
@@ -51,16 +51,22 @@ class Sink:
         self.replies.append(reply)
 
 
-class SetTake:
+class SetLedger:
+    """Takes each (platform, message_id) once, in memory; counts batches."""
+
     def __init__(self) -> None:
         self.taken: set[tuple[str, str]] = set()
+        self.batches = 0
 
-    def __call__(self, msg: ChatMessage) -> bool:
-        key = (msg.platform, msg.message_id)
-        if key in self.taken:
-            return False
-        self.taken.add(key)
-        return True
+    def take_messages(self, msgs: Sequence[ChatMessage]) -> set[tuple[str, str]]:
+        new = {(m.platform, m.message_id) for m in msgs} - self.taken
+        self.taken |= new
+        return new
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        self.batches += 1
+        yield
 
 
 async def _run_until_drained(pipeline: Pipeline, queue: asyncio.Queue[Envelope]) -> None:
@@ -87,7 +93,7 @@ async def test_orders_a_batch_by_platform_timestamp_and_dedupes() -> None:
     async def no_wait(_: float) -> None:
         return None
 
-    pipeline = Pipeline(queue, handler, sinks, take=SetTake(), sleep=no_wait)
+    pipeline = Pipeline(queue, handler, sinks, ledger=SetLedger(), sleep=no_wait)
     await _run_until_drained(pipeline, queue)
     assert handler.seen == ["t1", "f1", "y1"]
     assert pipeline.stats.duplicates == 1
@@ -101,7 +107,7 @@ async def test_a_failing_message_is_logged_and_the_show_goes_on() -> None:
     queue.put_nowait(Envelope("tw", _msg("twitch", "2", "fine", 1)))
     handler = EchoHandler()
     sink = Sink()
-    pipeline = Pipeline(queue, handler, {"tw": sink}, take=SetTake(), fairness_window=0)
+    pipeline = Pipeline(queue, handler, {"tw": sink}, ledger=SetLedger(), fairness_window=0)
     await _run_until_drained(pipeline, queue)
     assert pipeline.stats.failures == 1
     assert [r.key for r in sink.replies] == ["2"]

@@ -48,6 +48,34 @@ def test_a_message_is_taken_once(db_url: str) -> None:
     assert records.take_message(_msg("m-1")) is False  # duplicate delivery
     assert records.take_message(_msg("m-1", platform="youtube")) is True  # other platform
     assert records.message_counts() == {"twitch": 1, "youtube": 1}
+    batch = [_msg("m-2"), _msg("m-1"), _msg("m-2"), _msg("m-3", platform="facebook")]
+    assert records.take_messages(batch) == {("twitch", "m-2"), ("facebook", "m-3")}
+    engine.dispose()
+
+
+def test_batched_bookkeeping_is_written_in_order_at_the_end(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    records = Records(engine, clock=lambda: T0)
+    claim = Claim(
+        claim_key="youtube:x",
+        show_id="s",
+        platform="youtube",
+        message_id="x",
+        text="sold 101",
+        status="held",
+        sent_at=T0,
+        created_at=T0,
+        updated_at=T0,
+    )
+    with records.batch():
+        records.record_claim(claim)
+        records.set_claim_status("youtube:x", "cancelled")  # same batch, after the insert
+        records.audit("claim", subject="youtube:x")
+        assert records.claim("youtube:x") is None  # not written yet
+    done = records.claim("youtube:x")
+    assert done is not None and done.status == "cancelled"
+    assert [e.subject for e in records.audit_entries("claim")] == ["youtube:x"]
     engine.dispose()
 
 
@@ -67,13 +95,13 @@ def test_claims_cursors_and_audit_round_trip(db_url: str) -> None:
         created_at=T0,
         updated_at=T0,
     )
-    first = records.record_claim(claim)
-    again = records.record_claim(
-        Claim(**{**claim.model_dump(exclude={"id"}), "status": "waitlisted"})
-    )
-    assert again.id == first.id and again.status == "held"
+    records.record_claim(claim)
+    records.record_claim(Claim(**{**claim.model_dump(exclude={"id"}), "status": "waitlisted"}))
+    first = records.claim("twitch:m-1")
+    assert first is not None and first.status == "held"  # the first claim stands
     now[0] = T0 + timedelta(minutes=3)
-    updated = records.set_claim_status("twitch:m-1", "paid", hold_id="h1")
+    records.set_claim_status("twitch:m-1", "paid", hold_id="h1")
+    updated = records.claim("twitch:m-1")
     assert updated is not None and updated.status == "paid" and updated.hold_id == "h1"
     assert updated.updated_at == T0 + timedelta(minutes=3)
     assert updated.updated_at.tzinfo is not None

@@ -1,0 +1,197 @@
+"""Flash-drop benchmark: N viewers on three emulated platforms claim K units within seconds.
+
+    python -m bench.flash_drop [--viewers 3000] [--units 100] [--seconds 1.5] [--postgres]
+
+Runs the real app (connectors, pipeline, holds, links, outboxes) against the YouTube,
+Facebook, Twitch and Shopify emulators on 127.0.0.1 and prints: claims per second,
+message -> outcome latency (p50/p99, in the app and end to end from the viewer's send),
+holds granted (must equal K), oversell (must be 0), fairness (the holds go to the first K
+claims by platform timestamp), outbound messages per platform, limit violations (must be
+0) and buyers served per outbound message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import random
+import statistics
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from connectors.events import ChatMessage, Reply
+from shop_sync.models import Hold
+from shopstream.core import Core, build_core
+from shopstream.demo import sandbox_settings
+from shopstream.demo_platforms import DEMO_PRODUCTS, _ready
+from shopstream.runtime.show import ShowRunner
+from shopstream.runtime.supervisor import Envelope
+from shopstream.sandbox_platforms import sandbox_platforms
+from shopstream.sandbox_store import sandbox_store
+from shopstream.settings import parse_settings
+from shopstream.storage.models import Claim
+
+DROP_HANDLE = "glow-serum"  # one variant, live code 201
+
+
+def _catalog(units: int) -> list[dict[str, Any]]:
+    products = json.loads(DEMO_PRODUCTS.read_text(encoding="utf-8"))["products"]
+    for product in products:
+        if product["handle"] == DROP_HANDLE:
+            for variant in product["variants"]:
+                variant["inventory_quantity"] = units
+    return list(products)
+
+
+def _pct(values: Sequence[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run(
+    viewers: int, units: int, seconds: float, database_url: str, drain: float = 20.0
+) -> dict[str, Any]:
+    settings = sandbox_settings(
+        parse_settings(
+            {"show": {"id": "flash", "featured": "201"}, "app": {"log_level": "WARNING"}}
+        )
+    )
+    handled: dict[tuple[str, str], float] = {}
+    in_app: list[float] = []
+
+    def on_event(envelope: Envelope, replies: Sequence[Reply]) -> None:
+        event = envelope.event
+        if isinstance(event, ChatMessage):
+            now = time.perf_counter()
+            handled[(event.platform, event.message_id)] = now
+            in_app.append(now - envelope.received)
+
+    sent_at: dict[tuple[str, str], float] = {}
+    async with (
+        sandbox_store(settings, products=_catalog(units)) as store,
+        sandbox_platforms() as platforms,
+    ):
+        core: Core = await asyncio.to_thread(
+            build_core, settings, store.access, database_url=database_url
+        )
+        await asyncio.to_thread(core.sync)
+        connectors = platforms.connectors(settings, core.records, planned_minutes=5)
+        runner = ShowRunner(
+            core,
+            connectors,
+            on_event=on_event,
+            on_web_ready=store.deliver_webhooks_to,
+            drain_timeout=drain,
+        )
+        show = asyncio.create_task(runner.run())
+        await _ready(platforms, connectors)
+        names = ("youtube", "facebook", "twitch")
+        rng = random.Random(1)
+        t0 = time.perf_counter()
+        for n in range(viewers):
+            platform = names[n % 3]
+            target = t0 + seconds * n / viewers
+            delay = target - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            text = rng.choice(["sold 201", "SOLD 201", "!buy 201", "sold 201 x1", "mine"])
+            mid = platforms.say(platform, text, author_id=f"{platform}-v{n}", author_name=f"v{n}")
+            sent_at[(platform, mid)] = time.perf_counter()
+        inject_done = time.perf_counter()
+        deadline = time.perf_counter() + 60
+        while len(handled) < viewers and time.perf_counter() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        last = max(handled.values()) if handled else time.perf_counter()
+        runner.stop()
+        result = await show
+        metrics = _metrics(core, units, sent_at, handled, in_app, result, runner, platforms)
+        metrics["inject_seconds"] = round(inject_done - t0, 3)
+        metrics["claims_per_second"] = round(len(handled) / max(1e-9, last - t0), 1)
+        core.close()
+    return metrics
+
+
+def _metrics(
+    core: Core,
+    units: int,
+    sent_at: dict[tuple[str, str], float],
+    handled: dict[tuple[str, str], float],
+    in_app: list[float],
+    result: Any,
+    runner: ShowRunner,
+    platforms: Any,
+) -> dict[str, Any]:
+    with Session(core.engine) as session:
+        holds = session.exec(select(Hold).where(Hold.product_handle == DROP_HANDLE)).all()
+        claims = session.exec(select(Claim).where(Claim.product == DROP_HANDLE)).all()
+    granted = sum(h.quantity for h in holds if h.status in ("active", "converted"))
+    winners = {h.claim_key for h in holds}
+    ordered = sorted(claims, key=lambda c: (c.sent_at, c.id or 0))
+    first_k = {c.claim_key for c in ordered[: len(winners)]}
+    # a loser strictly earlier (platform timestamp) than a winner is unfair
+    latest_win = max((c.sent_at for c in claims if c.claim_key in winners), default=None)
+    unfair = [
+        c
+        for c in claims
+        if c.claim_key not in winners and latest_win is not None and c.sent_at < latest_win
+    ]
+    end_to_end = [handled[k] - sent_at[k] for k in handled if k in sent_at]
+    outbound = {name: ob.stats.sent_messages for name, ob in runner.outboxes.items()}
+    buyers_served = sum(ob.stats.sent_replies for ob in runner.outboxes.values())
+    return {
+        "viewers": len(sent_at),
+        "claims_recorded": len(claims),
+        "claim_outcomes": dict(Counter(c.status for c in claims)),
+        "units": units,
+        "holds_granted": granted,
+        "oversell": max(0, granted - units),
+        "fair_holds_pct": round(100 * len(winners & first_k) / max(1, len(winners)), 1),
+        "losers_earlier_than_a_winner": len(unfair),
+        "in_app_latency_ms_p50": round(1000 * _pct(in_app, 0.50), 1),
+        "in_app_latency_ms_p99": round(1000 * _pct(in_app, 0.99), 1),
+        "end_to_end_latency_ms_p50": round(1000 * _pct(end_to_end, 0.50), 1),
+        "end_to_end_latency_ms_p99": round(1000 * _pct(end_to_end, 0.99), 1),
+        "outbound_messages": outbound,
+        "limit_violations": sum(len(v) for v in result.violations.values()),
+        "replies_still_paced_at_end": result.unsent,
+        "buyer_replies_per_outbound_message": round(
+            buyers_served / max(1, sum(outbound.values())), 2
+        ),
+        "mean_in_app_ms": round(1000 * statistics.fmean(in_app), 2) if in_app else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--viewers", type=int, default=3000)
+    parser.add_argument("--units", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=1.5)
+    parser.add_argument("--postgres", action="store_true", help="use the local PostgreSQL")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    if args.postgres:
+        import psycopg
+
+        schema = f"bench_{int(time.time())}"
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as c:
+            c.execute(f'CREATE SCHEMA "{schema}"')
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+    else:
+        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'flash.db'}"
+    metrics = asyncio.run(run(args.viewers, args.units, args.seconds, url))
+    for key, value in metrics.items():
+        print(f"{key:38} {value}")
+
+
+if __name__ == "__main__":
+    main()
