@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from chat_commands.parse import ParseContext, parse
-
 from chat_commands.intents import Buy, Cancel, Cart, Help, ModCommand, NoIntent, Question, Waitlist
+from chat_commands.parse import ParseContext, parse
 from connectors.events import ChatMessage, MessageDeleted, Reply, UserBanned
 from shopstream.handlers.asking import (
     featured_handle,
@@ -15,7 +14,14 @@ from shopstream.handlers.asking import (
     handle_mod,
     handle_question,
 )
-from shopstream.handlers.buying import handle_buy, handle_cancel, handle_cart
+from shopstream.handlers.buying import (
+    PreparedClaim,
+    finish_buy,
+    handle_buy,
+    handle_cancel,
+    handle_cart,
+    prepare_buy,
+)
 from shopstream.handlers.context import ShowServices
 from shopstream.handlers.control import ShowControl
 from shopstream.runtime.supervisor import Envelope
@@ -52,6 +58,75 @@ class ChatHandler:
             config=self.svc.parser,
         )
 
+    def handle_many(self, envelopes: Sequence[Envelope]) -> list[Sequence[Reply] | Exception]:
+        """Act on a batch of events in order; each gets its replies (or the error it raised).
+
+        Consecutive buy messages are claimed together (one hold-book transaction for the
+        run), which is what keeps a flash drop fast; the outcomes are the same as claiming
+        them one by one in the same order.
+        """
+        results: list[Sequence[Reply] | Exception] = []
+        run: list[tuple[int, PreparedClaim]] = []
+        for envelope in envelopes:
+            results.append(())
+            event = envelope.event
+            try:
+                if isinstance(event, ChatMessage):
+                    intent = parse(event.text, self.context())
+                    if isinstance(intent, Buy | Waitlist):
+                        prepared = prepare_buy(self.svc, self.control, self.throttle, event, intent)
+                        if isinstance(prepared, PreparedClaim) and not prepared.drop_open:
+                            run.append((len(results) - 1, prepared))
+                            continue
+                        self._flush(run, results)
+                        if isinstance(prepared, PreparedClaim):
+                            outcome = self.svc.holds.claim(prepared.request)
+                            key, replies = finish_buy(self.svc, self.control, prepared, outcome)
+                        else:
+                            key, replies = prepared
+                        self._mark(event, intent.intent, key)
+                        results[-1] = replies
+                        continue
+                    self._flush(run, results)
+                    key, replies = self._act(event, intent)
+                    self._mark(event, intent.intent, key)
+                    results[-1] = replies
+                    continue
+                self._flush(run, results)
+                results[-1] = self.handle(envelope)
+            except Exception as exc:  # one bad message never takes the batch down
+                _LOGGER.exception("handling %r failed", event)
+                results[-1] = exc
+        self._flush(run, results)
+        return results
+
+    def _flush(
+        self, run: list[tuple[int, PreparedClaim]], results: list[Sequence[Reply] | Exception]
+    ) -> None:
+        """Claim a run of prepared buys in one go and finish each."""
+        if not run:
+            return
+        claims = list(run)
+        run.clear()
+        try:
+            outcomes = self.svc.holds.claim_many([c.request for _, c in claims])
+        except Exception:
+            _LOGGER.exception("batched claim failed; claiming one by one")
+            outcomes = []
+            for _, c in claims:
+                outcomes.append(self.svc.holds.claim(c.request))
+        for (slot, prepared), outcome in zip(claims, outcomes, strict=True):
+            try:
+                key, replies = finish_buy(self.svc, self.control, prepared, outcome)
+                self._mark(prepared.msg, prepared.intent.intent, key)
+                results[slot] = replies
+            except Exception as exc:
+                _LOGGER.exception("finishing claim %s failed", prepared.request.claim_key)
+                results[slot] = exc
+
+    def _mark(self, msg: ChatMessage, intent: str, outcome: str) -> None:
+        self.svc.records.mark_message(msg.platform, msg.message_id, intent=intent, outcome=outcome)
+
     def handle(self, envelope: Envelope) -> Sequence[Reply]:
         """Act on one event and return the replies it calls for."""
         event = envelope.event
@@ -68,9 +143,7 @@ class ChatHandler:
             return ()
         intent = parse(event.text, self.context())
         outcome, replies = self._act(event, intent)
-        self.svc.records.mark_message(
-            event.platform, event.message_id, intent=intent.intent, outcome=outcome
-        )
+        self._mark(event, intent.intent, outcome)
         return replies
 
     def _act(self, msg: ChatMessage, intent: object) -> tuple[str, list[Reply]]:

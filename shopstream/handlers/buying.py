@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from chat_commands.catalog import CatalogProduct
@@ -16,7 +16,6 @@ from shop_sync.hold_types import ClaimOutcome, ClaimRequest, HoldView
 from shopstream.handlers.context import ShowServices
 from shopstream.handlers.control import ShowControl
 from shopstream.show.cooldowns import ClaimThrottle
-from shopstream.storage.models import Claim
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -29,7 +28,9 @@ def viewer_of(msg: ChatMessage) -> str:
 def _variant_label(product: CatalogProduct, variant_id: str | None) -> str:
     for v in product.variants:
         if v.variant_id == variant_id:
-            return " / ".join(v.options) if v.options and v.title != "Default Title" else v.title
+            if v.title == "Default Title":
+                return ""  # a product without options: its title says it all
+            return " / ".join(v.options) if v.options else v.title
     return ""
 
 
@@ -85,14 +86,27 @@ def _ask_which(svc: ShowServices, msg: ChatMessage, intent: Buy | Waitlist) -> l
     return [svc.reply(msg, "ask", text, priority=Priority.CLAIM)]
 
 
-def handle_buy(
+@dataclass(frozen=True, slots=True)
+class PreparedClaim:
+    """A buy message checked and ready for the hold book."""
+
+    msg: ChatMessage
+    intent: Buy | Waitlist
+    product: CatalogProduct
+    variant: str
+    code: str
+    drop_open: bool
+    request: ClaimRequest
+
+
+def prepare_buy(
     svc: ShowServices,
     control: ShowControl,
     throttle: ClaimThrottle,
     msg: ChatMessage,
     intent: Buy | Waitlist,
-) -> tuple[str, list[Reply]]:
-    """Claim stock for a buy message; return (outcome key, replies)."""
+) -> PreparedClaim | tuple[str, list[Reply]]:
+    """Check a buy message; return the claim to make, or (outcome key, replies) right away."""
     lang = intent.language
     state = control.state
     if not state.claims_open:
@@ -130,11 +144,33 @@ def handle_buy(
         show_id=svc.show_id,
         sent_at=msg.sent_at,
     )
-    outcome = svc.holds.claim(request)
-    if outcome.kind == "held" and drop is not None and not outcome.duplicate:
-        control.take_drop(code, quantity)
-    _record_claim(svc, msg, intent, product, quantity, outcome)
-    return outcome.kind, _claim_replies(svc, msg, intent, product, variant, outcome)
+    return PreparedClaim(msg, intent, product, variant, code, drop is not None, request)
+
+
+def finish_buy(
+    svc: ShowServices, control: ShowControl, claim: PreparedClaim, outcome: ClaimOutcome
+) -> tuple[str, list[Reply]]:
+    """Record what the hold book decided and say it to the buyer."""
+    quantity = claim.request.quantity
+    if outcome.kind == "held" and claim.drop_open and not outcome.duplicate:
+        control.take_drop(claim.code, quantity)
+    _record_claim(svc, claim.msg, claim.intent, claim.product, quantity, outcome)
+    replies = _claim_replies(svc, claim.msg, claim.intent, claim.product, claim.variant, outcome)
+    return outcome.kind, replies
+
+
+def handle_buy(
+    svc: ShowServices,
+    control: ShowControl,
+    throttle: ClaimThrottle,
+    msg: ChatMessage,
+    intent: Buy | Waitlist,
+) -> tuple[str, list[Reply]]:
+    """Claim stock for one buy message; return (outcome key, replies)."""
+    prepared = prepare_buy(svc, control, throttle, msg, intent)
+    if not isinstance(prepared, PreparedClaim):
+        return prepared
+    return finish_buy(svc, control, prepared, svc.holds.claim(prepared.request))
 
 
 def _record_claim(
@@ -147,24 +183,24 @@ def _record_claim(
 ) -> None:
     now = svc.clock()
     svc.records.record_claim(
-        Claim(
-            claim_key=f"{msg.platform}:{msg.message_id}",
-            show_id=svc.show_id,
-            platform=msg.platform,
-            message_id=msg.message_id,
-            viewer_id=msg.author_id,
-            viewer_name=msg.author_name,
-            text=msg.text[:2000],
-            product=product.handle,
-            sku=intent.sku,
-            variant_id=intent.variant_id,
-            quantity=quantity,
-            status=outcome.kind,
-            hold_id=outcome.hold.hold_id if outcome.hold else None,
-            sent_at=msg.sent_at,
-            created_at=now,
-            updated_at=now,
-        )
+        {
+            "claim_key": f"{msg.platform}:{msg.message_id}",
+            "show_id": svc.show_id,
+            "platform": msg.platform,
+            "message_id": msg.message_id,
+            "viewer_id": msg.author_id,
+            "viewer_name": msg.author_name,
+            "text": msg.text[:2000],
+            "product": product.handle,
+            "sku": intent.sku,
+            "variant_id": intent.variant_id,
+            "quantity": quantity,
+            "status": outcome.kind,
+            "hold_id": outcome.hold.hold_id if outcome.hold else None,
+            "sent_at": msg.sent_at,
+            "created_at": now,
+            "updated_at": now,
+        }
     )
     svc.records.audit(
         "claim",
@@ -194,8 +230,9 @@ def _claim_replies(
         text = svc.templates.render(
             "held", lang, product=product.title, variant=variant, minutes=minutes, link=link
         )
-        short = svc.templates.render("held_short", lang, variant=variant, link=link)
-        short_form: str | None = short
+        short_form: str | None = svc.templates.render(
+            "held_short", lang, variant=variant or product.title, link=link
+        )
         if msg.author_id is None:  # no identity on this comment: tell them how to get the link
             text = svc.templates.render("identity_needed", lang)
             short_form = None
@@ -209,23 +246,24 @@ def _claim_replies(
                 private=msg.platform in svc.private_link_platforms and msg.author_id is not None,
             )
         ]
+    short: str | None = None
+    label = variant or product.title
     if outcome.kind == "waitlisted":
+        position = outcome.waitlist_position or 0
         text = svc.templates.render(
-            "waitlisted",
-            lang,
-            product=product.title,
-            variant=variant,
-            position=outcome.waitlist_position or 0,
+            "waitlisted", lang, product=product.title, variant=variant, position=position
         )
+        short = svc.templates.render("waitlisted_short", lang, variant=label, position=position)
     elif outcome.kind == "capped":
         caps = svc.hold_config
         cap = caps.max_per_show if outcome.reason == "per_show" else caps.max_per_product
         text = svc.templates.render("capped", lang, cap=cap, product=product.title)
     elif outcome.kind == "sold_out":
         text = svc.templates.render("sold_out", lang, product=product.title, variant=variant)
+        short = svc.templates.render("sold_out_short", lang, variant=label)
     else:
         return []
-    return [svc.reply(msg, "claim", text, priority=Priority.CLAIM)]
+    return [svc.reply(msg, "claim", text, priority=Priority.CLAIM, short=short)]
 
 
 def handle_cart(svc: ShowServices, msg: ChatMessage, intent: Cart) -> list[Reply]:

@@ -181,7 +181,8 @@ class Templates:
         text = self.template(key, locale).format_map(
             _Blank({k: str(v) for k, v in variables.items() if v is not None})
         )
-        return " ".join(text.split())
+        # a variable left empty (a product with one variant) leaves no "()" behind
+        return " ".join(text.replace(" ()", "").replace("()", "").split())
 
     def price(self, amount: Decimal, currency: str, locale: str | None = None) -> str:
         """Format ``amount`` the way ``locale`` writes prices."""

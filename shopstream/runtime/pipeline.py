@@ -27,10 +27,10 @@ BROADCAST = "*"
 
 
 class Handler(Protocol):
-    """Turns one (deduplicated) event into replies; synchronous, runs in a worker thread."""
+    """Turns (deduplicated) events into replies; synchronous, runs in a worker thread."""
 
-    def handle(self, envelope: Envelope) -> Sequence[Reply]:
-        """Act on the event and return the replies to send."""
+    def handle_many(self, envelopes: Sequence[Envelope]) -> list[Sequence[Reply] | Exception]:
+        """Act on events in order; return each one's replies, or the error it raised."""
         ...
 
 
@@ -137,27 +137,34 @@ class Pipeline:
         self.stats.batches += 1
         messages = [e.event for e in batch if isinstance(e.event, ChatMessage)]
         taken = self._ledger.take_messages(messages)
+        fresh: list[Envelope] = []
+        for envelope in batch:
+            event = envelope.event
+            self.stats.events += 1
+            if isinstance(event, ChatEnded):
+                self.stats.ended.add(envelope.connector)
+            if isinstance(event, ChatMessage):
+                key = (event.platform, event.message_id)
+                if key not in taken:
+                    self.stats.duplicates += 1
+                    _LOGGER.info("duplicate %s message %s ignored", *key)
+                    continue
+                taken.discard(key)  # a second copy in the same batch is a duplicate too
+            fresh.append(envelope)
         out: list[tuple[Envelope, Sequence[Reply]]] = []
         with self._ledger.batch():
-            for envelope in batch:
-                event = envelope.event
-                self.stats.events += 1
-                if isinstance(event, ChatEnded):
-                    self.stats.ended.add(envelope.connector)
-                if isinstance(event, ChatMessage):
-                    key = (event.platform, event.message_id)
-                    if key not in taken:
-                        self.stats.duplicates += 1
-                        _LOGGER.info("duplicate %s message %s ignored", *key)
-                        continue
-                    taken.discard(key)  # a second copy in the same batch is a duplicate too
-                try:
-                    replies = self.handler.handle(envelope)
-                except Exception:  # bad input never crashes a show; the error is logged in full
-                    self.stats.failures += 1
-                    _LOGGER.exception("handling %r failed", event)
-                    replies = ()
-                if self._on_event is not None:
-                    self._on_event(envelope, replies)
-                out.append((envelope, replies))
+            try:
+                results = self.handler.handle_many(fresh)
+            except Exception as exc:  # a bug in the handler: keep the show going, log it all
+                _LOGGER.exception("handling a batch of %d events failed", len(fresh))
+                results = [exc] * len(fresh)
+        for envelope, result in zip(fresh, results, strict=True):
+            replies: Sequence[Reply] = ()
+            if isinstance(result, Exception):
+                self.stats.failures += 1
+            else:
+                replies = result
+            if self._on_event is not None:
+                self._on_event(envelope, replies)
+            out.append((envelope, replies))
         return out

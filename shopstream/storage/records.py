@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql.base import Executable
 from sqlmodel import Session, SQLModel, col, select
 
 from connectors.events import ChatMessage
@@ -29,6 +31,22 @@ def _table(model: type[SQLModel]) -> Table:
 _MESSAGES = _table(ProcessedMessage)
 _CLAIMS = _table(Claim)
 _AUDIT = _table(AuditEntry)
+_AUDIT_INSERT = _AUDIT.insert()
+_MARK_MESSAGE = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.platform == bindparam("p"), _MESSAGES.c.message_id == bindparam("m"))
+    .values(intent=bindparam("i"), outcome=bindparam("o"))
+)
+_SET_STATUS = (
+    update(_CLAIMS)
+    .where(_CLAIMS.c.claim_key == bindparam("k"))
+    .values(status=bindparam("s"), updated_at=bindparam("u"))
+)
+_SET_STATUS_HOLD = (
+    update(_CLAIMS)
+    .where(_CLAIMS.c.claim_key == bindparam("k"))
+    .values(status=bindparam("s"), updated_at=bindparam("u"), hold_id=bindparam("h"))
+)
 
 
 class Records:
@@ -44,6 +62,10 @@ class Records:
         self.engine = engine
         self.clock = clock
         self._local = threading.local()
+        self._claim_insert = self._upsert_ignore(_CLAIMS, "claim_key")
+        self._take_insert = self._upsert_ignore(_MESSAGES, "platform", "message_id").returning(
+            _MESSAGES.c.platform, _MESSAGES.c.message_id
+        )
 
     # -- write-behind batches -------------------------------------------------------------
 
@@ -60,16 +82,21 @@ class Records:
             pending, self._local.pending = self._local.pending, None
             if pending:
                 with self.engine.begin() as conn:
-                    for write in pending:
-                        write(conn)
+                    # runs of the same statement go as one executemany, in order
+                    for statement, rows in itertools.groupby(pending, key=lambda w: w[0]):
+                        conn.execute(statement, [params for _, params in rows])
 
-    def _write(self, write: Callable[[Connection], object]) -> None:
+    def _write(self, statement: Executable, params: dict[str, Any]) -> None:
         pending = getattr(self._local, "pending", None)
         if pending is not None:
-            pending.append(write)
+            pending.append((statement, params))
             return
         with self.engine.begin() as conn:
-            write(conn)
+            conn.execute(statement, params)
+
+    def _upsert_ignore(self, table: Table, *keys: str) -> Any:
+        insert_fn = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        return insert_fn(table).on_conflict_do_nothing(index_elements=list(keys))
 
     # -- invariant 2: one outcome per (platform, message_id) --------------------------------
 
@@ -95,33 +122,19 @@ class Records:
 
         A message already taken (by this or another process) is left out.
         """
-        if not msgs:
+        rows = {(m.platform, m.message_id): self._message_row(m) for m in msgs}  # 1st copy only
+        if not rows:
             return set()
-        dialect = self.engine.dialect.name
-        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = (
-            insert_fn(_MESSAGES)
-            .on_conflict_do_nothing(index_elements=["platform", "message_id"])
-            .returning(_MESSAGES.c.id)
-        )
-        taken: set[tuple[str, str]] = set()
-        with self.engine.begin() as conn:
-            for msg in msgs:
-                key = (msg.platform, msg.message_id)
-                if key in taken:
-                    continue
-                if conn.execute(statement, self._message_row(msg)).first() is not None:
-                    taken.add(key)
-        return taken
+        with self.engine.begin() as conn:  # executemany; RETURNING names only new rows
+            result = conn.execute(self._take_insert, list(rows.values()))
+            return {(str(p), str(m)) for p, m in result}
 
     def mark_message(self, platform: str, message_id: str, *, intent: str, outcome: str) -> None:
         """Store what the pipeline made of a message."""
-        statement = (
-            update(_MESSAGES)
-            .where(_MESSAGES.c.platform == platform, _MESSAGES.c.message_id == message_id)
-            .values(intent=intent[:32], outcome=outcome[:64])
+        self._write(
+            _MARK_MESSAGE,
+            {"p": platform, "m": message_id, "i": intent[:32], "o": outcome[:64]},
         )
-        self._write(lambda conn: conn.execute(statement))
 
     def message_counts(self) -> dict[str, int]:
         """Messages taken in, per platform."""
@@ -135,20 +148,18 @@ class Records:
 
     # -- claims -----------------------------------------------------------------------------
 
-    def record_claim(self, claim: Claim) -> None:
+    def record_claim(self, claim: Claim | Mapping[str, Any]) -> None:
         """Insert a claim; a second claim with the same key is ignored (the first stands)."""
-        values = claim.model_dump(exclude={"id"})
-        insert_fn = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert_fn(_CLAIMS).on_conflict_do_nothing(index_elements=["claim_key"])
-        self._write(lambda conn: conn.execute(statement, values))
+        values = dict(claim) if isinstance(claim, Mapping) else claim.model_dump(exclude={"id"})
+        self._write(self._claim_insert, values)
 
     def set_claim_status(self, claim_key: str, status: str, *, hold_id: str | None = None) -> None:
         """Move a claim to ``status`` (held, waitlisted, paid, expired, cancelled...)."""
-        values: dict[str, Any] = {"status": status, "updated_at": self.clock()}
-        if hold_id is not None:
-            values["hold_id"] = hold_id
-        statement = update(_CLAIMS).where(_CLAIMS.c.claim_key == claim_key).values(**values)
-        self._write(lambda conn: conn.execute(statement))
+        params = {"k": claim_key, "s": status, "u": self.clock()}
+        if hold_id is None:
+            self._write(_SET_STATUS, params)
+        else:
+            self._write(_SET_STATUS_HOLD, {**params, "h": hold_id})
 
     def claim(self, claim_key: str) -> Claim | None:
         """One claim by key."""
@@ -183,7 +194,7 @@ class Records:
             "subject": subject,
             "detail": json.dumps(detail, default=str, sort_keys=True),
         }
-        self._write(lambda conn: conn.execute(_AUDIT.insert(), row))
+        self._write(_AUDIT_INSERT, row)
 
     def audit_entries(self, kind: str | None = None) -> Sequence[AuditEntry]:
         """Audit lines, oldest first."""
