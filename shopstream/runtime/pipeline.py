@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,7 @@ class PipelineStats:
     replies: int = 0
     failures: int = 0
     batches: int = 0
+    busy_seconds: float = 0.0  # time spent handling batches (capacity = events / busy)
     ended: set[str] = field(default_factory=set)
 
 
@@ -110,7 +112,9 @@ class Pipeline:
             while not self.queue.empty() and len(batch) < self._max_batch:
                 batch.append(self.queue.get_nowait())
             batch.sort(key=_order_key)
+            started = time.perf_counter()
             results = await asyncio.to_thread(self._handle_batch, batch)
+            self.stats.busy_seconds += time.perf_counter() - started
             for envelope, replies in results:
                 for reply in replies:
                     await self._route(envelope.connector, reply)
