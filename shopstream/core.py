@@ -82,8 +82,10 @@ class Orders:
             return
         hold_ids = recorded.attribution.hold_ids
         if hold_ids:
-            for hold in self.holds.convert(hold_ids, recorded.attribution.order_id):
-                self.records.set_claim_status(hold.claim_key, "paid")
+            # the receiver converts holds named in note attributes; this also covers orders
+            # traced only by ref or landing site (converting twice changes nothing)
+            self.holds.convert(hold_ids, recorded.attribution.order_id)
+            self.records.set_status_by_holds(list(hold_ids), "paid")
             self.shortlinks.expire_for_holds(list(hold_ids))
         self.records.audit(
             "order",

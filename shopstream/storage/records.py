@@ -161,6 +161,17 @@ class Records:
         else:
             self._write(_SET_STATUS_HOLD, {**params, "h": hold_id})
 
+    def set_status_by_holds(self, hold_ids: Sequence[str], status: str) -> None:
+        """Move the claims that hold these holds to ``status`` (an order paid them)."""
+        if not hold_ids:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(_CLAIMS)
+                .where(_CLAIMS.c.hold_id.in_(list(hold_ids)))
+                .values(status=status, updated_at=self.clock())
+            )
+
     def claim(self, claim_key: str) -> Claim | None:
         """One claim by key."""
         with Session(self.engine) as session:
