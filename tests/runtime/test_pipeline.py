@@ -30,17 +30,20 @@ class EchoHandler:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def handle(self, envelope: Envelope) -> Sequence[Reply]:
-        event = envelope.event
-        assert isinstance(event, ChatMessage)
-        if event.text == "explode":
-            raise ValueError("malformed")
-        self.seen.append(event.message_id)
-        return [
-            Reply(
-                platform=event.platform, channel="c", text=f"re {event.text}", key=event.message_id
+    def handle_many(self, envelopes: Sequence[Envelope]) -> list[Sequence[Reply] | Exception]:
+        out: list[Sequence[Reply] | Exception] = []
+        for envelope in envelopes:
+            event = envelope.event
+            assert isinstance(event, ChatMessage)
+            if event.text == "explode":
+                out.append(ValueError("malformed"))
+                continue
+            self.seen.append(event.message_id)
+            reply = Reply(
+                platform=event.platform, channel="c", text=event.text, key=event.message_id
             )
-        ]
+            out.append([reply])
+        return out
 
 
 class Sink:
@@ -98,7 +101,7 @@ async def test_orders_a_batch_by_platform_timestamp_and_dedupes() -> None:
     assert handler.seen == ["t1", "f1", "y1"]
     assert pipeline.stats.duplicates == 1
     assert [r.key for r in sinks["tw"].replies] == ["t1"]
-    assert [r.text for r in sinks["yt"].replies] == ["re buy"]
+    assert [r.text for r in sinks["yt"].replies] == ["buy"]
 
 
 async def test_a_failing_message_is_logged_and_the_show_goes_on() -> None:
