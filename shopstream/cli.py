@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shopstream.commands.parse import parse_command
 from shopstream.secrets import RedactSecrets
 from shopstream.settings import Settings, load_settings
 from shopstream.settings_errors import SettingsError
@@ -195,13 +196,13 @@ def run(settings: SettingsPath = Path("settings.toml")) -> None:
     """
     import asyncio
 
-    from shopstream.demo import summary_table_for
+    from shopstream.demo_view import summary_table
     from shopstream.operate import run_show
 
     cfg = settings_or_exit(settings)
     setup_logging(cfg.app.log_level)
     result = asyncio.run(run_show(cfg))
-    Console().print(summary_table_for(result))
+    Console().print(summary_table(result, holds={}))
 
 
 @app.command()
@@ -351,13 +352,7 @@ def rehearse(
     console.print(f"Every claim of this rehearsal: shopstream claims --database {url}")
 
 
-def _register_parse() -> None:
-    from shopstream.commands.parse import parse_command
-
-    app.command("parse")(parse_command)
-
-
-_register_parse()
+app.command("parse")(parse_command)
 
 
 def main() -> None:

@@ -156,11 +156,6 @@ async def replay_connectors(settings: Settings, speed: float) -> Any:
     return make
 
 
-def summary_table_for(result: ShowResult) -> Any:
-    """The summary of a show that ran on the settings' own database."""
-    return summary_table(result, {})
-
-
 def print_outcome(console: Console, outcome: DemoOutcome, web_url: str = "") -> None:
     """The closing summary."""
     console.print(summary_table(outcome.result, outcome.holds))

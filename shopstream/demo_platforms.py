@@ -177,7 +177,7 @@ async def _settle(runner: ShowRunner) -> None:
         events = runner.pipeline.stats.events
         if events != seen:
             seen, quiet_since = events, loop.time()
-        elif loop.time() - quiet_since > 2.5 and runner.core.receiver.applied >= 0:
+        elif loop.time() - quiet_since > 2.5:
             break
         await asyncio.sleep(0.1)
     runner.stop()

@@ -22,17 +22,16 @@ from shop_sync.errors import ShopError
 from shop_sync.tokens import StaticToken
 from shopstream.core import Core, StoreAccess, build_core, live_store_access, replace_model
 from shopstream.runtime.show import ShowResult, ShowRunner
+from shopstream.sandbox_platforms import PLATFORMS
 from shopstream.settings import Settings
 from shopstream.storage.records import Records
 
 _LOGGER = logging.getLogger(__name__)
 
-PLATFORM_NAMES = ("youtube", "facebook", "twitch")
-
 
 def enabled_platforms(settings: Settings) -> list[str]:
     """The real platforms whose connector is enabled."""
-    return [p for p in PLATFORM_NAMES if getattr(settings.connectors, p).enabled]
+    return [p for p in PLATFORMS if getattr(settings.connectors, p).enabled]
 
 
 def live_connectors(settings: Settings, records: Records) -> list[Connector]:

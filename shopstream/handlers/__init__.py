@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from chat_commands.intents import Buy, Cancel, Cart, Help, ModCommand, NoIntent, Question, Waitlist
 from chat_commands.parse import ParseContext, parse
-from connectors.events import ChatMessage, MessageDeleted, Reply, UserBanned
+from connectors.events import ChatEnded, ChatMessage, MessageDeleted, Reply, UserBanned
 from shopstream.handlers.asking import (
     featured_handle,
     handle_help,
@@ -17,7 +17,6 @@ from shopstream.handlers.asking import (
 from shopstream.handlers.buying import (
     PreparedClaim,
     finish_buy,
-    handle_buy,
     handle_cancel,
     handle_cart,
     prepare_buy,
@@ -71,29 +70,26 @@ class ChatHandler:
             results.append(())
             event = envelope.event
             try:
-                if isinstance(event, ChatMessage):
-                    intent = parse(event.text, self.context())
-                    if isinstance(intent, Buy | Waitlist):
-                        prepared = prepare_buy(self.svc, self.control, self.throttle, event, intent)
-                        if isinstance(prepared, PreparedClaim) and not prepared.drop_open:
-                            run.append((len(results) - 1, prepared))
-                            continue
-                        self._flush(run, results)
-                        if isinstance(prepared, PreparedClaim):
-                            outcome = self.svc.holds.claim(prepared.request)
-                            key, replies = finish_buy(self.svc, self.control, prepared, outcome)
-                        else:
-                            key, replies = prepared
-                        self._mark(event, intent.intent, key)
-                        results[-1] = replies
+                if not isinstance(event, ChatMessage):
+                    self._flush(run, results)
+                    results[-1] = self._platform_event(event)
+                    continue
+                intent = parse(event.text, self.context())
+                if isinstance(intent, Buy | Waitlist):
+                    prepared = prepare_buy(self.svc, self.control, self.throttle, event, intent)
+                    if isinstance(prepared, PreparedClaim) and not prepared.drop_open:
+                        run.append((len(results) - 1, prepared))  # claimed with its run
                         continue
                     self._flush(run, results)
+                    if isinstance(prepared, PreparedClaim):  # a drop counts units one by one
+                        outcome = self.svc.holds.claim(prepared.request)
+                        prepared = finish_buy(self.svc, self.control, prepared, outcome)
+                    key, replies = prepared
+                else:
+                    self._flush(run, results)
                     key, replies = self._act(event, intent)
-                    self._mark(event, intent.intent, key)
-                    results[-1] = replies
-                    continue
-                self._flush(run, results)
-                results[-1] = self.handle(envelope)
+                self._mark(event, intent.intent, key)
+                results[-1] = replies
             except Exception as exc:  # one bad message never takes the batch down
                 _LOGGER.exception("handling %r failed", event)
                 results[-1] = exc
@@ -110,11 +106,11 @@ class ChatHandler:
         run.clear()
         try:
             outcomes = self.svc.holds.claim_many([c.request for _, c in claims])
-        except Exception:
-            _LOGGER.exception("batched claim failed; claiming one by one")
-            outcomes = []
-            for _, c in claims:
-                outcomes.append(self.svc.holds.claim(c.request))
+        except Exception as exc:
+            _LOGGER.exception("claiming a run of %d buys failed", len(claims))
+            for slot, _ in claims:
+                results[slot] = exc
+            return
         for (slot, prepared), outcome in zip(claims, outcomes, strict=True):
             try:
                 key, replies = finish_buy(self.svc, self.control, prepared, outcome)
@@ -127,29 +123,20 @@ class ChatHandler:
     def _mark(self, msg: ChatMessage, intent: str, outcome: str) -> None:
         self.svc.records.mark_message(msg.platform, msg.message_id, intent=intent, outcome=outcome)
 
-    def handle(self, envelope: Envelope) -> Sequence[Reply]:
-        """Act on one event and return the replies it calls for."""
-        event = envelope.event
+    def _platform_event(self, event: MessageDeleted | UserBanned | ChatEnded) -> list[Reply]:
+        """A deletion or ban cancels the claims it concerns; the end of a chat is audited."""
         if isinstance(event, MessageDeleted):
             self._cancel_claim(f"{event.platform}:{event.message_id}", "message_deleted")
-            return ()
-        if isinstance(event, UserBanned):
+        elif isinstance(event, UserBanned):
             for hold in self.svc.holds.cancel_by_viewer(event.platform, event.author_id):
                 self.svc.records.set_claim_status(hold.claim_key, "cancelled")
             self.svc.records.audit("viewer_banned", platform=event.platform, actor=event.author_id)
-            return ()
-        if not isinstance(event, ChatMessage):
+        else:
             self.svc.records.audit("chat_ended", platform=event.platform, subject=event.channel)
-            return ()
-        intent = parse(event.text, self.context())
-        outcome, replies = self._act(event, intent)
-        self._mark(event, intent.intent, outcome)
-        return replies
+        return []
 
     def _act(self, msg: ChatMessage, intent: object) -> tuple[str, list[Reply]]:
         svc, control = self.svc, self.control
-        if isinstance(intent, Buy | Waitlist):
-            return handle_buy(svc, control, self.throttle, msg, intent)
         if isinstance(intent, Question):
             return "answered", handle_question(svc, control, self.cooldowns, msg, intent)
         if isinstance(intent, Cart):

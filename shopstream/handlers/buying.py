@@ -25,7 +25,8 @@ def viewer_of(msg: ChatMessage) -> str:
     return msg.author_id or f"anon:{msg.message_id}"
 
 
-def _variant_label(product: CatalogProduct, variant_id: str | None) -> str:
+def variant_label(product: CatalogProduct, variant_id: str | None) -> str:
+    """How viewers see a variant: its option values, or nothing for a product without any."""
     for v in product.variants:
         if v.variant_id == variant_id:
             if v.title == "Default Title":
@@ -34,19 +35,27 @@ def _variant_label(product: CatalogProduct, variant_id: str | None) -> str:
     return ""
 
 
-def _minutes_left(svc: ShowServices, hold: HoldView) -> int:
+def minutes_left(svc: ShowServices, hold: HoldView) -> int:
+    """Whole minutes (at least one) until ``hold`` expires."""
     if hold.expires_at is None:
         return 0
     return max(1, round((hold.expires_at - svc.clock()).total_seconds() / 60))
 
 
 def link_for(svc: ShowServices, msg: ChatMessage, holds: list[HoldView]) -> str | None:
+    """One checkout link covering ``holds`` of the message's viewer."""
+    return link_for_viewer(svc, msg.platform, viewer_of(msg), holds)
+
+
+def link_for_viewer(
+    svc: ShowServices, platform: str, viewer_id: str, holds: list[HoldView]
+) -> str | None:
     """One checkout link covering ``holds`` of this viewer (never another viewer's)."""
     cart = viewer_cart(
         holds,
-        platform=msg.platform,
-        viewer_id=viewer_of(msg),
-        viewer_key=viewer_key(msg.platform, viewer_of(msg)),
+        platform=platform,
+        viewer_id=viewer_id,
+        viewer_key=viewer_key(platform, viewer_id),
         show=svc.show_id,
         now=svc.clock(),
     )
@@ -125,7 +134,7 @@ def prepare_buy(
     quantity = intent.quantity if isinstance(intent, Buy) else 1
     code = svc.catalog.code_of(product.handle)
     drop = state.drop_for(code)
-    variant = _variant_label(product, intent.variant_id)
+    variant = variant_label(product, intent.variant_id)
     if drop is not None:
         if drop.remaining <= 0:
             text = svc.templates.render("sold_out", lang, product=product.title, variant=variant)
@@ -157,20 +166,6 @@ def finish_buy(
     _record_claim(svc, claim.msg, claim.intent, claim.product, quantity, outcome)
     replies = _claim_replies(svc, claim.msg, claim.intent, claim.product, claim.variant, outcome)
     return outcome.kind, replies
-
-
-def handle_buy(
-    svc: ShowServices,
-    control: ShowControl,
-    throttle: ClaimThrottle,
-    msg: ChatMessage,
-    intent: Buy | Waitlist,
-) -> tuple[str, list[Reply]]:
-    """Claim stock for one buy message; return (outcome key, replies)."""
-    prepared = prepare_buy(svc, control, throttle, msg, intent)
-    if not isinstance(prepared, PreparedClaim):
-        return prepared
-    return finish_buy(svc, control, prepared, svc.holds.claim(prepared.request))
 
 
 def _record_claim(
@@ -226,7 +221,7 @@ def _claim_replies(
         link = link_for(svc, msg, [outcome.hold])
         if link is None:
             return []
-        minutes = _minutes_left(svc, outcome.hold)
+        minutes = minutes_left(svc, outcome.hold)
         text = svc.templates.render(
             "held", lang, product=product.title, variant=variant, minutes=minutes, link=link
         )
@@ -281,7 +276,7 @@ def handle_cart(svc: ShowServices, msg: ChatMessage, intent: Cart) -> list[Reply
         if found is None:
             continue
         product, variant = found
-        items.append(f"{h.quantity}x {product.title} {_variant_label(product, variant.variant_id)}")
+        items.append(f"{h.quantity}x {product.title} {variant_label(product, variant.variant_id)}")
         total += variant.price * h.quantity
     text = svc.templates.render(
         "cart",
@@ -309,7 +304,7 @@ def handle_cancel(svc: ShowServices, msg: ChatMessage, intent: Cancel) -> list[R
             "cancelled",
             intent.language,
             product=product.title,
-            variant=_variant_label(product, variant.variant_id),
+            variant=variant_label(product, variant.variant_id),
         )
         replies.append(text)
     if not replies:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from checkout_links.service import viewer_key
-from checkout_links.viewer_cart import viewer_cart
 from connectors.events import Priority, Reply
 from shop_sync.hold_types import HoldView
+from shopstream.handlers.buying import link_for_viewer, minutes_left, variant_label
 from shopstream.handlers.context import ShowServices
 
 
@@ -14,20 +13,7 @@ def _labels(svc: ShowServices, hold: HoldView) -> tuple[str, str]:
     if found is None:
         return hold.product_handle, hold.sku
     product, variant = found
-    label = " / ".join(variant.options) if variant.title != "Default Title" else variant.title
-    return product.title, label
-
-
-def _link(svc: ShowServices, hold: HoldView) -> str | None:
-    cart = viewer_cart(
-        [hold],
-        platform=hold.platform,
-        viewer_id=hold.viewer_id,
-        viewer_key=viewer_key(hold.platform, hold.viewer_id),
-        show=svc.show_id,
-        now=svc.clock(),
-    )
-    return svc.links.link_for(cart.request) if cart.request else None
+    return product.title, variant_label(product, variant.variant_id)
 
 
 def hold_notice(svc: ShowServices, hold: HoldView, kind: str) -> Reply | None:
@@ -37,12 +23,10 @@ def hold_notice(svc: ShowServices, hold: HoldView, kind: str) -> Reply | None:
     that serves the hold's platform.
     """
     product, variant = _labels(svc, hold)
-    minutes = 0
-    if hold.expires_at is not None:
-        minutes = max(1, round((hold.expires_at - svc.clock()).total_seconds() / 60))
+    minutes = minutes_left(svc, hold)
     link = ""
     if kind in ("reminder", "waitlist_promoted"):
-        link = _link(svc, hold) or ""
+        link = link_for_viewer(svc, hold.platform, hold.viewer_id, [hold]) or ""
         if not link:
             return None
     text = svc.templates.render(
