@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -49,6 +48,15 @@ _SET_STATUS_HOLD = (
 )
 
 
+# PostgreSQL: many message outcomes as one UPDATE over arrays (one statement, compiled once)
+_MARK_MESSAGES_PG = text(
+    "UPDATE processed_messages AS t SET intent = v.i, outcome = v.o"
+    " FROM unnest(CAST(:p AS text[]), CAST(:m AS text[]), CAST(:i AS text[]),"
+    " CAST(:o AS text[])) AS v(p, m, i, o)"
+    " WHERE t.platform = v.p AND t.message_id = v.m"
+)
+
+
 class Records:
     """The application's storage, over one engine.
 
@@ -63,6 +71,9 @@ class Records:
         self.clock = clock
         self._local = threading.local()
         self._claim_insert = self._upsert_ignore(_CLAIMS, "claim_key")
+        self._gatherable: frozenset[Executable] = frozenset(
+            {self._claim_insert, _AUDIT_INSERT, _MARK_MESSAGE}
+        )
         self._take_insert = self._upsert_ignore(_MESSAGES, "platform", "message_id").returning(
             _MESSAGES.c.platform, _MESSAGES.c.message_id
         )
@@ -82,9 +93,40 @@ class Records:
             pending, self._local.pending = self._local.pending, None
             if pending:
                 with self.engine.begin() as conn:
-                    # runs of the same statement go as one executemany, in order
-                    for statement, rows in itertools.groupby(pending, key=lambda w: w[0]):
-                        conn.execute(statement, [params for _, params in rows])
+                    self._flush(conn, pending)
+
+    def _flush(self, conn: Any, pending: list[tuple[Executable, dict[str, Any]]]) -> None:
+        """Write pending rows, each statement's rows together.
+
+        Inserts of claims and audit lines and message outcomes touch rows nothing else in
+        the batch reads, so they are gathered per statement however they interleave. Any
+        other write (a claim status change) is a barrier: what was gathered before it is
+        written first, so it always finds the claim it changes.
+        """
+        gathered: dict[Executable, list[dict[str, Any]]] = {}
+        for statement, params in pending:
+            if statement in self._gatherable:
+                gathered.setdefault(statement, []).append(params)
+                continue
+            for earlier, rows in gathered.items():
+                self._write_many(conn, earlier, rows)
+            gathered.clear()
+            conn.execute(statement, params)
+        for earlier, rows in gathered.items():
+            self._write_many(conn, earlier, rows)
+
+    def _write_many(self, conn: Any, statement: Executable, rows: list[dict[str, Any]]) -> None:
+        """Write one statement's rows: an executemany, or over PostgreSQL, for message
+        outcomes, one UPDATE over arrays (an UPDATE executemany there costs a statement per
+        row, about a third of a flash drop's handling time)."""
+        if (
+            statement is _MARK_MESSAGE
+            and len(rows) > 1
+            and self.engine.dialect.name == "postgresql"
+        ):
+            conn.execute(_MARK_MESSAGES_PG, {k: [r[k] for r in rows] for k in ("p", "m", "i", "o")})
+        else:
+            conn.execute(statement, rows)
 
     def _write(self, statement: Executable, params: dict[str, Any]) -> None:
         pending = getattr(self._local, "pending", None)

@@ -116,3 +116,50 @@ def test_claims_cursors_and_audit_round_trip(db_url: str) -> None:
     (entry,) = records.audit_entries("mod_denied")
     assert entry.actor == "eve" and '"role": "viewer"' in entry.detail
     engine.dispose()
+
+
+def test_interleaved_bookkeeping_is_gathered_without_reordering_what_depends(db_url: str) -> None:
+    """A flash drop writes claim, audit and outcome rows message by message; they are
+    written per statement at the end, and a status change still follows its claim."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    records = Records(engine, clock=lambda: T0)
+    ids = [f"m-{n}" for n in range(5)]
+    records.take_messages([_msg(i) for i in ids])
+
+    def claim(message_id: str, status: str) -> Claim:
+        return Claim(
+            claim_key=f"twitch:{message_id}",
+            show_id="s",
+            platform="twitch",
+            message_id=message_id,
+            text="!buy 101 M",
+            status=status,
+            sent_at=T0,
+            created_at=T0,
+            updated_at=T0,
+        )
+
+    with records.batch():
+        for n, message_id in enumerate(ids):
+            records.record_claim(claim(message_id, "held" if n < 2 else "waitlisted"))
+            records.audit("claim", subject=f"twitch:{message_id}")
+            records.mark_message("twitch", message_id, intent="buy", outcome=f"outcome-{n}")
+            if n == 1:  # a status change mid-batch must find the claim inserted before it
+                records.set_claim_status("twitch:m-1", "cancelled")
+        records.record_claim(claim("m-0", "sold_out"))  # a second claim: the first stands
+    statuses = {c.claim_key: c.status for c in records.claims()}
+    assert statuses == {
+        "twitch:m-0": "held",
+        "twitch:m-1": "cancelled",
+        "twitch:m-2": "waitlisted",
+        "twitch:m-3": "waitlisted",
+        "twitch:m-4": "waitlisted",
+    }
+    assert [e.subject for e in records.audit_entries("claim")] == [f"twitch:{i}" for i in ids]
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT message_id, intent, outcome FROM processed_messages ORDER BY message_id"
+        ).all()
+    assert [tuple(r) for r in rows] == [(i, "buy", f"outcome-{n}") for n, i in enumerate(ids)]
+    engine.dispose()
