@@ -15,6 +15,9 @@ class PlatformLimits:
     ``min_interval_seconds``: slow mode or pacing between two messages.
     ``threads``: replies can thread to the viewer's message (else address by name).
     ``coalesce``: several buyers may be answered in one message.
+    ``sends_left``: a send budget, the messages the connector can still afford (YouTube's
+    daily quota); ``None`` means no budget. Unlike the other fields it moves with every send,
+    so callers read it afresh before each message rather than comparing whole limits.
     """
 
     max_messages: int
@@ -25,6 +28,7 @@ class PlatformLimits:
     threads: bool = False
     coalesce: bool = True
     private_replies: bool = False
+    sends_left: int | None = None
 
 
 class SlidingWindow:

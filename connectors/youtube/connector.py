@@ -81,7 +81,7 @@ class YouTubeConnector:
         self._sleep = sleep
         self.channel: str = config.channel_id or config.video_id or config.live_chat_id or "mine"
         self.name = name or f"{PLATFORM}:{self.channel}"
-        self.limits = replace(YOUTUBE_LIMITS, max_chars=config.max_chars)
+        self._limits = replace(YOUTUBE_LIMITS, max_chars=config.max_chars)
         self.health = Health(self.name, clock=clock)
         self.quota = QuotaPlanner(config.quota, clock=clock)
         self._api: MeteredApi | None = None
@@ -96,6 +96,11 @@ class YouTubeConnector:
         self._last_read: datetime | None = None
         self._opened_at: datetime | None = None
         self._seen: OrderedDict[str, None] = OrderedDict()
+
+    @property
+    def limits(self) -> PlatformLimits:
+        """Pacing limits, and ``sends_left``: the inserts the quota plan leaves for replies."""
+        return replace(self._limits, sends_left=self.quota.sends_left())
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -315,7 +320,7 @@ class YouTubeConnector:
             reply.text,
             mention=reply.mention,
             short=reply.short,
-            max_chars=min(self.config.max_chars, self.limits.max_chars),
+            max_chars=min(self.config.max_chars, self._limits.max_chars),
             max_parts=self.config.max_parts,
         )
         if not parts:

@@ -160,6 +160,30 @@ class QuotaPlanner:
         budget = self.remaining - held
         return max(0, budget // self.settings.cost_list)
 
+    def _horizon(self, now: datetime) -> float:
+        """Seconds of show still to read (0 before the show starts)."""
+        if self._show_start is None:
+            return 0.0
+        show_end = self._show_start + timedelta(minutes=self._planned_minutes)
+        horizon = (show_end - now).total_seconds()
+        if horizon <= 0:  # running past the plan: budget the next stretch
+            horizon = self.settings.overrun_minutes * 60
+        return min(horizon, self.seconds_until_reset())
+
+    def reply_units(self) -> int:
+        """Units replies may spend today without taking what the read plan gives the reads.
+
+        The read plan leaves replies the larger of the reserve left and the projection of their
+        pace over the rest of the show (:meth:`reads_affordable`); never more than remains.
+        """
+        now = self._roll()
+        held = max(self.reserve_left, self.reply_projection(self._horizon(now)))
+        return min(self.remaining, held)
+
+    def sends_left(self) -> int:
+        """Inserts the replies can still afford today (the connector's send budget)."""
+        return self.reply_units() // self.settings.cost_insert
+
     def read_interval(self, server_hint: float | None = None) -> float | None:
         """Return seconds to wait before the next read, or None to pause until the reset.
 
@@ -168,12 +192,7 @@ class QuotaPlanner:
         """
         now = self._roll()
         self.start_show()
-        assert self._show_start is not None
-        show_end = self._show_start + timedelta(minutes=self._planned_minutes)
-        horizon = (show_end - now).total_seconds()
-        if horizon <= 0:  # running past the plan: budget the next stretch
-            horizon = self.settings.overrun_minutes * 60
-        horizon = min(horizon, self.seconds_until_reset())
+        horizon = self._horizon(now)
         reads = self.reads_affordable(horizon)
         if reads <= 0:
             return None

@@ -198,3 +198,42 @@ def test_the_app_can_plan_the_real_show_length() -> None:
     assert plan.read_interval() == pytest.approx(1800 / 1600)
     with pytest.raises(ValueError):
         plan.plan_show(0)
+
+
+@pytest.mark.parametrize(
+    ("settings", "spent", "minutes", "expected"),
+    [
+        ({}, {}, 0, 100),  # the 2,000-unit reserve / 20 per insert
+        ({"cost_insert": 50}, {}, 0, 40),  # the cautious figure some docs give
+        ({}, {Spend.REPLY: 1000}, 0, 50),  # replies used half the reserve
+        ({}, {Spend.REPLY: 3000}, 0, 1),  # reserve spent: always one more, from the reads
+        ({"reply_reserve": 0}, {}, 0, 1),  # no reserve: still one
+        ({}, {Spend.READ: 9000}, 0, 50),  # only 1,000 units remain
+        ({}, {Spend.READ: 9990}, 0, 0),  # not even one insert remains
+        ({}, {Spend.READ: 7000, Spend.LOOKUP: 990}, 0, 100),  # reads stopped at the reserve
+        # 600 units in 20 min -> 3,000 projected for the last 100 min, more than the reserve
+        ({}, {Spend.REPLY: 600}, 20, 150),
+        ({}, {Spend.REPLY: 600}, 5, 70),  # too early to project: the reserve left holds
+    ],
+)
+def test_sends_left_is_what_the_read_plan_leaves_replies(
+    settings: dict[str, Any], spent: dict[Spend, int], minutes: float, expected: int
+) -> None:
+    plan, clock = planner(**settings)
+    plan.start_show()
+    clock.advance(minutes * 60)
+    for kind, units in spent.items():
+        plan.charge(kind, units)
+    assert plan.sends_left() == expected
+    assert plan.can_send(expected)  # the connector accepts every send the budget allows
+    assert plan.reads_affordable(7200 - minutes * 60) * plan.settings.cost_list <= max(
+        0, plan.remaining - expected * plan.settings.cost_insert
+    )
+
+
+def test_sends_left_is_zero_once_youtube_says_quota_exceeded() -> None:
+    plan, clock = planner()
+    plan.mark_exhausted()
+    assert plan.sends_left() == 0
+    clock.advance(12 * 3600)  # past midnight Pacific
+    assert plan.sends_left() == 100
