@@ -155,7 +155,10 @@ class HoldWaitlist(SQLModel, table=True):
     """A claim waiting for stock; served first come, first served by ``sent_at``."""
 
     __tablename__ = "hold_waitlist"
-    __table_args__ = (Index("ix_waitlist_order", "variant_id", "status", "sent_at"),)
+    __table_args__ = (
+        Index("ix_waitlist_order", "variant_id", "status", "sent_at"),
+        Index("ix_waitlist_viewer", "platform", "viewer_id", "status"),  # per-buyer caps
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     claim_key: str = Field(unique=True, max_length=200)
