@@ -18,6 +18,7 @@ from connectors.backoff import Backoff
 from connectors.errors import ConnectorError, RateLimited, TransientError
 from connectors.events import Priority, Reply, SendResult
 from connectors.limits import PlatformLimits
+from shopstream.outbox.budget import BudgetPolicy, Need, plan
 from shopstream.outbox.coalesce import can_coalesce, pack
 from shopstream.outbox.pacing import Pacer, SendRecord, find_violations
 from shopstream.outbox.store import MemorySentKeys, SentKeyStore
@@ -47,9 +48,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _pacing(limits: PlatformLimits) -> PlatformLimits:
+    """The limits without the send budget (it moves with every send; read it afresh)."""
+    return limits if limits.sends_left is None else replace(limits, sends_left=None)
+
+
 @dataclass(slots=True)
 class OutboxStats:
-    """Counters of one outbox (``violations`` is recomputed from the send log)."""
+    """Counters of one outbox (``violations`` is recomputed from the send log).
+
+    With a send budget (``limits.sends_left``): ``budget_skipped`` counts answers and
+    announcements dropped because the budget could not cover them, ``budget_waits`` the
+    times nothing could be sent because it was spent, ``sends_left`` its last reading.
+    """
 
     queued: int = 0
     sent_messages: int = 0
@@ -63,6 +74,9 @@ class OutboxStats:
     varied: int = 0
     split_messages: int = 0
     violations: int = 0
+    budget_skipped: int = 0
+    budget_waits: int = 0
+    sends_left: int | None = None
 
 
 @dataclass(slots=True)
@@ -82,13 +96,20 @@ class Outbox:
     ``store`` before its message is sent, so no key is ever sent twice, across restarts
     and processes. Time is injected: ``clock`` is monotonic seconds, ``sleep`` waits.
 
+    When the sender declares a send budget (``sender.limits.sends_left``, e.g. YouTube's
+    daily quota) no message is handed over that the budget cannot cover; when sends are
+    scarce, answers and announcements the budget cannot cover are dropped (claims only
+    wait) and claims wait a moment for more buyers to share a message (see
+    :mod:`shopstream.outbox.budget`).
+
     Args:
         sender: The connector (``send(reply)`` and ``limits``).
         platform: Platform name, recorded with the keys.
         channel: Channel id, recorded with the keys.
         config: Staleness, retry and coalescing settings.
         store: Where taken keys persist (default: in memory).
-        limits: Overrides ``sender.limits``.
+        limits: Overrides ``sender.limits`` (pacing only; the budget is always the sender's).
+        budget: How a declared send budget is spent.
         clock: Monotonic time in seconds.
         sleep: Async sleep taking seconds.
         wall: Current UTC time (to age replies by ``created_at``).
@@ -103,6 +124,7 @@ class Outbox:
         config: OutboxConfig | None = None,
         store: SentKeyStore | None = None,
         limits: PlatformLimits | None = None,
+        budget: BudgetPolicy | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         wall: Callable[[], datetime] = _utc_now,
@@ -111,7 +133,8 @@ class Outbox:
         self.platform = platform
         self.channel = channel
         self.config = config or OutboxConfig()
-        self.limits = limits or sender.limits
+        self.limits = _pacing(limits or sender.limits)
+        self.budget = budget or BudgetPolicy()
         self._follow = limits is None
         self._appended = 0  # records ever appended to the log
         self._epochs: list[tuple[int, PlatformLimits]] = [(0, self.limits)]
@@ -141,9 +164,11 @@ class Outbox:
 
     @property
     def stats(self) -> OutboxStats:
-        """A snapshot of the counters, with ``violations`` checked from the send log."""
+        """A snapshot of the counters, with ``violations`` checked from the send log and
+        ``sends_left`` read from the sender now."""
         snap = replace(self._stats)
         snap.violations = len(self.violations())
+        snap.sends_left = self.sender.limits.sends_left
         return snap
 
     def violations(self) -> list[str]:
@@ -174,6 +199,7 @@ class Outbox:
         them. The outbox calls this itself when ``sender.limits`` changes, unless limits
         were given to the constructor.
         """
+        limits = _pacing(limits)
         if limits == self.limits:
             return
         _LOGGER.info("outbox %s: limits now %s", self.channel, limits)
@@ -213,25 +239,31 @@ class Outbox:
                 self._idle.set()
                 await self._wake.wait()
                 continue
-            await self._guarded_step()
+            if not await self._guarded_step():
+                await self._sleep(self.budget.recheck_seconds)  # the send budget is spent
 
     async def drained(self) -> None:
         """Wait until :meth:`run` has handled everything queued so far."""
         await self._idle.wait()
 
     async def flush(self) -> None:
-        """Send until the queue is empty (tests, benchmarks, shutdown)."""
+        """Send until the queue is empty or what is left waits for the send budget."""
         while self._heap:
-            await self._guarded_step()
+            if not await self._guarded_step():
+                return
         self._idle.set()
 
-    async def _guarded_step(self) -> None:
-        """Run one step; a failure (say, the database is down) loses that reply, not the show."""
+    async def _guarded_step(self) -> bool:
+        """Run one step; a failure (say, the database is down) loses that reply, not the show.
+
+        Returns False when nothing could be sent because the send budget is spent.
+        """
         try:
-            await self._step()
+            return await self._step()
         except Exception:
             self._stats.failed += 1
             _LOGGER.exception("outbox %s: a reply was dropped after an error", self.channel)
+            return True
 
     # --- one step ------------------------------------------------------------------------
 
@@ -240,8 +272,8 @@ class Outbox:
         return Pacer(limits, burst=burst)
 
     async def _wait_for_slot(self) -> None:
-        if self._follow and self.sender.limits != self.limits:
-            self.update_limits(self.sender.limits)
+        if self._follow and (limits := _pacing(self.sender.limits)) != self.limits:
+            self.update_limits(limits)
         while (wait := self._pacer.wait_time(self._clock())) > 0:
             await self._sleep(wait)
 
@@ -260,21 +292,106 @@ class Outbox:
             age = self._clock() - item.enqueued_at
         return age > limit
 
-    async def _step(self) -> None:
+    async def _step(self) -> bool:
         await self._wait_for_slot()
         if not self._heap:
-            return
+            return True
+        left = self._sends_left()
+        if left is not None:
+            scarce = self._ration(left)
+            if not self._heap:
+                return True
+            if left < 1:
+                self._stats.budget_waits += 1
+                return False
+            if scarce and await self._gather():
+                return True
         _, _, item = heapq.heappop(self._heap)
         if self._is_stale(item):
             self._stats.dropped_stale += 1
             _LOGGER.info("outbox %s: dropped stale reply %s", self.channel, item.reply.key)
-            return
+            return True
         if self.limits.coalesce and can_coalesce(item.reply):
             batch = self._take_coalescible(item)
             if len(batch) > 1:
                 await self._send_coalesced(batch)
-                return
+                return True
         await self._send_single(item.reply)
+        return True
+
+    # --- the send budget -----------------------------------------------------------------
+
+    def _sends_left(self) -> int | None:
+        """Read the sender's send budget now (None: it declares none)."""
+        left = self.sender.limits.sends_left
+        self._stats.sends_left = left
+        return left
+
+    def _parts(self, reply: Reply) -> int:
+        text, _ = self._compose(reply)
+        return max(1, min(len(split_text(text, self.limits.max_chars)), self.config.max_parts))
+
+    def _needs(self) -> list[Need]:
+        """What the queue needs, in send order; coalescible claims packed as they would be."""
+        entries = sorted(self._heap, key=lambda e: (e[0], e[1]))
+        group = [e[2].reply for e in entries if self.limits.coalesce and can_coalesce(e[2].reply)]
+        needs: list[Need] = []
+        i, most = 0, self.config.coalesce_max_buyers
+        while i < len(group):
+            _, n = pack(group[i : i + most], self.limits.max_chars, most)
+            needs.append(Need(group[i].key, Priority.CLAIM, 1 if n else self._parts(group[i])))
+            i += max(1, n)
+        grouped = {r.key for r in group}
+        for _, _, item in entries:
+            if item.reply.key not in grouped:
+                reply = item.reply
+                needs.append(Need(reply.key, reply.priority, self._parts(reply)))
+        return needs
+
+    def _ration(self, left: int) -> bool:
+        """Drop what the budget cannot cover (never claims); return whether sends are scarce."""
+        reserve = self.budget.claim_reserve
+        if left > reserve and left >= len(self._heap) * self.config.max_parts + reserve:
+            return False  # covers everything queued, whatever the texts
+        decision = plan(left, self._needs(), claim_reserve=reserve)
+        if decision.shed:
+            shed = set(decision.shed)
+            self._heap = [e for e in self._heap if e[2].reply.key not in shed]
+            heapq.heapify(self._heap)
+            self._stats.budget_skipped += len(shed)
+            _LOGGER.info(
+                "outbox %s: %d sends left; dropped %d lower-priority replies",
+                self.channel,
+                left,
+                len(shed),
+            )
+        return decision.scarce
+
+    async def _gather(self) -> bool:
+        """Let a claim message that still has room wait briefly for more buyers.
+
+        Returns True if it waited (the caller looks at the queue again).
+        """
+        head = self._heap[0][2]
+        if not (self.limits.coalesce and can_coalesce(head.reply)):
+            return False
+        group = sorted((e for e in self._heap if can_coalesce(e[2].reply)), key=lambda e: e[1])
+        most = self.config.coalesce_max_buyers
+        _, n = pack([e[2].reply for e in group[:most]], self.limits.max_chars, most)
+        if n < min(len(group), most) or n >= most:
+            return False  # the message is full: send it now
+        wait = min(e[2].enqueued_at for e in group) + self.budget.gather_seconds - self._clock()
+        if wait <= 0:
+            return False
+        await self._sleep(wait)
+        return True
+
+    async def _wait_for_budget(self) -> int | None:
+        """Wait until the budget covers one more message; return what it declares."""
+        while (left := self._sends_left()) is not None and left < 1:
+            self._stats.budget_waits += 1
+            await self._sleep(self.budget.recheck_seconds)
+        return left
 
     def _take_coalescible(self, first: _Item) -> list[Reply]:
         others = sorted(
@@ -366,6 +483,16 @@ class Outbox:
                 reply.key, [reply.key], SendResult(sent=False, drop_reason="too_long")
             )
             return
+        left = self._sends_left()
+        if left is not None and 0 < left < len(parts):
+            _LOGGER.info(
+                "outbox %s: reply %s sends %d of %d parts (send budget)",
+                self.channel,
+                reply.key,
+                left,
+                len(parts),
+            )
+            parts = parts[:left]
         if len(parts) > 1:
             self._stats.split_messages += 1
         result: SendResult | None = None
@@ -403,6 +530,7 @@ class Outbox:
         text = message.text
         while True:
             await self._wait_for_slot()
+            left = await self._wait_for_budget()
             now = self._clock()
             variant = 1
             while self._pacer.is_repeat(text, now):
@@ -411,7 +539,7 @@ class Outbox:
             if variant > 1:
                 self._stats.varied += 1
             self._pacer.record(now, text)
-            self.log.append(SendRecord(at=now, text=text, keys=keys))
+            self.log.append(SendRecord(at=now, text=text, keys=keys, sends_left=left))
             self._appended += 1
             attempts += 1
             try:

@@ -13,11 +13,15 @@ _NUDGE = 1e-6
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SendRecord:
-    """One message handed to the connector: when (monotonic seconds), what, for which keys."""
+    """One message handed to the connector: when (monotonic seconds), what, for which keys.
+
+    ``sends_left``: the connector's send budget just before (None: it declared none).
+    """
 
     at: float
     text: str
     keys: tuple[str, ...]
+    sends_left: int | None = None
 
 
 def same_text_key(text: str) -> str:
@@ -114,6 +118,8 @@ def find_violations(
     last_same: dict[str, float] = {}
     start = 0
     for i, rec in enumerate(log):
+        if rec.sends_left is not None and rec.sends_left < 1:
+            keep(f"#{i} at {rec.at:.3f}: sent with no send budget left", i)
         if len(rec.text) > limits.max_chars:
             keep(f"#{i} at {rec.at:.3f}: {len(rec.text)} chars > {limits.max_chars}", i)
         while rec.at - log[start].at >= limits.window_seconds:
