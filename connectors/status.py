@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,6 +35,13 @@ class Health:
 
     ``detail`` is a short machine-friendly note (for example ``"quota_left=8150"``),
     never a secret.
+
+    ``delivered_until`` is the connector's delivery watermark: the platform time (UTC) up
+    to which it has handed over every message it will ever hand over (None: it does not
+    say, so the fairness gate does not wait for it). It only moves forward. A push stream
+    that delivers in order while connected also sets ``live_allowance``: while that is set
+    and the status is ``ok``, "now minus the allowance" counts as delivered too, so a quiet
+    stream does not hold the others back. :meth:`watermark` combines the two.
     """
 
     name: str
@@ -45,6 +52,8 @@ class Health:
     last_message_at: datetime | None = None
     last_error: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    delivered_until: datetime | None = None
+    live_allowance: float | None = None
 
     def set(self, status: Status, detail: str = "") -> None:
         """Move to ``status``, logging one line per transition."""
@@ -58,8 +67,28 @@ class Health:
         """Record that a message arrived (the dashboard shows its age)."""
         self.last_message_at = at or self.clock()
 
+    def delivered(self, through: datetime) -> None:
+        """Record that everything sent on the platform up to ``through`` has been handed over."""
+        if self.delivered_until is None or through > self.delivered_until:
+            self.delivered_until = through
+
+    def live(self, allowance: float | None) -> None:
+        """While connected to an in-order push stream, count "now - ``allowance`` s" as
+        delivered; ``None`` when the stream closes (the stored watermark stays)."""
+        self.live_allowance = allowance
+
+    def watermark(self) -> datetime | None:
+        """The effective watermark: ``delivered_until``, or later while live and ``ok``."""
+        mark = self.delivered_until
+        if self.live_allowance is not None and self.status is Status.OK:
+            now = self.clock() - timedelta(seconds=self.live_allowance)
+            if mark is None or now > mark:
+                mark = now
+        return mark
+
     def snapshot(self) -> dict[str, str | None]:
         """Return a JSON-friendly view."""
+        mark = self.watermark()
         return {
             "name": self.name,
             "status": str(self.status),
@@ -67,5 +96,6 @@ class Health:
             "since": self.since.isoformat() if self.since else None,
             "last_message_at": self.last_message_at.isoformat() if self.last_message_at else None,
             "last_error": self.last_error,
+            "delivered_until": mark.isoformat() if mark else None,
             **self.extra,
         }

@@ -229,6 +229,7 @@ class YouTubeConnector:
             while True:
                 await self._wait_turn()
                 token = self._page_token
+                asked = self._clock()  # a full answer holds all that was sent before this
                 try:
                     body = await api.read(chat_id, token)
                 except ChatIsOver:
@@ -273,6 +274,8 @@ class YouTubeConnector:
                     yield event
                 self._finish_page(page, token)
                 self._save_progress(key)
+                if len(page.item_ids) < self.config.max_results:  # else more is waiting
+                    self.health.delivered(asked)
                 if page.ended:
                     at = page.offline_at or self._clock()
                     ended = ChatEnded(platform=PLATFORM, channel=self.channel, at=at)
