@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -22,13 +23,15 @@ import statistics
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
+from connectors.base import Connector
 from connectors.events import ChatMessage, Reply
+from connectors.status import Status
 from shop_sync.models import Hold
 from shopstream.core import Core, build_core
 from shopstream.demo import sandbox_settings
@@ -36,6 +39,7 @@ from shopstream.demo_platforms import DEMO_PRODUCTS, _ready
 from shopstream.runtime.show import ShowRunner
 from shopstream.runtime.supervisor import Envelope
 from shopstream.sandbox_platforms import sandbox_platforms
+from shopstream.sandbox_remote import Line, RemotePlatforms, play_lines, remote_platforms
 from shopstream.sandbox_store import sandbox_store
 from shopstream.settings import parse_settings
 from shopstream.storage.models import Claim
@@ -59,6 +63,37 @@ def _pct(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _lines(viewers: int, seconds: float, names: Sequence[str]) -> list[Line]:
+    rng = random.Random(1)
+    texts = ["sold 201", "SOLD 201", "!buy 201", "sold 201 x1", "mine"]
+    lines: list[Line] = []
+    for n in range(viewers):
+        platform = names[n % len(names)]
+        text = rng.choice(texts)
+        lines.append((platform, text, f"{platform}-v{n}", f"v{n}", seconds * n / viewers))
+    return lines
+
+
+@contextlib.asynccontextmanager
+async def _platforms(names: Sequence[str], same_process: bool) -> AsyncIterator[Any]:
+    if same_process:
+        async with sandbox_platforms(names) as local:
+            yield local
+    else:
+        async with remote_platforms(names) as remote:
+            yield remote
+
+
+async def _listening(platforms: Any, connectors: Sequence[Connector]) -> None:
+    if isinstance(platforms, RemotePlatforms):
+        async with asyncio.timeout(20):
+            while not all(c.health.status is Status.OK for c in connectors):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        await platforms.listening()
+    else:
+        await _ready(platforms, connectors)
+
+
 async def run(
     viewers: int,
     units: int,
@@ -66,6 +101,8 @@ async def run(
     database_url: str,
     drain: float = 20.0,
     names: Sequence[str] = ("youtube", "facebook", "twitch"),
+    *,
+    same_process: bool = False,
 ) -> dict[str, Any]:
     settings = sandbox_settings(
         parse_settings(
@@ -82,10 +119,9 @@ async def run(
             handled[(event.platform, event.message_id)] = now
             in_app.append(now - envelope.received)
 
-    sent_at: dict[tuple[str, str], float] = {}
     async with (
         sandbox_store(settings, products=_catalog(units)) as store,
-        sandbox_platforms(names) as platforms,
+        _platforms(names, same_process) as platforms,
     ):
         core: Core = await asyncio.to_thread(
             build_core, settings, store.access, database_url=database_url
@@ -100,18 +136,13 @@ async def run(
             drain_timeout=drain,
         )
         show = asyncio.create_task(runner.run())
-        await _ready(platforms, connectors)
-        rng = random.Random(1)
+        await _listening(platforms, connectors)
         t0 = time.perf_counter()
-        for n in range(viewers):
-            platform = names[n % len(names)]
-            target = t0 + seconds * n / viewers
-            delay = target - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            text = rng.choice(["sold 201", "SOLD 201", "!buy 201", "sold 201 x1", "mine"])
-            mid = platforms.say(platform, text, author_id=f"{platform}-v{n}", author_name=f"v{n}")
-            sent_at[(platform, mid)] = time.perf_counter()
+        if isinstance(platforms, RemotePlatforms):
+            played = await platforms.play(_lines(viewers, seconds, names))
+        else:
+            played = await play_lines(platforms, _lines(viewers, seconds, names))
+        sent_at = {(platform, mid): at for platform, mid, at in played}
         inject_done = time.perf_counter()
         deadline = time.perf_counter() + 60
         while len(handled) < viewers and time.perf_counter() < deadline:  # noqa: ASYNC110
@@ -119,7 +150,8 @@ async def run(
         last = max(handled.values()) if handled else time.perf_counter()
         runner.stop()
         result = await show
-        metrics = _metrics(core, units, sent_at, handled, in_app, result, runner, platforms)
+        metrics = _metrics(core, units, sent_at, handled, in_app, result, runner)
+        metrics["emulators"] = "same process" if same_process else "separate process"
         metrics["inject_seconds"] = round(inject_done - t0, 3)
         metrics["claims_per_second_end_to_end"] = round(len(handled) / max(1e-9, last - t0), 1)
         busy = runner.pipeline.stats.busy_seconds
@@ -136,7 +168,6 @@ def _metrics(
     in_app: list[float],
     result: Any,
     runner: ShowRunner,
-    platforms: Any,
 ) -> dict[str, Any]:
     with Session(core.engine) as session:
         holds = session.exec(select(Hold).where(Hold.product_handle == DROP_HANDLE)).all()
@@ -187,6 +218,11 @@ def main() -> None:
     parser.add_argument(
         "--platforms", default="youtube,facebook,twitch", help="comma-separated platforms"
     )
+    parser.add_argument(
+        "--same-process",
+        action="store_true",
+        help="run the emulators in the app's process (they then compete with it for the GIL)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if args.postgres:
@@ -199,7 +235,16 @@ def main() -> None:
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'flash.db'}"
     names = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
-    metrics = asyncio.run(run(args.viewers, args.units, args.seconds, url, names=names))
+    metrics = asyncio.run(
+        run(
+            args.viewers,
+            args.units,
+            args.seconds,
+            url,
+            names=names,
+            same_process=args.same_process,
+        )
+    )
     for key, value in metrics.items():
         print(f"{key:38} {value}")
 

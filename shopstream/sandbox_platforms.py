@@ -46,77 +46,126 @@ class SandboxPlatforms:
         host = emu.world.broadcaster
         return str(emu.inject_message(text, author_id=host.id, author_name=host.login))
 
+    def endpoints(self) -> dict[str, dict[str, Any]]:
+        """Where each running emulator listens and the credentials it accepts (plain data)."""
+        return emulator_endpoints(self.emulators)
+
     def connectors(
         self, settings: Settings, records: Records, *, planned_minutes: float | None = None
     ) -> list[Connector]:
         """Production connectors pointed at the running emulators."""
-        made: list[Connector] = []
-        if "youtube" in self.emulators:
-            emu = self.emulators["youtube"]
-            cfg = settings.connectors.youtube
-            quota = replace_model(
-                cfg.quota,
-                planned_show_minutes=planned_minutes or settings.show.planned_minutes,
+        return connectors_for(self.endpoints(), settings, records, planned_minutes=planned_minutes)
+
+
+def emulator_endpoints(emulators: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The facts a connector needs about each emulator, as picklable data.
+
+    Benchmarks run the emulators in another process and build the connectors from these.
+    """
+    facts: dict[str, dict[str, Any]] = {}
+    if "youtube" in emulators:
+        emu = emulators["youtube"]
+        facts["youtube"] = {
+            "base_url": emu.base_url,
+            "video_id": emu.video_id,
+            "oauth_client": tuple(emu.oauth_client),
+        }
+    if "facebook" in emulators:
+        emu = emulators["facebook"]
+        facts["facebook"] = {
+            "graph_url": emu.graph_url,
+            "streaming_url": emu.streaming_url,
+            "page_token": emu.page_token,
+        }
+    if "twitch" in emulators:
+        emu = emulators["twitch"]
+        facts["twitch"] = {
+            "channel": emu.world.broadcaster.login,
+            "eventsub_url": emu.eventsub_url,
+            "helix_url": emu.helix_url,
+            "oauth_url": emu.oauth_url,
+            "irc_tls_port": emu.irc_tls_port,
+            "ca_file": str(emu.ca_file),
+            "token": emu.token,
+            "client_id": emu.client_id,
+            "refresh_token": emu.refresh_token,
+            "client_secret": emu.client_secret,
+        }
+    return facts
+
+
+def connectors_for(
+    endpoints: dict[str, dict[str, Any]],
+    settings: Settings,
+    records: Records,
+    *,
+    planned_minutes: float | None = None,
+) -> list[Connector]:
+    """Production connectors pointed at emulators described by :func:`emulator_endpoints`."""
+    made: list[Connector] = []
+    if "youtube" in endpoints:
+        yt = endpoints["youtube"]
+        cfg = settings.connectors.youtube
+        quota = replace_model(
+            cfg.quota, planned_show_minutes=planned_minutes or settings.show.planned_minutes
+        )
+        yt_cfg = replace_model(
+            cfg,
+            enabled=True,
+            api_endpoint=yt["base_url"],
+            token_uri=f"{yt['base_url']}/token",
+            video_id=yt["video_id"],
+            quota=quota,
+        )
+        client_id, client_secret, refresh_token = yt["oauth_client"]
+        made.append(
+            YouTubeConnector(
+                yt_cfg,
+                secrets=YouTubeSecrets(
+                    client_id=client_id, client_secret=client_secret, refresh_token=refresh_token
+                ),
+                cursor_store=records,
             )
-            yt_cfg = replace_model(
-                cfg,
-                enabled=True,
-                api_endpoint=emu.base_url,
-                token_uri=f"{emu.base_url}/token",
-                video_id=emu.video_id,
-                quota=quota,
+        )
+    if "facebook" in endpoints:
+        fb = endpoints["facebook"]
+        fb_cfg = replace_model(
+            settings.connectors.facebook,
+            enabled=True,
+            graph_url=fb["graph_url"],
+            streaming_url=fb["streaming_url"],
+        )
+        made.append(
+            FacebookConnector(
+                fb_cfg, credentials=FacebookCredentials(page_token=SecretStr(fb["page_token"]))
             )
-            client_id, client_secret, refresh_token = emu.oauth_client
-            made.append(
-                YouTubeConnector(
-                    yt_cfg,
-                    secrets=YouTubeSecrets(
-                        client_id=client_id,
-                        client_secret=client_secret,
-                        refresh_token=refresh_token,
-                    ),
-                    cursor_store=records,
-                )
+        )
+    if "twitch" in endpoints:
+        tw = endpoints["twitch"]
+        tw_cfg = replace_model(
+            settings.connectors.twitch,
+            enabled=True,
+            channel=tw["channel"],
+            eventsub_url=tw["eventsub_url"],
+            helix_url=tw["helix_url"],
+            oauth_url=tw["oauth_url"],
+            irc_host="127.0.0.1",
+            irc_port=tw["irc_tls_port"],
+            irc_tls=True,
+            irc_ca_file=tw["ca_file"],
+        )
+        made.append(
+            TwitchConnector(
+                tw_cfg,
+                secrets=TwitchSecrets(
+                    token=tw["token"],
+                    client_id=tw["client_id"],
+                    refresh_token=tw["refresh_token"],
+                    client_secret=tw["client_secret"],
+                ),
             )
-        if "facebook" in self.emulators:
-            emu = self.emulators["facebook"]
-            fb_cfg = replace_model(
-                settings.connectors.facebook,
-                enabled=True,
-                graph_url=emu.graph_url,
-                streaming_url=emu.streaming_url,
-            )
-            made.append(
-                FacebookConnector(
-                    fb_cfg, credentials=FacebookCredentials(page_token=SecretStr(emu.page_token))
-                )
-            )
-        if "twitch" in self.emulators:
-            emu = self.emulators["twitch"]
-            tw_cfg = replace_model(
-                settings.connectors.twitch,
-                enabled=True,
-                channel=emu.world.broadcaster.login,
-                eventsub_url=emu.eventsub_url,
-                helix_url=emu.helix_url,
-                oauth_url=emu.oauth_url,
-                irc_host="127.0.0.1",
-                irc_port=emu.irc_tls_port,
-                irc_tls=True,
-                irc_ca_file=emu.ca_file,
-            )
-            made.append(
-                TwitchConnector(
-                    tw_cfg,
-                    secrets=TwitchSecrets(
-                        token=emu.token,
-                        client_id=emu.client_id,
-                        refresh_token=emu.refresh_token,
-                        client_secret=emu.client_secret,
-                    ),
-                )
-            )
-        return made
+        )
+    return made
 
 
 @contextlib.asynccontextmanager
