@@ -1,6 +1,6 @@
 """Outbox under a flash drop: messages per platform, buyers per message, latency, violations.
 
-Run: ``python -m bench.outbox_bench [--claims 3000] [--speed 50] [--sqlite]``.
+Run: ``python -m bench.outbox_bench [--claims 3000] [--speed 50] [--sqlite] [--sends 100]``.
 
 N buyers on three platforms claim within a few seconds; every claim produces a CLAIM reply
 (with a compact form for coalescing) and some viewers ask questions (ANSWER replies). Each
@@ -8,6 +8,10 @@ platform's outbox runs on a scaled clock (``--speed`` virtual seconds per real s
 minute of show takes about a second; the limits below are the bench's assumptions, the real
 ones come from each connector's ``limits``. Violations are counted from the send log by
 :func:`shopstream.outbox.find_violations`, independently of the pacer.
+
+Then the YouTube share of the drop against a *send budget* (``--sends`` inserts, by default
+what the 2,000-unit reply reserve buys at 20 units each): messages used, buyers per message,
+claims answered or held for the reset, answers and announcements dropped, sends refused.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ import asyncio
 import random
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlmodel import SQLModel
 
+from connectors.errors import RateLimited
 from connectors.events import Priority, Reply, SendResult
 from connectors.limits import PlatformLimits
 from shopstream.outbox import MemorySentKeys, Outbox, OutboxSentReply, SqlSentKeys
@@ -69,6 +74,93 @@ class Sink:
         self.chars.append(len(reply.text))
         await asyncio.sleep(0)
         return SendResult(sent=True, platform_message_id=str(self.sent))
+
+
+class QuotaSink:
+    """A connector that refuses a send past its budget (as YouTube's does for quota).
+
+    ``declare``: whether it tells the outbox its budget (``limits.sends_left``); without it the
+    outbox learns about the quota only from the refusal, as before send budgets existed.
+    """
+
+    def __init__(self, limits: PlatformLimits, sends: int | None, *, declare: bool) -> None:
+        self._limits = limits
+        self.left = sends
+        self.declare = declare
+        self.sent = 0
+        self.refused = 0
+
+    @property
+    def limits(self) -> PlatformLimits:
+        return replace(self._limits, sends_left=self.left) if self.declare else self._limits
+
+    async def send(self, reply: Reply) -> SendResult:
+        if self.left is not None:
+            if self.left < 1:
+                self.refused += 1
+                raise RateLimited("quota", retry_after=3600.0, platform="youtube")
+            self.left -= 1
+        self.sent += 1
+        await asyncio.sleep(0)
+        return SendResult(sent=True, platform_message_id=str(self.sent))
+
+
+def _drop_reply(i: int, rng: random.Random) -> Reply:
+    roll = rng.random()
+    priority = Priority.CLAIM
+    if roll < 0.12:
+        priority = Priority.ANNOUNCEMENT if roll < 0.02 else Priority.ANSWER
+    link = f"https://s.shop/{i:05x}"
+    claim = priority is Priority.CLAIM
+    return Reply(
+        platform="youtube", channel="show", key=f"yt:{i}", mention=f"viewer{i:05d}",
+        text=f"Classic Tee (M / Navy) is yours for 10 min: {link}" if claim
+        else "Classic Tee: 3 left in M, L is sold out",
+        short=f"M {link}" if claim else None, priority=priority,
+    )  # fmt: skip
+
+
+async def quota_drop(replies: int, speed: float, sends: int | None, *, declare: bool) -> None:
+    """One YouTube channel's share of the drop against a send budget; print one row."""
+    clock = ScaledClock(speed)
+    sink = QuotaSink(LIMITS["youtube"], sends, declare=declare)
+    store = MemorySentKeys()
+    box = Outbox(
+        sink, platform="youtube", channel="show", clock=clock, sleep=clock.sleep, store=store,
+        config=OutboxConfig(stale_answer_seconds=45, stale_announcement_seconds=90),
+    )  # fmt: skip
+    runner = asyncio.create_task(box.run())
+    rng = random.Random(11)
+    kinds: dict[str, Priority] = {}
+    for i in range(replies):
+        if (ahead := 3.0 * i / replies - clock()) > 0:
+            await clock.sleep(ahead)
+        reply = _drop_reply(i, rng)
+        kinds[reply.key] = reply.priority
+        await box.put(reply)
+    # until all is sent, or the budget is spent (planned) or was hit (unplanned)
+    while box.pending and not (sink.left == 0 and (declare or sink.refused)):
+        await clock.sleep(1.0)
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    st = box.stats
+    sent = {k for k, status in store.status.items() if status == "sent"}
+    mix = {
+        p: f"{sum(1 for k in sent if kinds[k] is p)}/{sum(1 for v in kinds.values() if v is p)}"
+        for p in Priority
+    }
+    label = (
+        "no budget"
+        if sends is None
+        else f"{sends} sends, " + ("planned" if declare else "unplanned")
+    )
+    print(
+        f"  {label:<22} msgs {sink.sent:>4}  buyers/msg "
+        f"{st.sent_replies / max(1, st.sent_messages):4.1f}  claims {mix[Priority.CLAIM]:>9}  "
+        f"answers {mix[Priority.ANSWER]:>6}  announcements {mix[Priority.ANNOUNCEMENT]:>5}  "
+        f"budget_skipped {st.budget_skipped:>3}  refused {sink.refused}  "
+        f"violations {st.violations}"
+    )
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -203,11 +295,17 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=3000)
     parser.add_argument("--speed", type=float, default=50.0)
     parser.add_argument("--sqlite", action="store_true", help="persist sent keys in SQLite")
+    parser.add_argument("--sends", type=int, default=100, help="YouTube send budget")
     args = parser.parse_args()
     bench_pacer()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "outbox.db" if args.sqlite else None
         asyncio.run(flash_drop(args.claims, args.speed, db))
+    youtube = args.claims // 3
+    print(f"youtube send budget: {youtube} replies over 3 virtual s (88% claims, sent/queued)")
+    asyncio.run(quota_drop(youtube, args.speed, None, declare=False))
+    for declare in (False, True):
+        asyncio.run(quota_drop(youtube, args.speed, args.sends, declare=declare))
 
 
 if __name__ == "__main__":
