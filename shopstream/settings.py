@@ -78,6 +78,14 @@ class ShowConfig(_Section):
     featured: str = Field("", description="Featured product (live code or handle) at start.")
     run_of_show: Path | None = Field(None, description="Run-of-show TOML (lineup, drops, timers).")
     planned_minutes: int = Field(90, gt=0, description="Planned show length (quota planning).")
+    fairness_horizon_ms: int = Field(
+        2000,
+        ge=0,
+        description=(
+            "Longest a chat event waits for the other platforms to deliver everything sent"
+            " before it (first come, first served across platforms); 0 = no waiting."
+        ),
+    )
 
 
 class ConnectorsConfig(_Section):

@@ -1,10 +1,14 @@
 """The command pipeline: dedupe, order fairly, handle in a worker thread, hand replies to outboxes.
 
 Invariant 2 (one outcome per message) is enforced by :meth:`Records.take_message` before
-anything else. Invariant 3 (first come, first served across platforms) by a short
-reordering window: events that arrive within ``fairness_window`` seconds of each other are
-handled in the order of the platforms' own timestamps. Handling runs in a worker thread
-(the database and the parser are synchronous), so the event loop never blocks.
+anything else. Invariant 3 (first come, first served across platforms) by the fairness gate
+(:mod:`shopstream.runtime.fairness`) when ``fairness_horizon`` > 0: an event waits until every
+other healthy connector's delivery watermark has passed its platform timestamp, or at most
+``fairness_horizon`` seconds, and events are handled in platform-timestamp order. With a
+horizon of 0 only a short reordering window applies: events that arrive within
+``fairness_window`` seconds of each other are handled in the order of the platforms' own
+timestamps. Handling runs in a worker thread (the database and the parser are synchronous),
+so the event loop never blocks.
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Protocol
 
 from connectors.events import ChatEnded, ChatMessage, Reply
+from shopstream.runtime.fairness import FairnessGate, Watermarks, order_key
 from shopstream.runtime.supervisor import Envelope
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,13 +70,10 @@ class PipelineStats:
     batches: int = 0
     busy_seconds: float = 0.0  # time spent handling batches (capacity = events / busy)
     ended: set[str] = field(default_factory=set)
-
-
-def _order_key(envelope: Envelope) -> tuple[datetime, int]:
-    event = envelope.event
-    if isinstance(event, ChatMessage):
-        return (event.sent_at, 0)
-    return (event.at, 1)
+    # With the fairness gate on: how long each envelope was held (seconds, in release order),
+    # and how many were let through by the horizon rather than by the watermarks.
+    gate_wait_seconds: list[float] = field(default_factory=list)
+    gate_expired: int = 0
 
 
 class Pipeline:
@@ -90,6 +91,10 @@ class Pipeline:
         max_batch: int = 512,
         on_event: Callable[[Envelope, Sequence[Reply]], None] | None = None,
         targets: Mapping[str, tuple[str, str]] | None = None,
+        fairness_horizon: float = 0.0,
+        watermarks: Watermarks | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        recheck: float = 0.005,
     ) -> None:
         self.queue = queue
         self.handler = handler
@@ -101,9 +106,15 @@ class Pipeline:
         self._max_batch = max_batch
         self._on_event = on_event
         self._targets = dict(targets or {})
+        self._recheck = recheck
+        self.gate: FairnessGate | None = None
+        if fairness_horizon > 0:
+            self.gate = FairnessGate(fairness_horizon, watermarks or dict, clock=clock)
 
     async def run(self) -> None:
         """Handle batches forever."""
+        if self.gate is not None:
+            await self._run_gated(self.gate)
         while True:
             first = await self.queue.get()
             if self._window > 0:
@@ -111,15 +122,37 @@ class Pipeline:
             batch = [first]
             while not self.queue.empty() and len(batch) < self._max_batch:
                 batch.append(self.queue.get_nowait())
-            batch.sort(key=_order_key)
-            started = time.perf_counter()
-            results = await asyncio.to_thread(self._handle_batch, batch)
-            self.stats.busy_seconds += time.perf_counter() - started
-            for envelope, replies in results:
-                for reply in replies:
-                    await self._route(envelope.connector, reply)
-            for _ in batch:
-                self.queue.task_done()
+            batch.sort(key=order_key)
+            await self._process(batch)
+
+    async def _run_gated(self, gate: FairnessGate) -> None:
+        """Move queued envelopes into the gate; handle what it lets through, in its order."""
+        while True:
+            if not gate:
+                gate.add(await self.queue.get())
+            while not self.queue.empty():
+                gate.add(self.queue.get_nowait())
+            released = gate.release()
+            if not released:
+                await self._sleep(self._recheck)  # watermarks move on their own; look again
+                continue
+            for item in released:
+                self.stats.gate_wait_seconds.append(item.waited)
+                self.stats.gate_expired += item.expired
+            batch = [item.envelope for item in released]
+            for start in range(0, len(batch), self._max_batch):
+                await self._process(batch[start : start + self._max_batch])
+
+    async def _process(self, batch: list[Envelope]) -> None:
+        """Handle ``batch`` (already in order), route the replies, mark the envelopes done."""
+        started = time.perf_counter()
+        results = await asyncio.to_thread(self._handle_batch, batch)
+        self.stats.busy_seconds += time.perf_counter() - started
+        for envelope, replies in results:
+            for reply in replies:
+                await self._route(envelope.connector, reply)
+        for _ in batch:
+            self.queue.task_done()
 
     async def _route(self, connector: str, reply: Reply) -> None:
         if reply.platform == BROADCAST:

@@ -14,6 +14,7 @@ from typing import Any
 from checkout_links.web import shortlink_router
 from connectors.base import Connector
 from connectors.events import ChatMessage, Reply
+from connectors.status import Status
 from shop_sync.webhooks import webhook_router
 from shopstream.core import Core
 from shopstream.handlers.hold_notices import expire_holds, offer_waitlist, remind_holds
@@ -56,6 +57,7 @@ class ShowRunner:
         connectors: Sequence[Connector],
         *,
         fairness_window: float = 0.02,
+        fairness_horizon: float | None = None,
         on_event: Callable[[Envelope, Sequence[Reply]], None] | None = None,
         on_web_ready: Callable[[str], Awaitable[None] | None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -90,6 +92,12 @@ class ShowRunner:
             self.outboxes,
             ledger=core.records,
             fairness_window=fairness_window,
+            fairness_horizon=(
+                core.settings.show.fairness_horizon_ms / 1000
+                if fairness_horizon is None
+                else fairness_horizon
+            ),
+            watermarks=self.watermarks,
             on_event=self._seen,
             targets={
                 c.name: (c.platform, c.channel)  # type: ignore[attr-defined]
@@ -104,6 +112,14 @@ class ShowRunner:
             self.activity.note()
         if self._on_event is not None:
             self._on_event(envelope, replies)
+
+    def watermarks(self) -> dict[str, tuple[Status, datetime | None]]:
+        """Each connector's status and delivery watermark (the pipeline's fairness gate),
+        by the name its envelopes carry (the name it had when registered)."""
+        return {
+            run.key: (run.connector.health.status, run.connector.health.watermark())
+            for run in self.supervisor.runs.values()
+        }
 
     def stop(self) -> None:
         """End the show: connectors close, queued work drains, outboxes finish."""

@@ -1,0 +1,132 @@
+"""The fairness gate: hold an event until no other platform can still deliver an earlier one.
+
+Invariant 3 orders buyers across platforms by the platforms' own timestamps, but the
+platforms deliver at different speeds: Twitch pushes within milliseconds, YouTube is polled
+(seconds late), Facebook's live stream is sampled and only a ``/comments`` backfill recovers
+what it dropped. Each connector therefore reports a delivery *watermark*
+(:meth:`connectors.status.Health.watermark`): the platform time up to which it has handed
+over everything it ever will.
+
+:class:`FairnessGate` holds envelopes and releases, in platform-timestamp order, the longest
+run of the earliest held events that are *ready*: an event is ready when its timestamp is at
+or before the watermark of every *other* connector that is ``ok`` and has one (a connector
+that is down, or that reports no watermark, holds nothing back). An event that has waited
+``horizon`` seconds is released regardless, together with every earlier one still held, so
+nothing is ever held longer than the horizon (plus one re-check) and what is released comes
+out in timestamp order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connectors.events import ChatMessage
+from connectors.status import Status
+from shopstream.runtime.supervisor import Envelope
+
+Watermarks = Callable[[], Mapping[str, tuple[Status, datetime | None]]]
+"""Connector name -> (its status, its delivery watermark or None)."""
+
+
+def platform_time(envelope: Envelope) -> datetime:
+    """The platform's timestamp of an event (``sent_at`` of a message, else ``at``)."""
+    event = envelope.event
+    return event.sent_at if isinstance(event, ChatMessage) else event.at
+
+
+def order_key(envelope: Envelope) -> tuple[datetime, int]:
+    """Platform time; at equal times a message before the deletion or ban about it."""
+    return (platform_time(envelope), 0 if isinstance(envelope.event, ChatMessage) else 1)
+
+
+@dataclass(slots=True)
+class Released:
+    """One envelope let through, with how long the gate held it."""
+
+    envelope: Envelope
+    waited: float  # seconds on the gate's clock
+    expired: bool  # let through by the horizon, not by the watermarks
+
+
+@dataclass(order=True, slots=True)
+class _Held:
+    key: tuple[datetime, int]
+    seq: int
+    arrived: float = field(compare=False)
+    envelope: Envelope = field(compare=False)
+
+
+class FairnessGate:
+    """Buffers envelopes and lets them through in fair order (see the module docstring).
+
+    ``clock`` is monotonic seconds (injected in tests); ``watermarks`` is read at every
+    :meth:`release`.
+    """
+
+    def __init__(
+        self,
+        horizon: float,
+        watermarks: Watermarks,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if horizon < 0:
+            raise ValueError("horizon must be >= 0")
+        self.horizon = horizon
+        self._watermarks = watermarks
+        self._clock = clock
+        self._held: list[_Held] = []
+        self._seq = 0
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def add(self, envelope: Envelope) -> None:
+        """Hold ``envelope`` from now on."""
+        self._seq += 1
+        self._held.append(_Held(order_key(envelope), self._seq, self._clock(), envelope))
+
+    def release(self) -> list[Released]:
+        """Let through what is ready now, earliest platform time first."""
+        if not self._held:
+            return []
+        now = self._clock()
+        self._held.sort()
+        cut = 0
+        for index, held in enumerate(self._held):
+            if now - held.arrived >= self.horizon:
+                cut = index + 1  # it goes, and everything before it with it
+        bounds = self._bounds()
+        ready = cut
+        while ready < len(self._held) and self._is_ready(self._held[ready], bounds):
+            ready += 1
+        out, self._held = self._held[:ready], self._held[ready:]
+        return [
+            Released(h.envelope, now - h.arrived, i < cut and not self._is_ready(h, bounds))
+            for i, h in enumerate(out)
+        ]
+
+    def release_all(self) -> list[Released]:
+        """Let everything through (the show is ending), in order."""
+        now = self._clock()
+        out, self._held = sorted(self._held), []
+        return [Released(h.envelope, now - h.arrived, False) for h in out]
+
+    def _bounds(self) -> dict[str, datetime]:
+        return {
+            name: mark
+            for name, (status, mark) in self._watermarks().items()
+            if status == Status.OK and mark is not None
+        }
+
+    @staticmethod
+    def _is_ready(held: _Held, bounds: Mapping[str, datetime]) -> bool:
+        at = held.key[0]
+        own = held.envelope.connector
+        return all(at <= mark for name, mark in bounds.items() if name != own)
+
+
+__all__ = ["FairnessGate", "Released", "Watermarks", "order_key", "platform_time"]
