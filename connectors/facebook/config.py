@@ -28,6 +28,13 @@ REAL_STREAMING_URL = "https://streaming-graph.facebook.com/"
 
 CommentRate = Literal["one_per_two_seconds", "ten_per_second", "one_hundred_per_second"]
 
+COMMENT_RATE_CAPS: dict[str, tuple[int, float]] = {
+    "one_per_two_seconds": (1, 2.0),
+    "ten_per_second": (10, 1.0),
+    "one_hundred_per_second": (100, 1.0),
+}
+"""comment_rate -> (comments, per seconds): above this the stream drops comments."""
+
 _VERSION = re.compile(r"^v\d{1,3}\.\d$")
 
 
@@ -64,6 +71,12 @@ class FacebookConfig(BaseModel):
     )
     backfill_interval_seconds: float = Field(
         5.0, gt=0, description="Poll /comments this often while the stream is up (gap filling)."
+    )
+    burst_backfill_seconds: float = Field(
+        0.5,
+        gt=0,
+        description="When the stream delivers at its comment_rate cap (so it is dropping"
+        " comments), backfill this soon instead of waiting for the periodic round.",
     )
     backfill_overlap_seconds: int = Field(
         5, ge=0, description="Re-read this many seconds before the backfill cursor (deduped)."

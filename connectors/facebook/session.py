@@ -6,6 +6,12 @@ chronological&since=…``: read after the stream opens (so nothing falls between
 ``backfill_interval_seconds``, and after the stream ends. The backfill cursor only moves with
 backfill results (which are complete up to their last ``created_time``), never with the stream's
 sample. Both paths share one id memory, so each comment is yielded once.
+
+The delivery watermark (``Health.delivered_until``) is therefore the time at which the last
+*completed* backfill query started (all its pages read and handed over): the stream alone
+proves nothing. While the stream delivers at its ``comment_rate`` cap (it is dropping
+comments), the next backfill runs ``burst_backfill_seconds`` later rather than at the periodic
+interval, so the dropped comments, and the watermark, keep up during a burst.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +30,7 @@ import httpx
 from connectors.backoff import Backoff
 from connectors.errors import AuthError, ConnectorError, FatalError, RateLimited, TransientError
 from connectors.events import ChatEnded, ChatEvent, ChatMessage
-from connectors.facebook.config import FacebookConfig
+from connectors.facebook.config import COMMENT_RATE_CAPS, FacebookConfig
 from connectors.facebook.dedupe import RecentIds
 from connectors.facebook.graph import GraphClient
 from connectors.facebook.stream import StreamEnded, StreamRequest, read_stream
@@ -33,6 +40,7 @@ from connectors.status import Health, Status
 _LOGGER = logging.getLogger(__name__)
 
 _ENDED_STATUSES = frozenset({"LIVE_STOPPED", "VOD", "PROCESSING", "SCHEDULED_EXPIRED"})
+_AT_CAP = 0.8  # this share of the comment_rate cap, observed, counts as "at the cap"
 
 
 @dataclass(slots=True)
@@ -42,10 +50,29 @@ class SessionState:
     backoff: Backoff
     cursor: datetime | None = None
     resume: dict[str, str] | None = None  # the query a capped backfill round continues
+    query_started: datetime | None = None  # when the query being read was first sent
     seen: RecentIds[str, bool] = field(default_factory=RecentIds)
     own_ids: RecentIds[str, bool] = field(default_factory=RecentIds)
     own_texts: RecentIds[str, bool] = field(default_factory=lambda: RecentIds(1000))
     comment_times: RecentIds[str, datetime] = field(default_factory=RecentIds)
+
+
+class CapWatch:
+    """Watch the stream's delivery rate against its ``comment_rate`` cap."""
+
+    def __init__(self, limit: int, per_seconds: float, share: float = _AT_CAP) -> None:
+        self.limit = limit
+        self.per_seconds = per_seconds
+        self.share = share
+        self._arrivals: deque[float] = deque()
+
+    def note(self, now: float) -> bool:
+        """Note one stream comment at ``now`` (seconds); whether the stream is at its cap."""
+        arrivals = self._arrivals
+        arrivals.append(now)
+        while arrivals and now - arrivals[0] >= self.per_seconds:
+            arrivals.popleft()
+        return len(arrivals) >= self.limit * self.share
 
 
 class _Opened:
@@ -89,6 +116,7 @@ class CommentSession:
         self.clock = clock
         self.sleep = sleep or asyncio.sleep
         self._penalty = 0.0
+        self._cap = CapWatch(*COMMENT_RATE_CAPS[config.comment_rate])
         if state.cursor is None:
             state.cursor = clock() - timedelta(seconds=config.startup_lookback_seconds)
 
@@ -136,6 +164,9 @@ class CommentSession:
                 if isinstance(item, BaseException):
                     raise item
                 if isinstance(item, dict):
+                    if self._cap.note(loop.time()) and not self._penalty:
+                        soon = loop.time() + self.config.burst_backfill_seconds
+                        next_poll = min(next_poll, soon)
                     accepted = self.accept(item)
                     if accepted is not None:
                         self.state.backoff.reset()
@@ -200,6 +231,8 @@ class CommentSession:
         round resumes from that page of the same query instead of starting over.
         """
         assert self.state.cursor is not None
+        if self.state.resume is None:
+            self.state.query_started = self.clock()
         args = self.state.resume or self._fresh_query()
         for _ in range(self.config.backfill_max_pages):
             self.state.resume = args  # if this page fails, the next round asks for it again
@@ -221,6 +254,8 @@ class CommentSession:
             args = {**args, "after": after}
         else:
             self.state.resume = args
+        if self.state.resume is None and self.state.query_started is not None:
+            self.health.delivered(self.state.query_started)  # all of it is handed over now
         if self.graph.usage:
             self.health.extra["usage"] = ",".join(f"{k}={v}%" for k, v in self.graph.usage.items())
 
