@@ -62,7 +62,11 @@ _POSITION = (
     "SELECT count(*) FROM hold_waitlist WHERE variant_id = :v AND status = 'waiting'"
     " AND sent_at <= :s"
 )
-_LOCK_VIEWER = "SELECT pg_advisory_xact_lock(hashtext(:lk))"
+# every buyer of a burst at once, in one statement; the keys come sorted, so two processes
+# claiming overlapping bursts take the locks in the same order
+_LOCK_VIEWERS = (
+    "SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest(CAST(%(lks)s AS text[])) AS k"
+)
 _PG_CLAIM = """
 WITH st AS (
     SELECT true AS found, sellable, reserved, pending_sold, unlimited, waiting, sku
@@ -430,10 +434,9 @@ class RawClaims:
             with conn.pipeline():
                 if not self._config.durable_claims:
                     conn.execute("SET LOCAL synchronous_commit = off")
-                cursors = []
-                for req, params in batch:
-                    conn.execute(self._sql["lock"], {"lk": f"{req.platform}:{req.viewer_id}"})
-                    cursors.append(conn.execute(_PG_CLAIM, params))
+                viewers = sorted({f"{req.platform}:{req.viewer_id}" for req, _ in batch})
+                conn.execute(_LOCK_VIEWERS, {"lks": viewers})
+                cursors = [conn.execute(_PG_CLAIM, params) for _, params in batch]
                 conn.execute("COMMIT")
             return [c.fetchone() for c in cursors]
         except psycopg.errors.UniqueViolation:
@@ -501,5 +504,4 @@ _ALL = {
     "wait": _WAIT,
     "waiting": _WAITING,
     "position": _POSITION,
-    "lock": _LOCK_VIEWER,
 }
