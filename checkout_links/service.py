@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+from collections.abc import Iterator
 
 from checkout_links.config import LinksConfig
 from checkout_links.lines import CheckoutRequest
@@ -28,6 +30,15 @@ class CheckoutLinks:
         self._config = config
         self._strategy = strategy
         self._short = shortlinks
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Store the short links made inside the block together, at its end."""
+        if self._short is None:
+            yield
+            return
+        with self._short.batch():
+            yield
 
     def link_for(self, req: CheckoutRequest) -> str:
         """Return the URL to send for ``req``.

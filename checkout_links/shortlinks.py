@@ -8,12 +8,14 @@ before the database is read. Clicks are counted per link (redirects and expired 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import logging
 import os
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -27,6 +29,7 @@ from checkout_links.keys import check_hold_id
 from checkout_links.models import ShortLink
 
 _LOGGER = logging.getLogger(__name__)
+_SHORT_LINKS = ShortLink.__table__  # type: ignore[attr-defined]
 
 _RANDOM_CHARS = 12
 _TAG_BYTES = 6
@@ -103,6 +106,27 @@ class ShortLinks:
         self._key = key
         self._base = public_base_url.rstrip("/")
         self._clock = clock
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Store the links this thread creates inside the block in one transaction, at its end.
+
+        A link is only handed out with a reply sent after the block, so it is stored before
+        anyone can open it; if storing fails the error leaves the block and those replies
+        are not sent.
+        """
+        if getattr(self._local, "pending", None) is not None:
+            yield  # already batching
+            return
+        self._local.pending = []
+        try:
+            yield
+        finally:
+            rows, self._local.pending = self._local.pending, None
+            if rows:
+                with self._engine.begin() as conn:
+                    conn.execute(_SHORT_LINKS.insert(), [row.model_dump(exclude={"id"}) for row in rows])
 
     def url_for(self, code: str) -> str:
         """Return the public URL of ``code``."""
@@ -142,9 +166,13 @@ class ShortLinks:
             created_at=self._clock(),
             expires_at=expires_at,
         )
-        with Session(self._engine) as session:
-            session.add(row)
-            session.commit()
+        pending = getattr(self._local, "pending", None)
+        if pending is not None:
+            pending.append(row)
+        else:
+            with Session(self._engine) as session:
+                session.add(row)
+                session.commit()
         return self.url_for(code)
 
     def resolve(self, code: str) -> Resolution:

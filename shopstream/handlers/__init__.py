@@ -64,6 +64,10 @@ class ChatHandler:
         run), which is what keeps a flash drop fast; the outcomes are the same as claiming
         them one by one in the same order.
         """
+        with self.svc.links.batch():  # the batch's short links: one insert at its end
+            return self._handle_many(envelopes)
+
+    def _handle_many(self, envelopes: Sequence[Envelope]) -> list[Sequence[Reply] | Exception]:
         results: list[Sequence[Reply] | Exception] = []
         run: list[tuple[int, PreparedClaim]] = []
         for envelope in envelopes:

@@ -171,3 +171,20 @@ def test_links_of_ended_holds_stop_redirecting(links: ShortLinks, clock: FakeClo
     assert links.resolve(both).kind == "expired"
     assert links.resolve(other).kind == "redirect"
     assert links.expire_for_holds(["h2"]) == 0
+
+
+def test_links_made_in_a_batch_are_stored_together_at_its_end(
+    links: ShortLinks, clock: FakeClock
+) -> None:
+    def code(url: str) -> str:
+        return url.rsplit("/", 1)[1]
+
+    with links.batch():
+        made = [_create(links, clock, platform=p) for p in ("youtube", "twitch", "facebook")]
+        with links.batch():  # nested: still one batch
+            made.append(_create(links, clock))
+        assert all(links.resolve(code(u)).kind == "unknown" for u in made)  # not stored yet
+    resolved = [links.resolve(code(u)) for u in made]
+    assert [r.kind for r in resolved] == ["redirect"] * 4
+    assert {r.target_url for r in resolved} == {TARGET}
+    assert links.clicks_by_platform("show-101") == {"youtube": 2, "twitch": 1, "facebook": 1}
