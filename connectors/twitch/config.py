@@ -70,6 +70,12 @@ class TwitchConfig(BaseModel):
     send_confirm_seconds: float = Field(
         2, gt=0, description="How long an IRC send waits for USERSTATE or a NOTICE."
     )
+    delivery_allowance_seconds: float = Field(
+        0.25,
+        ge=0,
+        description="While connected, chat sent before now minus this is taken as delivered"
+        " (the fairness gate need not wait for a quiet channel).",
+    )
     assume_moderator: bool = Field(
         False, description="Start at the 100/30 s tier before Twitch confirms the bot is a mod."
     )

@@ -7,11 +7,11 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import aclosing, suppress
 from datetime import datetime
 from types import TracebackType
-from typing import ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from connectors.errors import AuthError, ConnectorError, FatalError, RateLimited
 from connectors.events import ChatEvent, ChatMessage, Reply, SendResult
@@ -23,7 +23,7 @@ from connectors.twitch.helix import HelixClient, Unauthorized
 from connectors.twitch.ircclient import IrcConnection, IrcEndpoint
 from connectors.twitch.ircsession import IrcReader, IrcSender
 from connectors.twitch.sendlimits import WINDOW_SECONDS, SendLimits, split_text
-from connectors.twitch.translate import BadPayload, eventsub_event
+from connectors.twitch.translate import BadPayload, eventsub_event, parse_timestamp
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -188,7 +188,12 @@ class TwitchConnector:
     # --- reading -------------------------------------------------------------------------
 
     async def events(self) -> AsyncIterator[ChatEvent]:
-        """Yield chat events from one session; raise a ConnectorError when it ends."""
+        """Yield chat events from one session; raise a ConnectorError when it ends.
+
+        Delivery watermark: both transports are in-order push streams, so while the session
+        is open everything Twitch stamped up to the newest timestamp seen is delivered, and
+        (``live``) so is whatever was sent before now minus ``delivery_allowance_seconds``.
+        """
         source = (
             self._eventsub_events() if self.config.transport == "eventsub" else self._irc_events()
         )
@@ -201,6 +206,20 @@ class TwitchConnector:
         except ConnectorError as exc:
             self._fail(exc)
             raise
+        finally:
+            self.health.live(None)
+
+    def _went_live(self) -> None:
+        self.health.set(Status.OK)
+        self.health.live(self.config.delivery_allowance_seconds)
+
+    def _stamped(self, frame: Mapping[str, Any]) -> None:
+        """An EventSub frame was handed over: Twitch delivered all up to its timestamp."""
+        metadata = frame.get("metadata")
+        stamp = metadata.get("message_timestamp") if isinstance(metadata, Mapping) else None
+        if isinstance(stamp, str):
+            with suppress(BadPayload):
+                self.health.delivered(parse_timestamp(stamp))
 
     def _fresh(self, key: str) -> bool:
         if key in self._seen:
@@ -216,7 +235,7 @@ class TwitchConnector:
             if kind != "stream.offline":
                 condition["user_id"] = self.bot_id
             await self._subscribe_one(kind, condition, session_id)
-        self.health.set(Status.OK)
+        self._went_live()
 
     async def _subscribe_one(self, kind: str, condition: dict[str, str], session_id: str) -> None:
         async def call(helix: HelixClient) -> None:
@@ -232,26 +251,32 @@ class TwitchConnector:
             grace=self.config.keepalive_grace_seconds,
             subscribe=self._subscribe,
             tick=self._maybe_revalidate,
+            on_keepalive=self._stamped,
         )
         async with aclosing(reader.messages()) as frames:
             async for msg in frames:
                 await self._maybe_revalidate()
-                if not self._fresh(f"m:{msg['metadata'].get('message_id')}"):
-                    continue
-                try:
-                    event = eventsub_event(msg)
-                except BadPayload as exc:
-                    _LOGGER.warning("%s: notification skipped: %s", self.name, exc)
-                    continue
-                if event is None:
-                    continue
-                if isinstance(event, ChatMessage):
-                    if event.author_id == self.bot_id:
-                        self._learn_tier(event)
-                        continue
-                    if not self._fresh(f"c:{event.message_id}"):
-                        continue
-                yield event
+                event = self._notification(msg)
+                if event is not None:
+                    yield event
+                self._stamped(msg)  # after the hand-over: the event is queued by now
+
+    def _notification(self, msg: Mapping[str, Any]) -> ChatEvent | None:
+        """The event a notification carries, unless it is a duplicate, ours, or unusable."""
+        if not self._fresh(f"m:{msg['metadata'].get('message_id')}"):
+            return None
+        try:
+            event = eventsub_event(msg)
+        except BadPayload as exc:
+            _LOGGER.warning("%s: notification skipped: %s", self.name, exc)
+            return None
+        if isinstance(event, ChatMessage):
+            if event.author_id == self.bot_id:
+                self._learn_tier(event)
+                return None
+            if not self._fresh(f"c:{event.message_id}"):
+                return None
+        return event
 
     def _learn_tier(self, own: ChatMessage) -> None:
         badges = {b.get("set_id") for b in own.raw.get("badges") or [] if isinstance(b, dict)}
@@ -283,15 +308,16 @@ class TwitchConnector:
             bot_login=self.bot_login,
             on_userstate=self._guard.set_elevated,
             on_slow=self._guard.set_slow,
-            on_ok=lambda: self.health.set(Status.OK),
+            on_ok=self._went_live,
             tick=self._maybe_revalidate,
         )
         async with aclosing(reader.events()) as stream:
             async for event in stream:
                 key = event.message_id if isinstance(event, ChatMessage) else None
-                if key is not None and not self._fresh(f"c:{key}"):
-                    continue
-                yield event
+                if key is None or self._fresh(f"c:{key}"):
+                    yield event
+                # tmi-sent-ts, once handed over (or the receive time when Twitch sent none)
+                self.health.delivered(event.sent_at if isinstance(event, ChatMessage) else event.at)
 
     # --- writing -------------------------------------------------------------------------
 

@@ -81,7 +81,8 @@ class EventSubReader:
     """Reads one session and its hand-overs; raises a ConnectorError when the session ends.
 
     ``subscribe(session_id)`` is awaited once after the first welcome (not after a
-    ``session_reconnect``: subscriptions carry over); ``tick()`` at every keepalive.
+    ``session_reconnect``: subscriptions carry over); ``tick()`` at every keepalive, after
+    ``on_keepalive(message)`` (its ``message_timestamp`` is a delivery watermark).
     """
 
     def __init__(
@@ -92,8 +93,10 @@ class EventSubReader:
         grace: float,
         subscribe: Callable[[str], Awaitable[None]],
         tick: Callable[[], Awaitable[None]] | None = None,
+        on_keepalive: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
         self.url = url
+        self.on_keepalive = on_keepalive
         self.keepalive = keepalive
         self.grace = grace
         self.subscribe = subscribe
@@ -158,6 +161,8 @@ class EventSubReader:
                 if kind == "notification":
                     yield msg
                 elif kind == "session_keepalive":
+                    if self.on_keepalive is not None:
+                        self.on_keepalive(msg)
                     if self.tick is not None:
                         await self.tick()  # quiet chat still gets the hourly token check
                 elif kind == "session_reconnect":
