@@ -9,10 +9,14 @@ Usage (one outbox per connector and channel)::
     task_group.create_task(router.run())             # runs until cancelled
     await router.put(reply)                          # from the intent handlers
     box.stats, box.violations()                      # figures; violations must be []
+
+A connector that declares a send budget (``limits.sends_left``, YouTube's quota) gets one
+planned by :mod:`shopstream.outbox.budget`; ``Outbox(..., budget=BudgetPolicy(...))`` tunes it.
 """
 
 from __future__ import annotations
 
+from shopstream.outbox.budget import BudgetPolicy
 from shopstream.outbox.models import OutboxSentReply
 from shopstream.outbox.outbox import Outbox, OutboxStats, ReplySender
 from shopstream.outbox.pacing import Pacer, SendRecord, find_violations
@@ -20,6 +24,7 @@ from shopstream.outbox.router import OutboxRouter
 from shopstream.outbox.store import MemorySentKeys, SentKeyStore, SqlSentKeys
 
 __all__ = [
+    "BudgetPolicy",
     "MemorySentKeys",
     "Outbox",
     "OutboxRouter",
