@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Protocol
 
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
 
 from shopstream.outbox.models import OutboxSentReply
 
-_LOGGER = logging.getLogger(__name__)
+_SENT: Table = OutboxSentReply.__table__  # type: ignore[attr-defined]
 
 
 def _utc_now() -> datetime:
@@ -79,53 +79,46 @@ class MemorySentKeys:
 class SqlSentKeys:
     """A :class:`SentKeyStore` in the ``outbox_sent_replies`` table (SQLite or PostgreSQL).
 
-    Taking a key is an insert guarded by the primary key, so two processes sharing the
-    database cannot both take it. Database calls run in a worker thread.
+    Taking keys is one ``INSERT ... ON CONFLICT DO NOTHING RETURNING key``: the primary key
+    decides, so two processes sharing the database cannot both take a key, and each call
+    learns exactly which keys it won. Database calls run in a worker thread.
     """
 
     def __init__(self, engine: Engine, *, now: Callable[[], datetime] = _utc_now) -> None:
         self._engine = engine
         self._now = now
+        insert_fn = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._take_sql = (
+            insert_fn(_SENT).on_conflict_do_nothing(index_elements=["key"]).returning(_SENT.c.key)
+        )
 
     def _taken(self, keys: Collection[str]) -> set[str]:
         if not keys:
             return set()
-        with Session(self._engine) as session:
-            rows = session.exec(
-                select(OutboxSentReply.key).where(col(OutboxSentReply.key).in_(list(keys)))
-            ).all()
-        return set(rows)
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(_SENT.c.key).where(_SENT.c.key.in_(list(keys))))
+            return {str(k) for (k,) in rows}
 
     async def taken(self, keys: Collection[str]) -> set[str]:
         """Return the subset of ``keys`` already taken."""
         return await asyncio.to_thread(self._taken, keys)
 
-    def _insert(self, keys: Collection[str], platform: str, channel: str) -> None:
-        with Session(self._engine) as session:
-            now = self._now()
-            for k in keys:
-                session.add(
-                    OutboxSentReply(key=k, platform=platform, channel=channel, taken_at=now)
-                )
-            session.commit()
-
     def _take(self, keys: Collection[str], platform: str, channel: str) -> set[str]:
-        free = set(keys) - self._taken(keys)
-        if not free:
+        if not keys:
             return set()
-        try:
-            self._insert(free, platform, channel)
-            return free
-        except IntegrityError:
-            _LOGGER.info("outbox keys raced with another process; taking one by one")
-        won: set[str] = set()
-        for k in sorted(free):
-            try:
-                self._insert([k], platform, channel)
-                won.add(k)
-            except IntegrityError:
-                continue
-        return won
+        now = self._now()
+        rows = [
+            {
+                "key": k,
+                "platform": platform,
+                "channel": channel,
+                "status": "sending",
+                "taken_at": now,
+            }
+            for k in sorted(set(keys))
+        ]
+        with self._engine.begin() as conn:
+            return {str(k) for (k,) in conn.execute(self._take_sql, rows)}
 
     async def take(self, keys: Collection[str], *, platform: str, channel: str) -> set[str]:
         """Take the free ``keys``; return those this call took."""
@@ -139,19 +132,20 @@ class SqlSentKeys:
         platform_message_id: str | None,
         detail: str | None,
     ) -> None:
-        with Session(self._engine) as session:
-            rows = session.exec(
-                select(OutboxSentReply).where(col(OutboxSentReply.key).in_(list(keys)))
-            ).all()
-            now = self._now()
-            for row in rows:
-                row.status = status
-                row.message_key = message_key[:300]
-                row.platform_message_id = platform_message_id
-                row.detail = detail[:255] if detail else None
-                row.done_at = now
-                session.add(row)
-            session.commit()
+        if not keys:
+            return
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(_SENT)
+                .where(_SENT.c.key.in_(list(keys)))
+                .values(
+                    status=status,
+                    message_key=message_key[:300],
+                    platform_message_id=platform_message_id,
+                    detail=detail[:255] if detail else None,
+                    done_at=self._now(),
+                )
+            )
 
     async def finish(
         self,
