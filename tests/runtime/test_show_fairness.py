@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
 
 from connectors.limits import PlatformLimits
 from connectors.status import Health, Status
@@ -28,7 +29,8 @@ class FakeConnector:
 
 def runner(show: dict[str, Any], *connectors: FakeConnector, **kwargs: Any) -> ShowRunner:
     settings = parse_settings({"show": show})
-    core = SimpleNamespace(engine=None, settings=settings, handler=None, records=None)
+    engine = create_engine("sqlite://")  # the outboxes' sent-key store is built, never used
+    core = SimpleNamespace(engine=engine, settings=settings, handler=None, records=None)
     return ShowRunner(core, list(connectors), **kwargs)  # type: ignore[arg-type]
 
 
