@@ -2,13 +2,17 @@
 
     python -m bench.flash_drop [--viewers 3000] [--units 100] [--seconds 1.5] [--postgres]
                                [--platforms youtube,facebook,twitch]
+                               [--fairness-horizon-ms MS] [--same-process]
 
-Runs the real app (connectors, pipeline, holds, links, outboxes) against the YouTube,
-Facebook, Twitch and Shopify emulators on 127.0.0.1 and prints: claims per second,
-message -> outcome latency (p50/p99, in the app and end to end from the viewer's send),
-holds granted (must equal K), oversell (must be 0), fairness (the holds go to the first K
-claims by platform timestamp), outbound messages per platform, limit violations (must be
-0) and buyers served per outbound message.
+Runs the real app (connectors, pipeline, holds, links, outboxes) in this process against
+the YouTube, Facebook and Twitch emulators, which run in a child process (as real platforms
+are other machines; ``--same-process`` puts them in this one), and the Shopify emulator, on
+127.0.0.1. Prints: claims per second (the app's capacity: messages per second of handling
+time; and end to end), message -> outcome latency (p50/p99: in the app, from the connector
+handing the message over, including any wait at the fairness gate; and end to end, from the
+viewer typing it), the fairness gate's waits, holds granted (must equal K), oversell (must
+be 0), fairness (the holds go to the first K claims by platform timestamp), outbound
+messages per platform, limit violations (must be 0) and buyers served per outbound message.
 """
 
 from __future__ import annotations
@@ -103,6 +107,7 @@ async def run(
     names: Sequence[str] = ("youtube", "facebook", "twitch"),
     *,
     same_process: bool = False,
+    fairness_horizon_ms: int | None = None,
 ) -> dict[str, Any]:
     settings = sandbox_settings(
         parse_settings(
@@ -134,6 +139,7 @@ async def run(
             on_event=on_event,
             on_web_ready=store.deliver_webhooks_to,
             drain_timeout=drain,
+            fairness_horizon=None if fairness_horizon_ms is None else fairness_horizon_ms / 1000,
         )
         show = asyncio.create_task(runner.run())
         await _listening(platforms, connectors)
@@ -152,6 +158,12 @@ async def run(
         result = await show
         metrics = _metrics(core, units, sent_at, handled, in_app, result, runner)
         metrics["emulators"] = "same process" if same_process else "separate process"
+        gate = runner.pipeline.gate
+        metrics["fairness_horizon_ms"] = 0 if gate is None else round(1000 * gate.horizon)
+        waits = runner.pipeline.stats.gate_wait_seconds
+        metrics["gate_wait_ms_p50"] = round(1000 * _pct(waits, 0.50), 1) if waits else 0.0
+        metrics["gate_wait_ms_p99"] = round(1000 * _pct(waits, 0.99), 1) if waits else 0.0
+        metrics["released_by_horizon"] = runner.pipeline.stats.gate_expired
         metrics["inject_seconds"] = round(inject_done - t0, 3)
         metrics["claims_per_second_end_to_end"] = round(len(handled) / max(1e-9, last - t0), 1)
         busy = runner.pipeline.stats.busy_seconds
@@ -223,6 +235,12 @@ def main() -> None:
         action="store_true",
         help="run the emulators in the app's process (they then compete with it for the GIL)",
     )
+    parser.add_argument(
+        "--fairness-horizon-ms",
+        type=int,
+        default=None,
+        help="how long a claim may wait for slower platforms (default: the show setting; 0 = off)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if args.postgres:
@@ -243,6 +261,7 @@ def main() -> None:
             url,
             names=names,
             same_process=args.same_process,
+            fairness_horizon_ms=args.fairness_horizon_ms,
         )
     )
     for key, value in metrics.items():

@@ -18,7 +18,9 @@ out in timestamp order.
 
 from __future__ import annotations
 
+import heapq
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,13 +59,16 @@ class _Held:
     seq: int
     arrived: float = field(compare=False)
     envelope: Envelope = field(compare=False)
+    gone: bool = field(default=False, compare=False)
 
 
 class FairnessGate:
     """Buffers envelopes and lets them through in fair order (see the module docstring).
 
     ``clock`` is monotonic seconds (injected in tests); ``watermarks`` is read at every
-    :meth:`release`.
+    :meth:`release`. Held events sit in a heap by platform time and in a queue by arrival, so
+    a release costs what it lets through, not what is held (a flash drop holds thousands and
+    the pipeline looks every few milliseconds).
     """
 
     def __init__(
@@ -78,41 +83,50 @@ class FairnessGate:
         self.horizon = horizon
         self._watermarks = watermarks
         self._clock = clock
-        self._held: list[_Held] = []
+        self._heap: list[_Held] = []  # by (platform time, seq)
+        self._arrivals: deque[_Held] = deque()  # by arrival (the clock only moves forward)
         self._seq = 0
 
     def __len__(self) -> int:
-        return len(self._held)
+        return len(self._heap)
 
     def add(self, envelope: Envelope) -> None:
         """Hold ``envelope`` from now on."""
         self._seq += 1
-        self._held.append(_Held(order_key(envelope), self._seq, self._clock(), envelope))
+        held = _Held(order_key(envelope), self._seq, self._clock(), envelope)
+        heapq.heappush(self._heap, held)
+        self._arrivals.append(held)
 
     def release(self) -> list[Released]:
         """Let through what is ready now, earliest platform time first."""
-        if not self._held:
+        if not self._heap:
             return []
         now = self._clock()
-        self._held.sort()
-        cut = 0
-        for index, held in enumerate(self._held):
-            if now - held.arrived >= self.horizon:
-                cut = index + 1  # it goes, and everything before it with it
+        last_expired: _Held | None = None  # the latest (in platform time) event out of time
+        arrivals = self._arrivals
+        while arrivals and (arrivals[0].gone or now - arrivals[0].arrived >= self.horizon):
+            held = arrivals.popleft()
+            if not held.gone and (last_expired is None or last_expired < held):
+                last_expired = held
         bounds = self._bounds()
-        ready = cut
-        while ready < len(self._held) and self._is_ready(self._held[ready], bounds):
-            ready += 1
-        out, self._held = self._held[:ready], self._held[ready:]
-        return [
-            Released(h.envelope, now - h.arrived, i < cut and not self._is_ready(h, bounds))
-            for i, h in enumerate(out)
-        ]
+        out: list[Released] = []
+        heap = self._heap
+        while heap:
+            first = heap[0]
+            ready = self._is_ready(first, bounds)
+            forced = last_expired is not None and not last_expired < first
+            if not (ready or forced):
+                break
+            heapq.heappop(heap)
+            first.gone = True
+            out.append(Released(first.envelope, now - first.arrived, forced and not ready))
+        return out
 
     def release_all(self) -> list[Released]:
         """Let everything through (the show is ending), in order."""
         now = self._clock()
-        out, self._held = sorted(self._held), []
+        out = sorted(self._heap)
+        self._heap, self._arrivals = [], deque()
         return [Released(h.envelope, now - h.arrived, False) for h in out]
 
     def _bounds(self) -> dict[str, datetime]:

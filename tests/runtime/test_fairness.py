@@ -247,3 +247,55 @@ def test_watermarks_moving_on_release_what_they_cover() -> None:
 def test_a_negative_horizon_is_refused() -> None:
     with pytest.raises(ValueError, match="horizon"):
         FairnessGate(-1.0, dict)
+
+
+def _reference_release(
+    held: list[tuple[tuple[datetime, int], int, float, Envelope]],
+    now: float,
+    horizon: float,
+    bounds: Mapping[str, datetime],
+) -> tuple[list[str], list[tuple[tuple[datetime, int], int, float, Envelope]]]:
+    """The gate's rule written the slow, obvious way: sort everything held, cut after the
+    last event out of time, then go on while events are ready."""
+    held = sorted(held, key=lambda h: (h[0], h[1]))
+
+    def ready(h: tuple[tuple[datetime, int], int, float, Envelope]) -> bool:
+        return all(h[0][0] <= m for name, m in bounds.items() if name != h[3].connector)
+
+    cut = max((i + 1 for i, h in enumerate(held) if now - h[2] >= horizon), default=0)
+    while cut < len(held) and ready(held[cut]):
+        cut += 1
+    out = held[:cut]
+    names = [h[3].event.message_id for h in out if isinstance(h[3].event, ChatMessage)]
+    return names, held[cut:]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_gate_releases_exactly_what_the_slow_rule_releases(seed: int) -> None:
+    import random
+
+    from shopstream.runtime.fairness import order_key
+
+    rng = random.Random(seed)
+    world = World()
+    names = ("twitch", "youtube", "facebook")
+    world.marks = {n: (OK, at(0)) for n in names}
+    gate = FairnessGate(2.0, world.watermarks, clock=world.clock)
+    mirror: list[tuple[tuple[datetime, int], int, float, Envelope]] = []
+    seq = 0
+    for step in range(120):
+        for _ in range(rng.randrange(0, 6)):  # arrivals, platform times a little scrambled
+            seq += 1
+            name = rng.choice(names)
+            envelope = msg(name, f"m{seq}", world.now - 100 + rng.uniform(-1.5, 0.5))
+            gate.add(envelope)
+            mirror.append((order_key(envelope), seq, world.now, envelope))
+        if rng.random() < 0.5:  # a platform's watermark moves on, or it goes down
+            name = rng.choice(names)
+            status = DOWN if rng.random() < 0.1 else OK
+            world.marks[name] = (status, at(world.now - 100 - rng.uniform(0, 1.5)))
+        bounds = {n: m for n, (s, m) in world.marks.items() if s is OK and m is not None}
+        expected, mirror = _reference_release(mirror, world.now, 2.0, bounds)
+        assert ids(gate.release()) == expected, f"step {step}"
+        world.now += rng.uniform(0.0, 0.4)
+    assert len(gate) == len(mirror)
