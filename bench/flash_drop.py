@@ -116,6 +116,7 @@ async def run(
     )
     handled: dict[tuple[str, str], float] = {}
     in_app: list[float] = []
+    handling: list[float] = []  # from the gate letting it through (or arrival, gate off)
 
     def on_event(envelope: Envelope, replies: Sequence[Reply]) -> None:
         event = envelope.event
@@ -123,6 +124,7 @@ async def run(
             now = time.perf_counter()
             handled[(event.platform, event.message_id)] = now
             in_app.append(now - envelope.received)
+            handling.append(now - (envelope.released or envelope.received))
 
     async with (
         sandbox_store(settings, products=_catalog(units)) as store,
@@ -158,6 +160,8 @@ async def run(
         result = await show
         metrics = _metrics(core, units, sent_at, handled, in_app, result, runner)
         metrics["emulators"] = "same process" if same_process else "separate process"
+        metrics["handling_latency_ms_p50"] = round(1000 * _pct(handling, 0.50), 1)
+        metrics["handling_latency_ms_p99"] = round(1000 * _pct(handling, 0.99), 1)
         gate = runner.pipeline.gate
         metrics["fairness_horizon_ms"] = 0 if gate is None else round(1000 * gate.horizon)
         waits = runner.pipeline.stats.gate_wait_seconds

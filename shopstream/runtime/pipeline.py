@@ -139,7 +139,8 @@ class Pipeline:
             for item in released:
                 self.stats.gate_wait_seconds.append(item.waited)
                 self.stats.gate_expired += item.expired
-            batch = [item.envelope for item in released]
+            at = time.perf_counter()
+            batch = [replace(item.envelope, released=at) for item in released]
             for start in range(0, len(batch), self._max_batch):
                 await self._process(batch[start : start + self._max_batch])
 

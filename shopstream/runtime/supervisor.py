@@ -38,12 +38,14 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """An event, the connector it came from (replies go back there), and when it arrived
-    (``time.perf_counter``; message-to-outcome latency is measured from it)."""
+    """An event, the connector it came from (replies go back there), when it arrived
+    (``time.perf_counter``; message-to-outcome latency is measured from it) and, when the
+    fairness gate held it, when the gate let it through (handling latency starts there)."""
 
     connector: str
     event: ChatEvent
     received: float = field(default_factory=time.perf_counter, compare=False)
+    released: float | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)

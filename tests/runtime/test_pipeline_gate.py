@@ -143,3 +143,23 @@ async def test_horizon_zero_has_no_gate() -> None:
     stage = Stage(queue)
     pipeline = stage.pipeline(EchoHandler(), horizon=0.0)
     assert pipeline.gate is None
+
+
+async def test_released_envelopes_carry_when_the_gate_let_them_through() -> None:
+    queue: asyncio.Queue[Envelope] = asyncio.Queue()
+    stage = Stage(queue)
+    stage.marks = {"yt": (Status.OK, mark(0.0))}  # holds the twitch message back
+    queue.put_nowait(Envelope("tw", _msg("twitch", "t5", "buy", 5.0)))
+    stage.script[4] = lambda: stage.marks.update(yt=(Status.OK, mark(6.0)))
+    seen: list[Envelope] = []
+    pipeline = stage.pipeline(EchoHandler())
+    pipeline._on_event = lambda envelope, replies: seen.append(envelope)
+    await run_until_drained(pipeline, queue)
+    (envelope,) = seen
+    assert envelope.released is not None and envelope.released >= envelope.received
+    ungated: list[Envelope] = []
+    queue.put_nowait(Envelope("tw", _msg("twitch", "t6", "buy", 7.0)))
+    plain = stage.pipeline(EchoHandler(), horizon=0.0)
+    plain._on_event = lambda envelope, replies: ungated.append(envelope)
+    await run_until_drained(plain, queue)
+    assert [e.released for e in ungated] == [None]
