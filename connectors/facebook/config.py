@@ -70,7 +70,11 @@ class FacebookConfig(BaseModel):
         description="Comment fields asked for on the real-time stream and in backfill.",
     )
     backfill_interval_seconds: float = Field(
-        5.0, gt=0, description="Poll /comments this often while the stream is up (gap filling)."
+        2.0,
+        gt=0,
+        description="Poll /comments this often while the stream is up (gap filling). Only a"
+        " completed backfill moves Facebook's delivery watermark, so this is how long claims"
+        " on other platforms may wait for Facebook at the fairness gate (2-5 s is usual).",
     )
     burst_backfill_seconds: float = Field(
         0.5,

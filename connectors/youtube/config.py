@@ -101,7 +101,11 @@ class YouTubeConfig(BaseModel):
         True, description="Drop first-page messages published before the connector opened."
     )
     max_results: int = Field(
-        500, ge=200, le=2000, description="maxResults per liveChatMessages.list (200-2000)."
+        2000,
+        ge=200,
+        le=2000,
+        description="maxResults per liveChatMessages.list (200-2000). Every page costs the"
+        " same quota, and a full page means the watermark (fairness) cannot move yet.",
     )
     max_chars: int = Field(200, ge=1, le=200, description="Max characters per chat message.")
     max_parts: int = Field(3, ge=1, description="A long reply is split into at most this many.")
