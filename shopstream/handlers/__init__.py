@@ -5,7 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from chat_commands.intents import Buy, Cancel, Cart, Help, ModCommand, NoIntent, Question, Waitlist
+from chat_commands.intents import (
+    Buy,
+    Cancel,
+    Cart,
+    Help,
+    Intent,
+    ModCommand,
+    NoIntent,
+    Question,
+    Waitlist,
+)
 from chat_commands.parse import ParseContext, parse
 from connectors.events import ChatEnded, ChatMessage, MessageDeleted, Reply, UserBanned
 from shopstream.handlers.asking import (
@@ -30,6 +40,8 @@ _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["ChatHandler", "ShowControl", "ShowServices"]
 
+_PARSED_MAX = 100_000
+
 
 class ChatHandler:
     """Parse each message once and act on its intent (runs in the pipeline's worker thread)."""
@@ -47,6 +59,8 @@ class ChatHandler:
         self.cooldowns = cooldowns
         self.throttle = throttle
         self.last_intent: dict[str, str] = {}
+        # intents parsed ahead (while a message waits at the fairness gate), by message
+        self._parsed: dict[tuple[str, str], tuple[object, str | None, Intent]] = {}
 
     def context(self) -> ParseContext:
         """The parse context for the show as it stands now."""
@@ -56,6 +70,34 @@ class ChatHandler:
             languages=self.svc.parser.languages,
             config=self.svc.parser,
         )
+
+    def needs_order(self, envelope: Envelope) -> bool:
+        """Whether ``envelope`` must wait its turn at the fairness gate.
+
+        Claims, carts, cancels and moderator commands change stock or the show, so they are
+        handled in platform-time order; questions and chatter are answered at once. The
+        message is parsed here, while it waits, and the intent is kept for handling.
+        """
+        event = envelope.event
+        if not isinstance(event, ChatMessage):
+            return True  # deletions and bans come after what they concern
+        if len(self._parsed) >= _PARSED_MAX:
+            self._parsed.clear()  # never grows without bound (a stalled pipeline)
+        context = self.context()
+        intent = parse(event.text, context)
+        key = (event.platform, event.message_id)
+        self._parsed[key] = (context.index, context.featured, intent)
+        return not isinstance(intent, Question | Help | NoIntent)
+
+    def _intent(self, event: ChatMessage) -> Intent:
+        """The message's intent: parsed ahead if the show's context is still the same."""
+        context = self.context()
+        ahead = self._parsed.pop((event.platform, event.message_id), None)
+        if ahead is not None:
+            index, featured, intent = ahead
+            if index is context.index and featured == context.featured:
+                return intent
+        return parse(event.text, context)
 
     def handle_many(self, envelopes: Sequence[Envelope]) -> list[Sequence[Reply] | Exception]:
         """Act on a batch of events in order; each gets its replies (or the error it raised).
@@ -78,7 +120,7 @@ class ChatHandler:
                     self._flush(run, results)
                     results[-1] = self._platform_event(event)
                     continue
-                intent = parse(event.text, self.context())
+                intent = self._intent(event)
                 if isinstance(intent, Buy | Waitlist):
                     prepared = prepare_buy(self.svc, self.control, self.throttle, event, intent)
                     if isinstance(prepared, PreparedClaim) and not prepared.drop_open:

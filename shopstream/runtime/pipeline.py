@@ -95,6 +95,7 @@ class Pipeline:
         watermarks: Watermarks | None = None,
         clock: Callable[[], float] = time.monotonic,
         recheck: float = 0.005,
+        needs_order: Callable[[Envelope], bool] | None = None,
     ) -> None:
         self.queue = queue
         self.handler = handler
@@ -107,6 +108,7 @@ class Pipeline:
         self._on_event = on_event
         self._targets = dict(targets or {})
         self._recheck = recheck
+        self._needs_order = needs_order
         self.gate: FairnessGate | None = None
         if fairness_horizon > 0:
             self.gate = FairnessGate(fairness_horizon, watermarks or dict, clock=clock)
@@ -126,23 +128,44 @@ class Pipeline:
             await self._process(batch)
 
     async def _run_gated(self, gate: FairnessGate) -> None:
-        """Move queued envelopes into the gate; handle what it lets through, in its order."""
+        """Move queued envelopes into the gate; handle what it lets through, in its order.
+
+        With ``needs_order``, only the events it names wait at the gate (claims, cancels,
+        moderator commands: what changes stock or show state); questions and chatter are
+        handled at once, after what the gate let through in the same round.
+        """
+        direct: list[Envelope] = []
         while True:
-            if not gate:
-                gate.add(await self.queue.get())
+            if not gate and not direct:
+                self._admit(await self.queue.get(), gate, direct)
             while not self.queue.empty():
-                gate.add(self.queue.get_nowait())
+                self._admit(self.queue.get_nowait(), gate, direct)
             released = gate.release()
-            if not released:
+            if not released and not direct:
                 await self._sleep(self._recheck)  # watermarks move on their own; look again
                 continue
             for item in released:
                 self.stats.gate_wait_seconds.append(item.waited)
                 self.stats.gate_expired += item.expired
             at = time.perf_counter()
-            batch = [replace(item.envelope, released=at) for item in released]
+            batch = [replace(item.envelope, released=at) for item in released] + direct
+            direct = []
             for start in range(0, len(batch), self._max_batch):
                 await self._process(batch[start : start + self._max_batch])
+
+    def _admit(self, envelope: Envelope, gate: FairnessGate, direct: list[Envelope]) -> None:
+        if self._needs_order is None or self._ordered(envelope):
+            gate.add(envelope)
+        else:
+            direct.append(envelope)
+
+    def _ordered(self, envelope: Envelope) -> bool:
+        assert self._needs_order is not None
+        try:
+            return self._needs_order(envelope)
+        except Exception:  # when in doubt, keep the order
+            _LOGGER.exception("classifying %r failed", envelope.event)
+            return True
 
     async def _process(self, batch: list[Envelope]) -> None:
         """Handle ``batch`` (already in order), route the replies, mark the envelopes done."""

@@ -98,6 +98,7 @@ class ShowRunner:
                 else fairness_horizon
             ),
             watermarks=self.watermarks,
+            needs_order=core.handler.needs_order,
             on_event=self._seen,
             targets={
                 c.name: (c.platform, c.channel)  # type: ignore[attr-defined]

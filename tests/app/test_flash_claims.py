@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,3 +63,49 @@ async def test_a_burst_is_claimed_in_order_without_oversell(tmp_path: Path, db_u
     # every buyer got exactly one claim reply
     replies = [r for r in results if not isinstance(r, Exception)]
     assert sum(1 for r in replies if r) >= 120
+
+
+async def test_only_what_changes_stock_or_the_show_waits_its_turn(
+    tmp_path: Path, sqlite_db_url: str
+) -> None:
+    """needs_order parses ahead; handling uses that intent unless the show changed since."""
+    from unittest import mock
+
+    import shopstream.handlers as handlers
+    from connectors.events import MessageDeleted
+
+    settings = parse_settings({"show": {"id": "order", "featured": "201"}})
+    async with sandbox_store(settings, products=_catalog(5)) as store:
+        core = build_core(settings, store.access, database_url=sqlite_db_url)
+        core.sync()
+        handler = core.handler
+        table = [
+            ("sold 201", True),
+            ("!cart", True),
+            ("!cancel", True),
+            ("how much is it?", False),
+            ("!help", False),
+            ("love this stream", False),
+        ]
+        for n, (text, ordered) in enumerate(table):
+            assert handler.needs_order(_buy(n, "twitch", text)) is ordered, text
+        deletion = MessageDeleted(platform="twitch", channel="c", message_id="x", at=T0)
+        assert handler.needs_order(Envelope("twitch", deletion)) is True
+        buy = _buy(50, "youtube")
+        handler.needs_order(buy)
+        core.records.take_messages([buy.event])  # type: ignore[list-item]
+        with mock.patch.object(handlers, "parse", wraps=handlers.parse) as parsing:
+            with core.records.batch():
+                [first] = handler.handle_many([buy])
+            assert parsing.call_count == 0  # the intent parsed ahead was used
+            stale = _buy(51, "youtube", "sold 101")  # parsed while 201 was featured ...
+            handler.needs_order(stale)
+            core.control.replace_state(replace(core.control.state, featured="101"))  # ... not now
+            core.records.take_messages([stale.event])  # type: ignore[list-item]
+            with core.records.batch():
+                handler.handle_many([stale])
+            assert parsing.call_count == 2  # once ahead, and again: the show changed since
+        claims = {c.message_id: c.status for c in core.records.claims(show_id="order")}
+        core.close()
+    assert not isinstance(first, Exception) and first
+    assert claims["youtube-50"] == "held"

@@ -163,3 +163,21 @@ async def test_released_envelopes_carry_when_the_gate_let_them_through() -> None
     plain._on_event = lambda envelope, replies: ungated.append(envelope)
     await run_until_drained(plain, queue)
     assert [e.released for e in ungated] == [None]
+
+
+async def test_a_question_is_answered_while_an_earlier_claim_waits() -> None:
+    queue: asyncio.Queue[Envelope] = asyncio.Queue()
+    stage = Stage(queue)
+    stage.marks = {"yt": (Status.OK, mark(0.0))}  # youtube behind: twitch claims wait
+    queue.put_nowait(Envelope("tw", _msg("twitch", "t5", "buy", 5.0)))
+    queue.put_nowait(Envelope("tw", _msg("twitch", "t6", "how much?", 6.0)))
+    stage.script[3] = lambda: stage.marks.update(yt=(Status.OK, mark(9.0)))
+    handler = EchoHandler()
+    pipeline = stage.pipeline(handler)
+    pipeline._needs_order = lambda envelope: getattr(envelope.event, "text", "") != "how much?"
+    await run_until_drained(pipeline, queue)
+    assert handler.seen == ["t6", "t5"]  # the question did not wait for youtube
+    assert len(pipeline.stats.gate_wait_seconds) == 1  # only the claim was held
+    broken = stage.pipeline(EchoHandler())
+    broken._needs_order = lambda envelope: 1 / 0 > 0  # a classifier bug keeps the order
+    assert broken._ordered(Envelope("tw", _msg("twitch", "t7", "buy", 7.0))) is True

@@ -30,7 +30,12 @@ class FakeConnector:
 def runner(show: dict[str, Any], *connectors: FakeConnector, **kwargs: Any) -> ShowRunner:
     settings = parse_settings({"show": show})
     engine = create_engine("sqlite://")  # the outboxes' sent-key store is built, never used
-    core = SimpleNamespace(engine=engine, settings=settings, handler=None, records=None)
+    core = SimpleNamespace(
+        engine=engine,
+        settings=settings,
+        handler=SimpleNamespace(needs_order=lambda envelope: True),
+        records=None,
+    )
     return ShowRunner(core, list(connectors), **kwargs)  # type: ignore[arg-type]
 
 
