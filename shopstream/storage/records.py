@@ -30,6 +30,7 @@ def _table(model: type[SQLModel]) -> Table:
 _MESSAGES = _table(ProcessedMessage)
 _CLAIMS = _table(Claim)
 _AUDIT = _table(AuditEntry)
+_CURSORS = _table(ConnectorCursor)
 _AUDIT_INSERT = _AUDIT.insert()
 _MARK_MESSAGE = (
     update(_MESSAGES)
@@ -71,6 +72,12 @@ class Records:
         self.clock = clock
         self._local = threading.local()
         self._claim_insert = self._upsert_ignore(_CLAIMS, "claim_key")
+        insert_fn = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        upsert = insert_fn(_CURSORS)
+        self._cursor_upsert = upsert.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"value": upsert.excluded.value, "updated_at": upsert.excluded.updated_at},
+        )
         self._gatherable: frozenset[Executable] = frozenset(
             {self._claim_insert, _AUDIT_INSERT, _MARK_MESSAGE}
         )
@@ -266,12 +273,7 @@ class Records:
             return row.value if row else None
 
     def set(self, key: str, value: str) -> None:
-        """Store cursor ``key`` (upsert)."""
-        with Session(self.engine) as session:
-            row = session.get(ConnectorCursor, key)
-            if row is None:
-                row = ConnectorCursor(key=key, value=value, updated_at=self.clock())
-            else:
-                row.value, row.updated_at = value, self.clock()
-            session.add(row)
-            session.commit()
+        """Store cursor ``key`` (one upsert: connectors save their place after every read)."""
+        row = {"key": key, "value": value, "updated_at": self.clock()}
+        with self.engine.begin() as conn:
+            conn.execute(self._cursor_upsert, row)
