@@ -62,6 +62,13 @@ def summary_table(result: ShowResult, holds: dict[str, int]) -> Table:
     for name, sent in sorted(result.messages_sent.items()):
         table.add_row(f"messages sent on {name}", str(sent))
     table.add_row("platform limit violations", str(sum(len(v) for v in result.violations.values())))
+    if result.gate_held is not None:
+        table.add_row("held for fairness (waited for slower platforms)", str(result.gate_held))
+        table.add_row(
+            "fairness wait, median / longest (ms)",
+            f"{result.gate_wait_p50_ms:g} / {result.gate_wait_max_ms:g}",
+        )
+        table.add_row("let go by the horizon (a platform fell behind)", str(result.gate_expired))
     for name, status in sorted(result.connector_status.items()):
         table.add_row(f"connector {name}", status)
     return table

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -70,9 +71,13 @@ class PipelineStats:
     batches: int = 0
     busy_seconds: float = 0.0  # time spent handling batches (capacity = events / busy)
     ended: set[str] = field(default_factory=set)
-    # With the fairness gate on: how long each envelope was held (seconds, in release order),
-    # and how many were let through by the horizon rather than by the watermarks.
-    gate_wait_seconds: list[float] = field(default_factory=list)
+    # With the fairness gate on: how long each envelope was held (seconds, in release order;
+    # the latest 100,000, so a long show keeps a bounded record), how many were held at all
+    # and the longest wait, and how many were let through by the horizon rather than by the
+    # watermarks (a platform fell behind).
+    gate_wait_seconds: deque[float] = field(default_factory=lambda: deque(maxlen=100_000))
+    gate_held: int = 0
+    gate_wait_max: float = 0.0
     gate_expired: int = 0
 
 
@@ -144,9 +149,13 @@ class Pipeline:
             if not released and not direct:
                 await self._sleep(self._recheck)  # watermarks move on their own; look again
                 continue
+            stats = self.stats
             for item in released:
-                self.stats.gate_wait_seconds.append(item.waited)
-                self.stats.gate_expired += item.expired
+                stats.gate_wait_seconds.append(item.waited)
+                stats.gate_expired += item.expired
+                if item.waited > 0:
+                    stats.gate_held += 1
+                    stats.gate_wait_max = max(stats.gate_wait_max, item.waited)
             at = time.perf_counter()
             batch = [replace(item.envelope, released=at) for item in released] + direct
             direct = []

@@ -46,6 +46,12 @@ class ShowResult:
     connector_status: dict[str, str] = field(default_factory=dict)
     connector_errors: list[str] = field(default_factory=list)
     unsent: int = 0
+    # the fairness gate: messages it held, their median and longest wait, how many the
+    # horizon let go (a platform fell behind); None when the gate was off
+    gate_held: int | None = None
+    gate_wait_p50_ms: float = 0.0
+    gate_wait_max_ms: float = 0.0
+    gate_expired: int = 0
 
 
 class ShowRunner:
@@ -250,6 +256,11 @@ class ShowRunner:
         stats = self.pipeline.stats
         r.events, r.duplicates, r.failures = stats.events, stats.duplicates, stats.failures
         r.replies_queued = stats.replies
+        if self.pipeline.gate is not None:
+            r.gate_held, r.gate_expired = stats.gate_held, stats.gate_expired
+            r.gate_wait_max_ms = round(1000 * stats.gate_wait_max, 1)
+            waits = sorted(stats.gate_wait_seconds)
+            r.gate_wait_p50_ms = round(1000 * waits[len(waits) // 2], 1) if waits else 0.0
         for name, outbox in self.outboxes.items():
             r.messages_sent[name] = outbox.stats.sent_messages
             problems = outbox.violations()

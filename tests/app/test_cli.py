@@ -67,6 +67,7 @@ def test_demo_replay_ends_with_a_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "show summary" in result.output and "claims held" in result.output
     assert "chat log line 16 skipped" in result.output
+    assert "held for fairness" in result.output  # the gate is on by default (replay: none held)
 
 
 def test_rehearse_rejects_a_broken_run_of_show_with_line_numbers(tmp_path: Path) -> None:

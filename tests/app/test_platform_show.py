@@ -31,6 +31,10 @@ async def test_a_short_show_on_three_platforms_sells_and_attributes(
     assert funnel.total.clicks >= funnel.total.orders
     assert outcome.holds.get("converted", 0) == funnel.total.orders
     assert sum(result.messages_sent.values()) > 0
+    # three platforms at three speeds: the fairness gate held some claims, never past the
+    # 2 s horizon (plus one 5 ms re-check)
+    assert result.gate_held is not None and result.gate_held > 0
+    assert 0 < result.gate_wait_max_ms <= 2000 + 10
     engine = make_engine(sqlite_db_url)
     paid = [c for c in Records(engine).claims() if c.status == "paid"]
     engine.dispose()

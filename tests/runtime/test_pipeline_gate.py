@@ -88,6 +88,7 @@ async def test_a_later_twitch_claim_waits_for_an_earlier_youtube_one() -> None:
     assert pipeline.stats.batches == 1
     waits = pipeline.stats.gate_wait_seconds
     assert len(waits) == 2 and abs(waits[0] - 0.0) < 1e-9 and abs(waits[1] - 0.05) < 1e-9
+    assert pipeline.stats.gate_held == 1 and abs(pipeline.stats.gate_wait_max - 0.05) < 1e-9
     assert stage.sleeps == [0.005] * 10
 
 
@@ -135,7 +136,7 @@ async def test_nothing_to_wait_for_goes_straight_through_and_dedupes() -> None:
     assert handler.seen == ["t1", "y1"]
     assert pipeline.stats.duplicates == 1
     assert stage.sleeps == []
-    assert pipeline.stats.gate_wait_seconds == [0.0, 0.0, 0.0]
+    assert list(pipeline.stats.gate_wait_seconds) == [0.0, 0.0, 0.0]
 
 
 async def test_horizon_zero_has_no_gate() -> None:
