@@ -126,7 +126,9 @@ class ShortLinks:
             rows, self._local.pending = self._local.pending, None
             if rows:
                 with self._engine.begin() as conn:
-                    conn.execute(_SHORT_LINKS.insert(), [row.model_dump(exclude={"id"}) for row in rows])
+                    conn.execute(
+                        _SHORT_LINKS.insert(), [row.model_dump(exclude={"id"}) for row in rows]
+                    )
 
     def url_for(self, code: str) -> str:
         """Return the public URL of ``code``."""
