@@ -261,21 +261,7 @@ class RawClaims:
         self, req: ClaimRequest, sku: str, now: datetime, ts: Callable[[datetime], Any]
     ) -> tuple[HoldView, dict[str, Any]]:
         expires = now + self._config.ttl
-        view = HoldView(
-            hold_id=uuid.uuid4().hex[:16],
-            claim_key=req.claim_key,
-            platform=req.platform,
-            viewer_id=req.viewer_id,
-            viewer_name=req.viewer_name,
-            variant_id=req.variant_id,
-            product_handle=req.product_handle,
-            sku=sku,
-            quantity=req.quantity,
-            status="active",
-            created_at=now,
-            expires_at=expires,
-            show_id=req.show_id,
-        )
+        view = _held_view(req, uuid.uuid4().hex[:16], sku, now, expires)
         params = {
             "hold_id": view.hold_id,
             "claim_key": req.claim_key,
@@ -463,25 +449,32 @@ class RawClaims:
         ]
 
 
+def _held_view(
+    req: ClaimRequest, hold_id: str, sku: str, created: datetime, expires: datetime
+) -> HoldView:
+    """The active hold a granted claim became (both databases' paths)."""
+    return HoldView(
+        hold_id=hold_id,
+        claim_key=req.claim_key,
+        platform=req.platform,
+        viewer_id=req.viewer_id,
+        viewer_name=req.viewer_name,
+        variant_id=req.variant_id,
+        product_handle=req.product_handle,
+        sku=sku,
+        quantity=req.quantity,
+        status="active",
+        created_at=created,
+        expires_at=expires,
+        show_id=req.show_id,
+    )
+
+
 def _pg_outcome(req: ClaimRequest, row: Any, params: dict[str, Any]) -> ClaimOutcome:
     kind, free, sku, position = row
     if kind == "held":
         after = None if free is None else free - req.quantity
-        view = HoldView(
-            hold_id=params["hold_id"],
-            claim_key=req.claim_key,
-            platform=req.platform,
-            viewer_id=req.viewer_id,
-            viewer_name=req.viewer_name,
-            variant_id=req.variant_id,
-            product_handle=req.product_handle,
-            sku=sku,
-            quantity=req.quantity,
-            status="active",
-            created_at=params["now"],
-            expires_at=params["expires"],
-            show_id=req.show_id,
-        )
+        view = _held_view(req, params["hold_id"], sku, params["now"], params["expires"])
         return ClaimOutcome(kind="held", hold=view, available_after=after)
     if kind == "waitlisted":
         return ClaimOutcome(
