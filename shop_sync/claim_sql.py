@@ -158,9 +158,10 @@ class _Decision:
     params: dict[str, Any]
 
 
-def _sqlite_time(dt: datetime) -> str:
-    """Format like SQLAlchemy's SQLite DATETIME (naive UTC)."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+def sqlite_time(dt: datetime) -> str:
+    """Format like SQLAlchemy's SQLite DATETIME: naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``
+    (isoformat with the offset cut off: half the cost of strftime)."""
+    return dt.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 def _close_all(conns: list[Any]) -> None:
@@ -333,14 +334,14 @@ class RawClaims:
         if path == "held":
             reserve = {"v": req.variant_id, "q": req.quantity}
             if conn.execute(sql["reserve"], reserve).rowcount == 1:
-                view, params = self._hold(req, stock[5], now, _sqlite_time)
+                view, params = self._hold(req, stock[5], now, sqlite_time)
                 conn.execute(sql["hold"], params)
                 after = None if free is None else free - req.quantity
                 outcome = ClaimOutcome(kind="held", hold=view, available_after=after)
             else:
                 path = "wait"
         if path == "wait":
-            sent = _sqlite_time(req.sent_at)
+            sent = sqlite_time(req.sent_at)
             conn.execute(sql["wait"], self._wait_row(req, sent))
             conn.execute(sql["waiting"], {"v": req.variant_id})
             pos = conn.execute(sql["position"], {"v": req.variant_id, "s": sent}).fetchone()[0]
@@ -348,7 +349,7 @@ class RawClaims:
                 kind="waitlisted", waitlist_position=int(pos), available_after=free
             )
         assert outcome is not None
-        conn.execute(sql["claim"], self._claim_row(req, outcome, _sqlite_time(now)))
+        conn.execute(sql["claim"], self._claim_row(req, outcome, sqlite_time(now)))
         return outcome
 
     def claim_many(self, reqs: Sequence[ClaimRequest], now: datetime) -> list[ClaimOutcome | None]:

@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 from connectors.events import ChatMessage
 from connectors.status import utc_now
 from shopstream.storage.models import AuditEntry, Claim, ConnectorCursor, ProcessedMessage
+from shopstream.storage.sqlite_rows import SqliteRows
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -84,6 +85,8 @@ class Records:
         self._take_insert = self._upsert_ignore(_MESSAGES, "platform", "message_id").returning(
             _MESSAGES.c.platform, _MESSAGES.c.message_id
         )
+        # SQLite: the rows written by the thousand skip SQLAlchemy's per-row work
+        self._sqlite = SqliteRows(engine.dialect) if engine.dialect.name == "sqlite" else None
 
     # -- write-behind batches -------------------------------------------------------------
 
@@ -123,10 +126,12 @@ class Records:
             self._write_many(conn, earlier, rows)
 
     def _write_many(self, conn: Any, statement: Executable, rows: list[dict[str, Any]]) -> None:
-        """Write one statement's rows: an executemany, or over PostgreSQL, for message
-        outcomes, one UPDATE over arrays (an UPDATE executemany there costs a statement per
-        row, about a third of a flash drop's handling time)."""
-        if (
+        """Write one statement's rows: an executemany (on SQLite through the DB-API), or
+        over PostgreSQL, for message outcomes, one UPDATE over arrays (an UPDATE executemany
+        there costs a statement per row, about a third of a flash drop's handling time)."""
+        if self._sqlite is not None:
+            self._sqlite.write_many(conn, statement, rows)
+        elif (
             statement is _MARK_MESSAGE
             and len(rows) > 1
             and self.engine.dialect.name == "postgresql"
@@ -174,8 +179,11 @@ class Records:
         rows = {(m.platform, m.message_id): self._message_row(m) for m in msgs}  # 1st copy only
         if not rows:
             return set()
-        with self.engine.begin() as conn:  # executemany; RETURNING names only new rows
-            result = conn.execute(self._take_insert, list(rows.values()))
+        with self.engine.begin() as conn:  # RETURNING names only the new rows
+            if self._sqlite is not None:
+                result = self._sqlite.insert_returning(conn, self._take_insert, list(rows.values()))
+            else:
+                result = list(conn.execute(self._take_insert, list(rows.values())))
             return {(str(p), str(m)) for p, m in result}
 
     def mark_message(self, platform: str, message_id: str, *, intent: str, outcome: str) -> None:

@@ -1,0 +1,82 @@
+"""Rows written through SQLite's DB-API read back as SQLAlchemy wrote them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from connectors.events import ChatMessage
+from shopstream.storage import make_engine
+from shopstream.storage.migrate import upgrade
+from shopstream.storage.records import Records
+from shopstream.storage.sqlite_rows import _split_values
+
+T0 = datetime(2026, 11, 24, 9, 30, 0, 0, tzinfo=UTC)  # zero microseconds: the format keeps them
+
+
+def _msg(n: int, sent_at: datetime = T0) -> ChatMessage:
+    return ChatMessage(
+        platform="youtube",
+        channel="c",
+        message_id=f"m-{n}",
+        author_id=f"u{n}",
+        author_name="Ann",
+        text="sold 201",
+        sent_at=sent_at,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sql", "width", "expected"),
+    [
+        (
+            "INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING a",
+            2,
+            ("INSERT INTO t (a, b) VALUES ", "(?, ?)", " ON CONFLICT DO NOTHING RETURNING a"),
+        ),
+        ("INSERT INTO t (a) VALUES (?)", 1, ("INSERT INTO t (a) VALUES ", "(?)", "")),
+    ],
+)
+def test_values_group_is_split_out(sql: str, width: int, expected: tuple[str, str, str]) -> None:
+    assert _split_values(sql, width) == expected
+
+
+def test_a_take_larger_than_one_statement_returns_only_the_new_rows(sqlite_db_url: str) -> None:
+    engine = make_engine(sqlite_db_url)
+    upgrade(engine)
+    records = Records(engine, clock=lambda: T0)
+    assert records.take_messages([_msg(n) for n in range(0, 4000, 2)]) == {
+        ("youtube", f"m-{n}") for n in range(0, 4000, 2)
+    }
+    # 8,000 rows of 9 columns need three statements; half of them were taken before
+    taken = records.take_messages([_msg(n) for n in range(8000)])
+    assert taken == {("youtube", f"m-{n}") for n in range(8000) if n % 2 or n >= 4000}
+    assert records.message_counts() == {"youtube": 8000}
+    engine.dispose()
+
+
+def test_times_read_back_equal_and_aware_whatever_their_zone(sqlite_db_url: str) -> None:
+    engine = make_engine(sqlite_db_url)
+    upgrade(engine)
+    records = Records(engine, clock=lambda: T0)
+    plus_two = timezone(timedelta(hours=2))
+    with records.batch():
+        records.audit("claim", subject="a")
+    records.take_messages([_msg(1, sent_at=T0.astimezone(plus_two))])
+    (entry,) = records.audit_entries("claim")
+    assert entry.at == T0 and entry.at.tzinfo is not None
+    with engine.connect() as conn:
+        (stored,) = conn.exec_driver_sql("SELECT sent_at FROM processed_messages").one()
+    assert stored == "2026-11-24 09:30:00.000000"  # SQLAlchemy's own SQLite format, in UTC
+    engine.dispose()
+
+
+def test_a_naive_time_is_refused_and_nothing_is_written(sqlite_db_url: str) -> None:
+    engine = make_engine(sqlite_db_url)
+    upgrade(engine)
+    records = Records(engine, clock=lambda: datetime(2026, 11, 24, 9, 30))  # naive: a bug
+    with pytest.raises(ValueError, match="naive"), records.batch():
+        records.audit("claim", subject="a")
+    assert records.audit_entries() == []
+    engine.dispose()
