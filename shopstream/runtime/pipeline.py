@@ -7,7 +7,8 @@ other healthy connector's delivery watermark has passed its platform timestamp, 
 ``fairness_horizon`` seconds, and events are handled in platform-timestamp order. With a
 horizon of 0 only a short reordering window applies: events that arrive within
 ``fairness_window`` seconds of each other are handled in the order of the platforms' own
-timestamps. Handling runs in a worker thread (the database and the parser are synchronous),
+timestamps (the window runs from the first one's arrival, so a backlog is not delayed
+further). Handling runs in a worker thread (the database and the parser are synchronous),
 so the event loop never blocks.
 """
 
@@ -124,8 +125,10 @@ class Pipeline:
             await self._run_gated(self.gate)
         while True:
             first = await self.queue.get()
-            if self._window > 0:
-                await self._sleep(self._window)
+            # the window runs from the first envelope's arrival: a backlog waits no more
+            remaining = self._window - (time.perf_counter() - first.received)
+            if remaining > 0:
+                await self._sleep(remaining)
             batch = [first]
             while not self.queue.empty() and len(batch) < self._max_batch:
                 batch.append(self.queue.get_nowait())

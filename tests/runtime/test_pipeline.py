@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -102,6 +103,24 @@ async def test_orders_a_batch_by_platform_timestamp_and_dedupes() -> None:
     assert pipeline.stats.duplicates == 1
     assert [r.key for r in sinks["tw"].replies] == ["t1"]
     assert [r.text for r in sinks["yt"].replies] == ["buy"]
+
+
+async def test_the_reordering_window_runs_from_arrival_so_a_backlog_is_not_delayed() -> None:
+    queue: asyncio.Queue[Envelope] = asyncio.Queue()
+    arrived = time.perf_counter()
+    # waited in the queue for a second already (a backlog behind a big batch)
+    queue.put_nowait(Envelope("tw", _msg("twitch", "1", "buy", 0), received=arrived - 1.0))
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    pipeline = Pipeline(queue, EchoHandler(), {"tw": Sink()}, ledger=SetLedger(), sleep=record)
+    await _run_until_drained(pipeline, queue)
+    assert waits == []  # its window ended long ago
+    queue.put_nowait(Envelope("tw", _msg("twitch", "2", "buy", 1)))  # just arrived
+    await _run_until_drained(pipeline, queue)
+    assert len(waits) == 1 and 0 < waits[0] <= 0.02  # what is left of the 20 ms window
 
 
 async def test_a_failing_message_is_logged_and_the_show_goes_on() -> None:
