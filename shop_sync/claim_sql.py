@@ -58,9 +58,13 @@ _WAIT = (
     " 'waiting')"
 )
 _WAITING = "UPDATE hold_stock SET waiting = waiting + 1 WHERE variant_id = :v"
-_POSITION = (
+# A waitlist position is the waiting count (hold_stock.waiting, kept exact by every path
+# that adds or removes a waiting entry) less the entries sent later. Claims come in
+# timestamp order, so that is a count of about nothing, where counting the entries sent
+# earlier walked the whole list for every claim of a flash drop.
+_LATER = (
     "SELECT count(*) FROM hold_waitlist WHERE variant_id = :v AND status = 'waiting'"
-    " AND sent_at <= :s"
+    " AND sent_at > :s"
 )
 # every buyer of a burst at once, in one statement; the keys come sorted, so two processes
 # claiming overlapping bursts take the locks in the same order
@@ -97,8 +101,10 @@ WITH st AS (
         st.sku
     FROM caps LEFT JOIN st ON true
 ), pos AS (
-    SELECT count(*) + 1 AS n FROM hold_waitlist
-    WHERE variant_id = %(v)s AND status = 'waiting' AND sent_at <= %(sent)s
+    SELECT st.waiting + 1 - (
+        SELECT count(*) FROM hold_waitlist
+        WHERE variant_id = %(v)s AND status = 'waiting' AND sent_at > %(sent)s
+    ) AS n FROM caps LEFT JOIN st ON true
 ), r AS (
     UPDATE hold_stock SET
         reserved = reserved + CASE WHEN d.kind = 'held' THEN %(q)s ELSE 0 END,
@@ -344,9 +350,11 @@ class RawClaims:
             sent = sqlite_time(req.sent_at)
             conn.execute(sql["wait"], self._wait_row(req, sent))
             conn.execute(sql["waiting"], {"v": req.variant_id})
-            pos = conn.execute(sql["position"], {"v": req.variant_id, "s": sent}).fetchone()[0]
+            later = conn.execute(sql["later"], {"v": req.variant_id, "s": sent}).fetchone()[0]
             outcome = ClaimOutcome(
-                kind="waitlisted", waitlist_position=int(pos), available_after=free
+                kind="waitlisted",
+                waitlist_position=int(stock[4]) + 1 - int(later),
+                available_after=free,
             )
         assert outcome is not None
         conn.execute(sql["claim"], self._claim_row(req, outcome, sqlite_time(now)))
@@ -497,5 +505,5 @@ _ALL = {
     "claim": _CLAIM,
     "wait": _WAIT,
     "waiting": _WAITING,
-    "position": _POSITION,
+    "later": _LATER,
 }

@@ -246,3 +246,17 @@ def test_claim_many_matches_one_by_one(book: HoldBook) -> None:
     assert book.free_stock("44001") == 0
     again = book.claim_many([req(2), req(5)])
     assert [(o.kind, o.duplicate) for o in again] == [("held", True), ("waitlisted", True)]
+
+
+def test_waitlist_positions_follow_the_platform_timestamps(book: HoldBook) -> None:
+    """A position counts who waits with an earlier (or equal) timestamp, however the claims
+    arrive, and leaving the list moves everyone behind up; one by one and in bursts."""
+    book.set_stock("44001", 1)
+    assert book.claim(req(0, sent=0)).kind == "held"
+    assert book.claim(req(1, sent=10)).waitlist_position == 1
+    assert book.claim(req(2, sent=30)).waitlist_position == 2
+    assert book.claim(req(3, sent=20)).waitlist_position == 2  # late, but sent before 30
+    assert book.claim(req(4, sent=20)).waitlist_position == 3  # a tie counts as earlier
+    assert [w.viewer_id for w in book.cancel(viewer_id="v1", platform="yt")] == ["v1"]
+    burst = book.claim_many([req(5, sent=40), req(6, sent=5), req(7, sent=50)])
+    assert [o.waitlist_position for o in burst] == [4, 1, 6]
