@@ -1,4 +1,5 @@
-"""Rows written through SQLite's DB-API read back as SQLAlchemy wrote them."""
+"""Bookkeeping rows written in bulk (SQLite's DB-API, PostgreSQL arrays) read back as
+SQLAlchemy would have written them."""
 
 from __future__ import annotations
 
@@ -42,21 +43,21 @@ def test_values_group_is_split_out(sql: str, width: int, expected: tuple[str, st
     assert _split_values(sql, width) == expected
 
 
-def test_a_take_larger_than_one_statement_returns_only_the_new_rows(sqlite_db_url: str) -> None:
-    engine = make_engine(sqlite_db_url)
+def test_a_take_larger_than_one_statement_returns_only_the_new_rows(db_url: str) -> None:
+    engine = make_engine(db_url)
     upgrade(engine)
     records = Records(engine, clock=lambda: T0)
     assert records.take_messages([_msg(n) for n in range(0, 4000, 2)]) == {
         ("youtube", f"m-{n}") for n in range(0, 4000, 2)
     }
-    # 8,000 rows of 9 columns need three statements; half of them were taken before
+    # 8,000 rows of 9 columns: three statements on SQLite; half of them were taken before
     taken = records.take_messages([_msg(n) for n in range(8000)])
     assert taken == {("youtube", f"m-{n}") for n in range(8000) if n % 2 or n >= 4000}
     assert records.message_counts() == {"youtube": 8000}
     engine.dispose()
 
 
-def test_times_read_back_equal_and_aware_whatever_their_zone(sqlite_db_url: str) -> None:
+def test_sqlite_times_read_back_equal_and_aware_whatever_their_zone(sqlite_db_url: str) -> None:
     engine = make_engine(sqlite_db_url)
     upgrade(engine)
     records = Records(engine, clock=lambda: T0)
@@ -72,11 +73,26 @@ def test_times_read_back_equal_and_aware_whatever_their_zone(sqlite_db_url: str)
     engine.dispose()
 
 
-def test_a_naive_time_is_refused_and_nothing_is_written(sqlite_db_url: str) -> None:
-    engine = make_engine(sqlite_db_url)
+def test_a_naive_time_is_refused_and_nothing_is_written(db_url: str) -> None:
+    engine = make_engine(db_url)
     upgrade(engine)
     records = Records(engine, clock=lambda: datetime(2026, 11, 24, 9, 30))  # naive: a bug
     with pytest.raises(ValueError, match="naive"), records.batch():
         records.audit("claim", subject="a")
+        records.audit("claim", subject="b")  # two rows: the bulk path
     assert records.audit_entries() == []
+    engine.dispose()
+
+
+def test_bulk_audit_lines_keep_the_order_they_were_written_in(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    records = Records(engine, clock=lambda: T0)
+    subjects = [f"s{n:03d}" for n in range(300)][::-1]
+    with records.batch():
+        for subject in subjects:
+            records.audit("claim", subject=subject, n=subject)
+    entries = records.audit_entries("claim")
+    assert [e.subject for e in entries] == subjects  # ids in the order written
+    assert all(e.at == T0 and e.detail == f'{{"n": "{e.subject}"}}' for e in entries)
     engine.dispose()
