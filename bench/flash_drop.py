@@ -3,6 +3,7 @@
     python -m bench.flash_drop [--viewers 3000] [--units 100] [--seconds 1.5] [--postgres]
                                [--platforms youtube,facebook,twitch]
                                [--fairness-horizon-ms MS] [--same-process]
+                               [--youtube-poll-ms 500] [--facebook-burst-backfill-ms 500]
 
 Runs the real app (connectors, pipeline, holds, links, outboxes) in this process against
 the YouTube, Facebook and Twitch emulators, which run in a child process (as real platforms
@@ -79,12 +80,14 @@ def _lines(viewers: int, seconds: float, names: Sequence[str]) -> list[Line]:
 
 
 @contextlib.asynccontextmanager
-async def _platforms(names: Sequence[str], same_process: bool) -> AsyncIterator[Any]:
+async def _platforms(
+    names: Sequence[str], same_process: bool, youtube_poll_ms: int
+) -> AsyncIterator[Any]:
     if same_process:
-        async with sandbox_platforms(names) as local:
+        async with sandbox_platforms(names, youtube_poll_ms=youtube_poll_ms) as local:
             yield local
     else:
-        async with remote_platforms(names) as remote:
+        async with remote_platforms(names, youtube_poll_ms=youtube_poll_ms) as remote:
             yield remote
 
 
@@ -108,14 +111,23 @@ async def run(
     *,
     same_process: bool = False,
     fairness_horizon_ms: int | None = None,
+    youtube_poll_ms: int | None = None,
+    facebook_burst_backfill_ms: int | None = None,
 ) -> dict[str, Any]:
-    settings = sandbox_settings(
-        parse_settings(
-            {"show": {"id": "flash", "featured": "201"}, "app": {"log_level": "WARNING"}}
-        )
-    )
+    raw: dict[str, Any] = {"show": {"id": "flash", "featured": "201"}}
+    raw["app"] = {"log_level": "WARNING"}
+    connectors: dict[str, Any] = {}
+    if youtube_poll_ms is not None:  # the server's interval, and the connector's own floor
+        connectors["youtube"] = {"quota": {"min_interval_seconds": youtube_poll_ms / 1000}}
+    if facebook_burst_backfill_ms is not None:
+        burst = facebook_burst_backfill_ms / 1000
+        connectors["facebook"] = {"burst_backfill_seconds": burst}
+    if connectors:
+        raw["connectors"] = connectors
+    settings = sandbox_settings(parse_settings(raw))
     handled: dict[tuple[str, str], float] = {}
     in_app: list[float] = []
+    in_app_by: dict[tuple[str, str], float] = {}
     handling: list[float] = []  # from the gate letting it through (or arrival, gate off)
 
     def on_event(envelope: Envelope, replies: Sequence[Reply]) -> None:
@@ -124,11 +136,12 @@ async def run(
             now = time.perf_counter()
             handled[(event.platform, event.message_id)] = now
             in_app.append(now - envelope.received)
+            in_app_by[(event.platform, event.message_id)] = now - envelope.received
             handling.append(now - (envelope.released or envelope.received))
 
     async with (
         sandbox_store(settings, products=_catalog(units)) as store,
-        _platforms(names, same_process) as platforms,
+        _platforms(names, same_process, youtube_poll_ms or 500) as platforms,
     ):
         core: Core = await asyncio.to_thread(
             build_core, settings, store.access, database_url=database_url
@@ -170,6 +183,10 @@ async def run(
         runner.stop()
         result = await show
         metrics = _metrics(core, units, sent_at, handled, in_app, result, runner)
+        metrics.update(_latency_breakdown(core, in_app_by))
+        youtube = settings.connectors.youtube
+        floor = youtube.quota.min_interval_seconds if youtube else 1.0
+        metrics["youtube_poll_ms"] = max(youtube_poll_ms or 500, round(1000 * floor))
         metrics["emulators"] = "same process" if same_process else "separate process"
         metrics["handling_latency_ms_p50"] = round(1000 * _pct(handling, 0.50), 1)
         metrics["handling_latency_ms_p99"] = round(1000 * _pct(handling, 0.99), 1)
@@ -236,6 +253,28 @@ def _metrics(
     }
 
 
+def _latency_breakdown(core: Core, in_app: dict[tuple[str, str], float]) -> dict[str, Any]:
+    """In-app p50/p99 per platform the message came from, and for winners and losers apart:
+    what the fairness gate costs depends on how far behind the other platforms deliver."""
+    with Session(core.engine) as session:
+        holds = session.exec(select(Hold.claim_key).where(Hold.product_handle == DROP_HANDLE))
+        winners = set(holds.all())
+        claims = session.exec(select(Claim.platform, Claim.message_id, Claim.claim_key)).all()
+    groups: dict[str, list[float]] = {}
+    for platform, message_id, claim_key in claims:
+        latency = in_app.get((platform, message_id))
+        if latency is None:
+            continue
+        groups.setdefault(f"from {platform}", []).append(latency)
+        groups.setdefault("winners" if claim_key in winners else "losers", []).append(latency)
+    return {
+        f"in_app_ms_{name.replace(' ', '_')}": (
+            f"p50 {1000 * _pct(values, 0.5):.1f}, p99 {1000 * _pct(values, 0.99):.1f}"
+        )
+        for name, values in sorted(groups.items())
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--viewers", type=int, default=3000)
@@ -255,6 +294,19 @@ def main() -> None:
         type=int,
         default=None,
         help="how long a claim may wait for slower platforms (default: the show setting; 0 = off)",
+    )
+    parser.add_argument(
+        "--youtube-poll-ms",
+        type=int,
+        default=None,
+        help="YouTube's pollingIntervalMillis and the connector's own floor (default: 500 and"
+        " the 1 s floor of the settings; real streams: about 1,500-10,000)",
+    )
+    parser.add_argument(
+        "--facebook-burst-backfill-ms",
+        type=int,
+        default=None,
+        help="Facebook's backfill interval while its stream is capped (default: the setting)",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
@@ -277,6 +329,8 @@ def main() -> None:
             names=names,
             same_process=args.same_process,
             fairness_horizon_ms=args.fairness_horizon_ms,
+            youtube_poll_ms=args.youtube_poll_ms,
+            facebook_burst_backfill_ms=args.facebook_burst_backfill_ms,
         )
     )
     for key, value in metrics.items():
