@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,7 @@ async def run(
     handled: dict[tuple[str, str], float] = {}
     in_app: list[float] = []
     in_app_by: dict[tuple[str, str], float] = {}
+    order_at: dict[tuple[str, str], datetime] = {}  # the platform time buyers are ordered by
     handling: list[float] = []  # from the gate letting it through (or arrival, gate off)
 
     def on_event(envelope: Envelope, replies: Sequence[Reply]) -> None:
@@ -137,6 +139,7 @@ async def run(
             handled[(event.platform, event.message_id)] = now
             in_app.append(now - envelope.received)
             in_app_by[(event.platform, event.message_id)] = now - envelope.received
+            order_at[(event.platform, event.message_id)] = event.order_time
             handling.append(now - (envelope.released or envelope.received))
 
     async with (
@@ -182,7 +185,7 @@ async def run(
         last = max(handled.values()) if handled else time.perf_counter()
         runner.stop()
         result = await show
-        metrics = _metrics(core, units, sent_at, handled, in_app, result, runner)
+        metrics = _metrics(core, units, sent_at, order_at, handled, in_app, result, runner)
         metrics.update(_latency_breakdown(core, in_app_by))
         youtube = settings.connectors.youtube
         floor = youtube.quota.min_interval_seconds if youtube else 1.0
@@ -208,6 +211,7 @@ def _metrics(
     core: Core,
     units: int,
     sent_at: dict[tuple[str, str], float],
+    order_at: dict[tuple[str, str], datetime],
     handled: dict[tuple[str, str], float],
     in_app: list[float],
     result: Any,
@@ -218,14 +222,26 @@ def _metrics(
         claims = session.exec(select(Claim).where(Claim.product == DROP_HANDLE)).all()
     granted = sum(h.quantity for h in holds if h.status in ("active", "converted"))
     winners = {h.claim_key for h in holds}
-    ordered = sorted(claims, key=lambda c: (c.sent_at, c.id or 0))
+
+    def platform_time(c: Claim) -> datetime:  # order_time: whole seconds count at their middle
+        return order_at.get((c.platform, c.message_id), c.sent_at)
+
+    ordered = sorted(claims, key=lambda c: (platform_time(c), c.id or 0))
     first_k = {c.claim_key for c in ordered[: len(winners)]}
+    # the same by when the viewers really typed: Facebook's created_time counts whole
+    # seconds, so this shows what the platforms' clocks decide
+    typed = sorted(
+        (c for c in claims if (c.platform, c.message_id) in sent_at),
+        key=lambda c: sent_at[(c.platform, c.message_id)],
+    )
+    first_typed = {c.claim_key for c in typed[: len(winners)]}
+    winners_by_platform = Counter(c.platform for c in claims if c.claim_key in winners)
     # a loser strictly earlier (platform timestamp) than a winner is unfair
-    latest_win = max((c.sent_at for c in claims if c.claim_key in winners), default=None)
+    latest_win = max((platform_time(c) for c in claims if c.claim_key in winners), default=None)
     unfair = [
         c
         for c in claims
-        if c.claim_key not in winners and latest_win is not None and c.sent_at < latest_win
+        if c.claim_key not in winners and latest_win is not None and platform_time(c) < latest_win
     ]
     end_to_end = [handled[k] - sent_at[k] for k in handled if k in sent_at]
     outbound = {name: ob.stats.sent_messages for name, ob in runner.outboxes.items()}
@@ -238,6 +254,10 @@ def _metrics(
         "holds_granted": granted,
         "oversell": max(0, granted - units),
         "fair_holds_pct": round(100 * len(winners & first_k) / max(1, len(winners)), 1),
+        "fair_holds_by_typing_pct": round(
+            100 * len(winners & first_typed) / max(1, len(winners)), 1
+        ),
+        "winners_by_platform": dict(winners_by_platform),
         "losers_earlier_than_a_winner": len(unfair),
         "in_app_latency_ms_p50": round(1000 * _pct(in_app, 0.50), 1),
         "in_app_latency_ms_p99": round(1000 * _pct(in_app, 0.99), 1),

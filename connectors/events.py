@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -25,8 +25,12 @@ class Role(StrEnum):
 class ChatMessage:
     """One viewer message, normalised from any platform.
 
-    Ids are the platform's own strings; ``sent_at`` is the platform's timestamp in UTC
-    and orders buyers across platforms (first come, first served).
+    Ids are the platform's own strings; ``sent_at`` is the platform's timestamp in UTC.
+    Buyers across platforms are ordered by :attr:`order_time` (first come, first served):
+    ``sent_at`` itself, or, where the platform's clock counts whole seconds
+    (``sent_at_precision`` 1.0, Facebook), the middle of that second: a comment stamped
+    12:00:05 was written at some moment of that second, and counting it at 12:00:05.000
+    would let it win every tie against a platform with millisecond timestamps.
     """
 
     platform: Platform
@@ -38,11 +42,21 @@ class ChatMessage:
     sent_at: datetime
     roles: frozenset[Role] = frozenset()
     reply_to_id: str | None = None
+    sent_at_precision: float = 0.0  # seconds the platform's clock rounds down to
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.sent_at.tzinfo is None or self.sent_at.utcoffset() is None:
             raise ValueError("ChatMessage.sent_at must be timezone-aware (UTC)")
+        if not self.sent_at_precision >= 0:
+            raise ValueError("ChatMessage.sent_at_precision must be >= 0 seconds")
+
+    @property
+    def order_time(self) -> datetime:
+        """Where the message stands in first come, first served (see the class docstring)."""
+        if not self.sent_at_precision:
+            return self.sent_at
+        return self.sent_at + timedelta(seconds=self.sent_at_precision / 2)
 
     @property
     def is_moderator(self) -> bool:

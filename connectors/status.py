@@ -37,7 +37,8 @@ class Health:
     never a secret.
 
     ``delivered_until`` is the connector's delivery watermark: the platform time (UTC) up
-    to which it has handed over every message it will ever hand over (None: it does not
+    to which it has handed over every message it will ever hand over, in the order time of
+    :attr:`ChatMessage.order_time` (None: it does not
     say, so the fairness gate does not wait for it). It only moves forward. A push stream
     that delivers in order while connected also sets ``live_allowance``: while that is set
     and the status is ``ok``, "now minus the allowance" counts as delivered too, so a quiet

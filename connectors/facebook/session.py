@@ -7,9 +7,10 @@ chronological&since=…``: read after the stream opens (so nothing falls between
 backfill results (which are complete up to their last ``created_time``), never with the stream's
 sample. Both paths share one id memory, so each comment is yielded once.
 
-The delivery watermark (``Health.delivered_until``) is therefore the time at which the last
-*completed* backfill query started (all its pages read and handed over): the stream alone
-proves nothing. While the stream delivers at its ``comment_rate`` cap (it is dropping
+The delivery watermark (``Health.delivered_until``) therefore comes from the time at which the
+last *completed* backfill query started (all its pages read and handed over), read at the
+whole-second resolution of ``created_time`` (:func:`translate.backfill_watermark`): the stream
+alone proves nothing. While the stream delivers at its ``comment_rate`` cap (it is dropping
 comments), the next backfill runs ``burst_backfill_seconds`` later rather than at the periodic
 interval, so the dropped comments, and the watermark, keep up during a burst.
 """
@@ -34,7 +35,12 @@ from connectors.facebook.config import COMMENT_RATE_CAPS, FacebookConfig
 from connectors.facebook.dedupe import RecentIds
 from connectors.facebook.graph import GraphClient
 from connectors.facebook.stream import StreamEnded, StreamRequest, read_stream
-from connectors.facebook.translate import PLATFORM, comment_to_message, parse_graph_time
+from connectors.facebook.translate import (
+    PLATFORM,
+    backfill_watermark,
+    comment_to_message,
+    parse_graph_time,
+)
 from connectors.status import Health, Status
 
 _LOGGER = logging.getLogger(__name__)
@@ -255,7 +261,8 @@ class CommentSession:
         else:
             self.state.resume = args
         if self.state.resume is None and self.state.query_started is not None:
-            self.health.delivered(self.state.query_started)  # all of it is handed over now
+            # all of it is handed over now, as far as whole-second created_times can say
+            self.health.delivered(backfill_watermark(self.state.query_started))
         if self.graph.usage:
             self.health.extra["usage"] = ",".join(f"{k}={v}%" for k, v in self.graph.usage.items())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.events import ChatMessage, Role
@@ -32,6 +32,20 @@ _KNOWN_KEYS = frozenset(
         "live_broadcast_timestamp",
     }
 )
+
+
+GRAPH_TIME_PRECISION = 1.0  # seconds: created_time is "2021-08-10T18:45:03+0000"
+
+
+def backfill_watermark(query_started: datetime) -> datetime:
+    """The delivery watermark after a complete backfill query that started at ``query_started``.
+
+    Every comment still to come was written at or after ``query_started``, so its
+    created_time is at least that second and it is ordered at least half a second later
+    (:attr:`ChatMessage.order_time`); everything ordered before that is handed over.
+    """
+    second = query_started.replace(microsecond=0)
+    return second + timedelta(seconds=GRAPH_TIME_PRECISION / 2, microseconds=-1)
 
 
 def parse_graph_time(value: object) -> datetime | None:
@@ -107,7 +121,10 @@ def comment_to_message(
     text = comment.get("message")
     if not isinstance(text, str):
         text = ""
-    sent_at = parse_graph_time(comment.get("created_time")) or received_at
+    created = parse_graph_time(comment.get("created_time"))
+    sent_at = created or received_at
+    # Graph's created_time counts whole seconds: the comment was written within that second
+    precision = GRAPH_TIME_PRECISION if created is not None and created.microsecond == 0 else 0.0
     author_id, author_name = _author(comment.get("from"))
     parent = comment.get("parent")
     reply_to = parent.get("id") if isinstance(parent, Mapping) else None
@@ -127,6 +144,7 @@ def comment_to_message(
         author_name=author_name,
         text=text,
         sent_at=sent_at,
+        sent_at_precision=precision,
         roles=roles,
         reply_to_id=str(reply_to) if isinstance(reply_to, str | int) and reply_to else None,
         raw=dict(comment),

@@ -151,7 +151,7 @@ def prepare_buy(
         product_handle=product.handle,
         quantity=quantity,
         show_id=svc.show_id,
-        sent_at=msg.sent_at,
+        sent_at=msg.order_time,  # the waitlist serves in the gate's order
     )
     return PreparedClaim(msg, intent, product, variant, code, drop is not None, request)
 

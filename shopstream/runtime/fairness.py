@@ -34,9 +34,9 @@ Watermarks = Callable[[], Mapping[str, tuple[Status, datetime | None]]]
 
 
 def platform_time(envelope: Envelope) -> datetime:
-    """The platform's timestamp of an event (``sent_at`` of a message, else ``at``)."""
+    """The platform time an event is ordered by (a message's ``order_time``, else ``at``)."""
     event = envelope.event
-    return event.sent_at if isinstance(event, ChatMessage) else event.at
+    return event.order_time if isinstance(event, ChatMessage) else event.at
 
 
 def order_key(envelope: Envelope) -> tuple[datetime, int]:

@@ -34,6 +34,21 @@ def msg(connector: str, mid: str, seconds: float) -> Envelope:
     return Envelope(connector, event)
 
 
+def whole_second(connector: str, mid: str, seconds: float) -> Envelope:
+    """A message from a platform whose clock counts whole seconds (Facebook)."""
+    event = ChatMessage(
+        platform=connector,
+        channel="c",
+        message_id=mid,
+        author_id=mid,
+        author_name=mid,
+        text="!buy 1",
+        sent_at=at(seconds),
+        sent_at_precision=1.0,
+    )
+    return Envelope(connector, event)
+
+
 def deletion(connector: str, mid: str, seconds: float) -> Envelope:
     event: ChatEvent = MessageDeleted(
         platform=connector, channel="c", message_id=mid, at=at(seconds)
@@ -163,6 +178,18 @@ CASES = [
         marks(yt=(OK, 4.0)),
         [],
         id="other-events-are-gated-by-their-at",
+    ),
+    pytest.param(
+        [whole_second("fb", "f", 5.0), msg("tw", "early", 5.3), msg("tw", "late", 5.7)],
+        marks(),
+        ["early", "f", "late"],
+        id="a-whole-second-stamp-stands-in-the-middle-of-its-second",
+    ),
+    pytest.param(
+        [msg("tw", "early", 5.3), msg("tw", "late", 5.7)],
+        marks(fb=(OK, 5.4999)),  # a backfill that started at 5.2: 5 s comments may follow
+        ["early"],
+        id="whole-second-watermark-covers-the-first-half",
     ),
 ]
 

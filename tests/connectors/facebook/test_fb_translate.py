@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +188,22 @@ def test_decode_stream_data(data: str, expected_id: str | None, caplog: Any) -> 
 )
 def test_redact(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("created_time", "precision", "order_offset_ms"),
+    [
+        ("2026-11-24T12:00:05+0000", 1.0, 500),  # Graph's whole seconds: the middle of it
+        (1795521605, 1.0, 500),  # unix seconds: whole too
+        (1795521605.25, 0.0, 0),  # a fraction is exact: ordered where it says
+        (None, 0.0, 0),  # no created_time: the (exact) receive time stands in
+    ],
+)
+def test_whole_second_times_are_ordered_at_the_middle_of_their_second(
+    created_time: object, precision: float, order_offset_ms: int
+) -> None:
+    received = datetime(2026, 11, 24, 12, 0, 7, 123000, tzinfo=UTC)
+    comment = {"id": "v_9", "message": "sold 201", "created_time": created_time}
+    msg = comment_to_message(comment, channel="v", page_id=None, received_at=received)
+    assert msg is not None and msg.sent_at_precision == precision
+    assert msg.order_time - msg.sent_at == timedelta(milliseconds=order_offset_ms)

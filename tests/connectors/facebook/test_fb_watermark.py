@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from connectors.facebook import FacebookConnector
 from connectors.facebook.config import COMMENT_RATE_CAPS
 from connectors.facebook.session import CapWatch
+from connectors.facebook.translate import backfill_watermark, comment_to_message
 from connectors.status import utc_now
 from sandbox.facebook import FacebookEmulator
 from tests.connectors.facebook.support import Reader
@@ -30,7 +32,8 @@ async def test_watermark_is_the_start_of_the_last_completed_backfill(
             emu.inject_message("first", author_id="u0")
             await reader.wait_for(1)  # read after the opening backfill, or by it
             opening = conn.health.delivered_until
-            assert opening is not None and opened_at <= opening <= utc_now()
+            assert opening is not None
+            assert backfill_watermark(opened_at) <= opening <= backfill_watermark(utc_now())
             emu.inject_message("second", author_id="u1")  # on the stream: proves nothing
             await reader.wait_for(2)
             assert conn.health.delivered_until == opening
@@ -59,7 +62,8 @@ async def test_a_stream_at_its_cap_is_backfilled_soon(
             await reader.stop()
     assert emu.hub.dropped > 0  # the stream really sampled the burst
     assert set(ids) <= {m.message_id for m in messages}
-    assert mark is not None and mark >= injected_at  # a backfill after the burst completed
+    # a backfill after the burst completed (created_time counts whole seconds)
+    assert mark is not None and mark >= backfill_watermark(injected_at)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +80,34 @@ async def test_a_stream_at_its_cap_is_backfilled_soon(
 def test_cap_watch(rate: str, arrivals: list[float], expected: list[bool]) -> None:
     watch = CapWatch(*COMMENT_RATE_CAPS[rate])
     assert [watch.note(t) for t in arrivals] == expected
+
+
+T = datetime(2026, 11, 24, 12, 0, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("started", "expected"),
+    [
+        # comments still to come are stamped 12:00:05 or later: ordered from 05.5 on
+        (T, T + timedelta(milliseconds=500, microseconds=-1)),
+        (T + timedelta(milliseconds=200), T + timedelta(milliseconds=500, microseconds=-1)),
+        (T + timedelta(milliseconds=999), T + timedelta(milliseconds=500, microseconds=-1)),
+        (T + timedelta(seconds=1), T + timedelta(milliseconds=1500, microseconds=-1)),
+    ],
+)
+def test_backfill_watermark_reads_created_time_at_its_resolution(
+    started: datetime, expected: datetime
+) -> None:
+    assert backfill_watermark(started) == expected
+    # nothing the next backfill can bring is ordered at or before it
+    later = comment_to_message(
+        {
+            "id": "v_1",
+            "message": "sold",
+            "created_time": started.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+        },
+        channel="v",
+        page_id=None,
+        received_at=started,
+    )
+    assert later is not None and later.order_time > backfill_watermark(started)
