@@ -21,7 +21,7 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def msg(connector: str, mid: str, seconds: float) -> Envelope:
+def msg(connector: str, mid: str, seconds: float, precision: float = 0.0) -> Envelope:
     event = ChatMessage(
         platform=connector,
         channel="c",
@@ -30,23 +30,14 @@ def msg(connector: str, mid: str, seconds: float) -> Envelope:
         author_name=mid,
         text="!buy 1",
         sent_at=at(seconds),
+        sent_at_precision=precision,
     )
     return Envelope(connector, event)
 
 
 def whole_second(connector: str, mid: str, seconds: float) -> Envelope:
     """A message from a platform whose clock counts whole seconds (Facebook)."""
-    event = ChatMessage(
-        platform=connector,
-        channel="c",
-        message_id=mid,
-        author_id=mid,
-        author_name=mid,
-        text="!buy 1",
-        sent_at=at(seconds),
-        sent_at_precision=1.0,
-    )
-    return Envelope(connector, event)
+    return msg(connector, mid, seconds, precision=1.0)
 
 
 def deletion(connector: str, mid: str, seconds: float) -> Envelope:
