@@ -21,6 +21,9 @@ class Role(StrEnum):
     VIP = "vip"
 
 
+_TEXT_FIELDS = ("channel", "message_id", "author_id", "author_name", "text", "reply_to_id")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatMessage:
     """One viewer message, normalised from any platform.
@@ -31,6 +34,9 @@ class ChatMessage:
     (``sent_at_precision`` 1.0, Facebook), the middle of that second: a comment stamped
     12:00:05 was written at some moment of that second, and counting it at 12:00:05.000
     would let it win every tie against a platform with millisecond timestamps.
+
+    A NUL character in any text field becomes U+FFFD: PostgreSQL text cannot hold NUL, and
+    one such message would otherwise fail the write of its whole batch.
     """
 
     platform: Platform
@@ -48,6 +54,10 @@ class ChatMessage:
     def __post_init__(self) -> None:
         if self.sent_at.tzinfo is None or self.sent_at.utcoffset() is None:
             raise ValueError("ChatMessage.sent_at must be timezone-aware (UTC)")
+        for name in _TEXT_FIELDS:  # untrusted text: a NUL would fail every PostgreSQL write
+            value = getattr(self, name)
+            if value is not None and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", "\ufffd"))
         if not self.sent_at_precision >= 0:
             raise ValueError("ChatMessage.sent_at_precision must be >= 0 seconds")
 

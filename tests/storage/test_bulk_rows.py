@@ -96,3 +96,28 @@ def test_bulk_audit_lines_keep_the_order_they_were_written_in(db_url: str) -> No
     assert [e.subject for e in entries] == subjects  # ids in the order written
     assert all(e.at == T0 and e.detail == f'{{"n": "{e.subject}"}}' for e in entries)
     engine.dispose()
+
+
+def test_chat_text_with_nul_is_stored_on_both_databases(db_url: str) -> None:
+    """PostgreSQL text cannot hold NUL: one such message must not fail its batch."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    records = Records(engine, clock=lambda: T0)
+    batch = [
+        ChatMessage(
+            platform="youtube",
+            channel="c",
+            message_id=f"m-{n}",
+            author_id="u\x00",
+            author_name="A\x00nn",
+            text="sold\x00 201",
+            sent_at=T0,
+        )
+        for n in range(3)
+    ]
+    assert len(records.take_messages(batch)) == 3
+    with records.batch():
+        for n in range(3):
+            records.mark_message("youtube", f"m-{n}", intent="claim", outcome="held")
+    assert records.message_counts() == {"youtube": 3}
+    engine.dispose()
