@@ -93,11 +93,10 @@ class Records:
         self._pg: dict[Executable, PgRows] = {}
         if dialect.name == "postgresql":
             self._pg = {
-                self._claim_insert: PgRows(dialect, _CLAIMS, conflict=("claim_key",)),
-                _AUDIT_INSERT: PgRows(dialect, _AUDIT),
+                self._claim_insert: PgRows(_CLAIMS, conflict=("claim_key",)),
+                _AUDIT_INSERT: PgRows(_AUDIT),
             }
             self._pg_take = PgRows(
-                dialect,
                 _MESSAGES,
                 conflict=("platform", "message_id"),
                 returning=("platform", "message_id"),
