@@ -70,6 +70,7 @@ class PipelineStats:
     replies: int = 0
     failures: int = 0
     batches: int = 0
+    storage_retries: int = 0  # batches tried again because the database failed them
     busy_seconds: float = 0.0  # time spent handling batches (capacity = events / busy)
     ended: set[str] = field(default_factory=set)
     # With the fairness gate on: how long each envelope was held (seconds, in release order;
@@ -102,6 +103,7 @@ class Pipeline:
         clock: Callable[[], float] = time.monotonic,
         recheck: float = 0.005,
         needs_order: Callable[[Envelope], bool] | None = None,
+        retry_wait: tuple[float, float] = (0.5, 10.0),
     ) -> None:
         self.queue = queue
         self.handler = handler
@@ -115,6 +117,10 @@ class Pipeline:
         self._targets = dict(targets or {})
         self._recheck = recheck
         self._needs_order = needs_order
+        self._retry_wait = retry_wait
+        # messages of a batch the database failed: taken (perhaps) but never answered, so
+        # the retry handles them rather than dropping them as duplicates
+        self._retrying: set[tuple[str, str]] = set()
         self.gate: FairnessGate | None = None
         if fairness_horizon > 0:
             self.gate = FairnessGate(fairness_horizon, watermarks or dict, clock=clock)
@@ -180,10 +186,34 @@ class Pipeline:
             return True
 
     async def _process(self, batch: list[Envelope]) -> None:
-        """Handle ``batch`` (already in order), route the replies, mark the envelopes done."""
-        started = time.perf_counter()
-        results = await asyncio.to_thread(self._handle_batch, batch)
-        self.stats.busy_seconds += time.perf_counter() - started
+        """Handle ``batch`` (already in order), route the replies, mark the envelopes done.
+
+        When the database fails the batch (a restart, a lost connection, a lock held too
+        long), nothing of it was answered: it is tried again, with a growing pause, until
+        the database is back, and the messages behind it wait in the queue. The retry
+        handles the batch's messages even where the first try had taken them; a claim is
+        keyed by its message, so it gets its first outcome again, never a second hold.
+        """
+        events = [e.event for e in batch]
+        keys = {(m.platform, m.message_id) for m in events if isinstance(m, ChatMessage)}
+        wait, longest = self._retry_wait
+        while True:
+            started = time.perf_counter()
+            try:
+                results = await asyncio.to_thread(self._handle_batch, batch)
+            except Exception:
+                self.stats.busy_seconds += time.perf_counter() - started
+                self.stats.storage_retries += 1
+                _LOGGER.exception(
+                    "storing a batch of %d events failed; trying again in %.1f s", len(batch), wait
+                )
+                self._retrying |= keys
+                await self._sleep(wait)
+                wait = min(longest, wait * 2)
+                continue
+            self.stats.busy_seconds += time.perf_counter() - started
+            break
+        self._retrying -= keys
         for envelope, replies in results:
             for reply in replies:
                 await self._route(envelope.connector, reply)
@@ -211,6 +241,7 @@ class Pipeline:
         messages = [e.event for e in batch if isinstance(e.event, ChatMessage)]
         taken = self._ledger.take_messages(messages)
         fresh: list[Envelope] = []
+        seen: set[tuple[str, str]] = set()  # a second copy in the same batch is a duplicate too
         for envelope in batch:
             event = envelope.event
             self.stats.events += 1
@@ -218,11 +249,11 @@ class Pipeline:
                 self.stats.ended.add(envelope.connector)
             if isinstance(event, ChatMessage):
                 key = (event.platform, event.message_id)
-                if key not in taken:
+                if key in seen or (key not in taken and key not in self._retrying):
                     self.stats.duplicates += 1
                     _LOGGER.info("duplicate %s message %s ignored", *key)
                     continue
-                taken.discard(key)  # a second copy in the same batch is a duplicate too
+                seen.add(key)
             fresh.append(envelope)
         out: list[tuple[Envelope, Sequence[Reply]]] = []
         with self._ledger.batch():

@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from connectors.events import ChatMessage, Reply
 from shopstream.runtime.pipeline import Pipeline
 from shopstream.runtime.supervisor import Envelope
@@ -133,3 +135,60 @@ async def test_a_failing_message_is_logged_and_the_show_goes_on() -> None:
     await _run_until_drained(pipeline, queue)
     assert pipeline.stats.failures == 1
     assert [r.key for r in sink.replies] == ["2"]
+
+
+class FailingLedger(SetLedger):
+    """A database that fails some writes: the take (nothing kept) or the bookkeeping at the
+    end of a batch (the messages stay taken, as after a commit lost with the connection)."""
+
+    def __init__(self, fail_takes: int = 0, fail_flushes: int = 0) -> None:
+        super().__init__()
+        self.fail_takes, self.fail_flushes = fail_takes, fail_flushes
+
+    def take_messages(self, msgs: Sequence[ChatMessage]) -> set[tuple[str, str]]:
+        if self.fail_takes:
+            self.fail_takes -= 1
+            raise ConnectionError("server closed the connection unexpectedly")
+        return super().take_messages(msgs)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        with super().batch():
+            yield
+        if self.fail_flushes:
+            self.fail_flushes -= 1
+            raise ConnectionError("server closed the connection unexpectedly")
+
+
+@pytest.mark.parametrize(
+    ("fail_takes", "fail_flushes", "handled"),
+    [
+        (2, 0, ["t1", "t2"]),  # nothing taken: handled once the database is back
+        (0, 1, ["t1", "t2", "t1", "t2"]),  # taken, never answered: handled again, not dropped
+        (1, 2, ["t1", "t2", "t1", "t2", "t1", "t2"]),
+    ],
+)
+async def test_a_failing_database_pauses_the_batch_and_loses_nothing(
+    fail_takes: int, fail_flushes: int, handled: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    queue: asyncio.Queue[Envelope] = asyncio.Queue()
+    for mid, at in (("t1", 0.1), ("t2", 0.2), ("t1", 0.1)):  # and a duplicate delivery
+        queue.put_nowait(Envelope("tw", _msg("twitch", mid, "sold 201", at)))
+    handler, sink = EchoHandler(), Sink()
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    ledger = FailingLedger(fail_takes, fail_flushes)
+    pipeline = Pipeline(
+        queue, handler, {"tw": sink}, ledger=ledger, sleep=record, fairness_window=0
+    )
+    await _run_until_drained(pipeline, queue)
+    failures = fail_takes + fail_flushes
+    assert handler.seen == handled
+    assert [r.key for r in sink.replies] == ["t1", "t2"]  # answered once, after the last try
+    assert pipeline.stats.storage_retries == failures
+    assert pipeline.stats.duplicates == fail_flushes + 1  # the copy, in each try that got so far
+    assert waits == [0.5, 1.0, 2.0][:failures]  # a growing pause
+    assert "storing a batch of 3 events failed" in caplog.text
