@@ -39,6 +39,7 @@ class ShowResult:
     events: int = 0
     duplicates: int = 0
     failures: int = 0
+    storage_retries: int = 0  # batches the database failed and the pipeline tried again
     replies_queued: int = 0
     messages_sent: dict[str, int] = field(default_factory=dict)
     violations: dict[str, list[str]] = field(default_factory=dict)
@@ -255,6 +256,7 @@ class ShowRunner:
         r = self.result
         stats = self.pipeline.stats
         r.events, r.duplicates, r.failures = stats.events, stats.duplicates, stats.failures
+        r.storage_retries = stats.storage_retries
         r.replies_queued = stats.replies
         if self.pipeline.gate is not None:
             r.gate_held, r.gate_expired = stats.gate_held, stats.gate_expired
