@@ -81,8 +81,8 @@ class ChatHandler:
         event = envelope.event
         if not isinstance(event, ChatMessage):
             return True  # deletions and bans come after what they concern
-        if len(self._parsed) >= _PARSED_MAX:
-            self._parsed.clear()  # never grows without bound (a stalled pipeline)
+        if len(self._parsed) >= _PARSED_MAX:  # the oldest go first: never grows without
+            del self._parsed[next(iter(self._parsed))]  # bound (a stalled pipeline, duplicates)
         context = self.context()
         intent = parse(event.text, context)
         key = (event.platform, event.message_id)

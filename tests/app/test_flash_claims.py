@@ -109,3 +109,32 @@ async def test_only_what_changes_stock_or_the_show_waits_its_turn(
         core.close()
     assert not isinstance(first, Exception) and first
     assert claims["youtube-50"] == "held"
+
+
+async def test_intents_parsed_ahead_are_bounded_oldest_first(
+    tmp_path: Path, sqlite_db_url: str
+) -> None:
+    """A message parsed ahead and never handled (a duplicate delivery) ages out."""
+    from unittest import mock
+
+    import shopstream.handlers as handlers
+
+    settings = parse_settings({"show": {"id": "bound", "featured": "201"}})
+    async with sandbox_store(settings, products=_catalog(5)) as store:
+        core = build_core(settings, store.access, database_url=sqlite_db_url)
+        core.sync()
+        handler = core.handler
+        buys = [_buy(n, "twitch") for n in range(5)]
+        with mock.patch.object(handlers, "_PARSED_MAX", 3):
+            for buy in buys:
+                handler.needs_order(buy)
+        with mock.patch.object(handlers, "parse", wraps=handlers.parse) as parsing:
+            core.records.take_messages([b.event for b in buys[2:]])  # type: ignore[misc]
+            with core.records.batch():
+                handler.handle_many(buys[2:])
+            assert parsing.call_count == 0  # the newest three were kept
+            core.records.take_messages([buys[0].event])  # type: ignore[list-item]
+            with core.records.batch():
+                handler.handle_many(buys[:1])
+            assert parsing.call_count == 1  # the oldest had gone: parsed again
+        core.close()
