@@ -10,9 +10,14 @@ sample. Both paths share one id memory, so each comment is yielded once.
 The delivery watermark (``Health.delivered_until``) therefore comes from the time at which the
 last *completed* backfill query started (all its pages read and handed over), read at the
 whole-second resolution of ``created_time`` (:func:`translate.backfill_watermark`): the stream
-alone proves nothing. While the stream delivers at its ``comment_rate`` cap (it is dropping
-comments), the next backfill runs ``burst_backfill_seconds`` later rather than at the periodic
-interval, so the dropped comments, and the watermark, keep up during a burst.
+alone proves nothing. A query that chases a burst may not end for seconds; once one of its
+pages reaches comments stamped after the second it started in, everything written before
+its start has been read (the listing is chronological), so the watermark moves there and the
+rest of the query counts as started anew (:func:`translate.read_past`).
+
+While the stream delivers at its ``comment_rate`` cap (it is dropping comments), the next
+backfill runs ``burst_backfill_seconds`` later rather than at the periodic interval, so the
+dropped comments, and the watermark, keep up during a burst.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from connectors.facebook.translate import (
     backfill_watermark,
     comment_to_message,
     parse_graph_time,
+    read_past,
 )
 from connectors.status import Health, Status
 
@@ -244,15 +250,24 @@ class CommentSession:
             self.state.resume = args  # if this page fails, the next round asks for it again
             page = await self.graph.get_connections(self.video_id, "comments", **args)
             data = page.get("data")
+            newest: datetime | None = None
             for comment in data if isinstance(data, list) else []:
                 if not isinstance(comment, dict):
                     continue
                 created = parse_graph_time(comment.get("created_time"))
                 if created is not None and created > self.state.cursor:
                     self.state.cursor = created
+                if created is not None and (newest is None or created > newest):
+                    newest = created
                 message = self.accept(comment)
                 if message is not None:
                     yield message
+            started = self.state.query_started
+            if started is not None and newest is not None and read_past(newest, started):
+                # a query chasing a burst may not end for a while; everything written
+                # before it started is handed over already, and the rest counts from now
+                self.health.delivered(backfill_watermark(started))
+                self.state.query_started = self.clock()
             after = _next_cursor(page)
             if after is None:
                 self.state.resume = None

@@ -48,6 +48,16 @@ def backfill_watermark(query_started: datetime) -> datetime:
     return second + timedelta(seconds=GRAPH_TIME_PRECISION / 2, microseconds=-1)
 
 
+def read_past(newest: datetime, query_started: datetime) -> bool:
+    """Whether a backfill page whose newest comment is stamped ``newest`` shows that the
+    query has read everything written before ``query_started``.
+
+    The listing is chronological, so once a page reaches comments stamped after the second
+    the query started in, every comment written before the start came on an earlier page.
+    """
+    return newest >= query_started.replace(microsecond=0) + timedelta(seconds=1)
+
+
 def parse_graph_time(value: object) -> datetime | None:
     """Parse Graph's ``2021-08-10T18:45:03+0000`` (or ``Z``, ISO, unix) into UTC; None if bad."""
     if isinstance(value, bool):

@@ -11,7 +11,7 @@ import pytest
 from connectors.facebook import FacebookConnector
 from connectors.facebook.config import COMMENT_RATE_CAPS
 from connectors.facebook.session import CapWatch
-from connectors.facebook.translate import backfill_watermark, comment_to_message
+from connectors.facebook.translate import backfill_watermark, comment_to_message, read_past
 from connectors.status import utc_now
 from sandbox.facebook import FacebookEmulator
 from tests.connectors.facebook.support import Reader
@@ -111,3 +111,19 @@ def test_backfill_watermark_reads_created_time_at_its_resolution(
         received_at=started,
     )
     assert later is not None and later.order_time > backfill_watermark(started)
+
+
+@pytest.mark.parametrize(
+    ("newest", "expected"),
+    [
+        (T - timedelta(seconds=1), False),  # still before the start
+        (T, False),  # the start's own second may have more comments to come
+        (T + timedelta(seconds=1), True),  # a comment from the next second: all before is read
+        (T + timedelta(seconds=7), True),
+    ],
+)
+def test_a_page_past_the_start_second_proves_the_query_read_all_before_it(
+    newest: datetime, expected: bool
+) -> None:
+    started = T + timedelta(milliseconds=400)
+    assert read_past(newest, started) is expected
