@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from connectors.events import ChatMessage
-from shopstream.core import build_core
+from shopstream.core import Core, build_core
 from shopstream.runtime.supervisor import Envelope
 from shopstream.sandbox_store import sandbox_store
 from shopstream.settings import parse_settings
@@ -26,6 +28,19 @@ def _catalog(units: int) -> list[dict[str, Any]]:
     return list(products)
 
 
+@contextlib.asynccontextmanager
+async def _show(show_id: str, db_url: str, units: int) -> AsyncIterator[Core]:
+    """A synced core over the sandbox store, with ``units`` of the drop product (201)."""
+    settings = parse_settings({"show": {"id": show_id, "featured": "201"}})
+    async with sandbox_store(settings, products=_catalog(units)) as store:
+        core = build_core(settings, store.access, database_url=db_url)
+        core.sync()
+        try:
+            yield core
+        finally:
+            core.close()
+
+
 def _buy(n: int, platform: str, text: str = "sold 201") -> Envelope:
     msg = ChatMessage(
         platform=platform,
@@ -40,10 +55,7 @@ def _buy(n: int, platform: str, text: str = "sold 201") -> Envelope:
 
 
 async def test_a_burst_is_claimed_in_order_without_oversell(tmp_path: Path, db_url: str) -> None:
-    settings = parse_settings({"show": {"id": "burst", "featured": "201"}})
-    async with sandbox_store(settings, products=_catalog(20)) as store:
-        core = build_core(settings, store.access, database_url=db_url)
-        core.sync()
+    async with _show("burst", db_url, units=20) as core:
         platforms = ("twitch", "youtube", "facebook")
         burst = [_buy(n, platforms[n % 3]) for n in range(120)]
         burst.insert(30, _buy(999, "twitch", "!cancel"))  # breaks the run of buys
@@ -51,7 +63,6 @@ async def test_a_burst_is_claimed_in_order_without_oversell(tmp_path: Path, db_u
         with core.records.batch():
             results = core.handler.handle_many(burst)
         claims = core.records.claims(show_id="burst")
-        core.close()
     assert not [r for r in results if isinstance(r, Exception)]
     held = [c for c in claims if c.status == "held"]
     assert len(held) == 20  # exactly the stock, never more
@@ -74,10 +85,7 @@ async def test_only_what_changes_stock_or_the_show_waits_its_turn(
     import shopstream.handlers as handlers
     from connectors.events import MessageDeleted
 
-    settings = parse_settings({"show": {"id": "order", "featured": "201"}})
-    async with sandbox_store(settings, products=_catalog(5)) as store:
-        core = build_core(settings, store.access, database_url=sqlite_db_url)
-        core.sync()
+    async with _show("order", sqlite_db_url, units=5) as core:
         handler = core.handler
         table = [
             ("sold 201", True),
@@ -106,7 +114,6 @@ async def test_only_what_changes_stock_or_the_show_waits_its_turn(
                 handler.handle_many([stale])
             assert parsing.call_count == 2  # once ahead, and again: the show changed since
         claims = {c.message_id: c.status for c in core.records.claims(show_id="order")}
-        core.close()
     assert not isinstance(first, Exception) and first
     assert claims["youtube-50"] == "held"
 
@@ -119,10 +126,7 @@ async def test_intents_parsed_ahead_are_bounded_oldest_first(
 
     import shopstream.handlers as handlers
 
-    settings = parse_settings({"show": {"id": "bound", "featured": "201"}})
-    async with sandbox_store(settings, products=_catalog(5)) as store:
-        core = build_core(settings, store.access, database_url=sqlite_db_url)
-        core.sync()
+    async with _show("bound", sqlite_db_url, units=5) as core:
         handler = core.handler
         buys = [_buy(n, "twitch") for n in range(5)]
         with mock.patch.object(handlers, "_PARSED_MAX", 3):
@@ -137,4 +141,3 @@ async def test_intents_parsed_ahead_are_bounded_oldest_first(
             with core.records.batch():
                 handler.handle_many(buys[:1])
             assert parsing.call_count == 1  # the oldest had gone: parsed again
-        core.close()
