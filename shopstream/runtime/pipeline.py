@@ -26,6 +26,7 @@ from typing import Protocol
 from connectors.events import ChatEnded, ChatMessage, Reply
 from shopstream.runtime.fairness import FairnessGate, Watermarks, order_key
 from shopstream.runtime.supervisor import Envelope
+from shopstream.storage.errors import is_transient
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -188,9 +189,11 @@ class Pipeline:
     async def _process(self, batch: list[Envelope]) -> None:
         """Handle ``batch`` (already in order), route the replies, mark the envelopes done.
 
-        When the database fails the batch (a restart, a lost connection, a lock held too
-        long), nothing of it was answered: it is tried again, with a growing pause, until
-        the database is back, and the messages behind it wait in the queue. The retry
+        When the database fails the batch for a passing reason (a restart, a lost
+        connection, a lock held too long), nothing of it was answered: it is tried again,
+        with a growing pause, until the database is back, and the messages behind it wait
+        in the queue. Any other failure would only repeat, so the batch is split and each
+        event tried alone: one bad event costs only itself (logged and counted). A retry
         handles the batch's messages even where the first try had taken them; a claim is
         keyed by its message, so it gets its first outcome again, never a second hold.
         """
@@ -201,13 +204,16 @@ class Pipeline:
             started = time.perf_counter()
             try:
                 results = await asyncio.to_thread(self._handle_batch, batch)
-            except Exception:
+            except Exception as error:
                 self.stats.busy_seconds += time.perf_counter() - started
+                self._retrying |= keys
+                if not is_transient(error):
+                    await self._give_up_or_split(batch, keys)
+                    return
                 self.stats.storage_retries += 1
                 _LOGGER.exception(
                     "storing a batch of %d events failed; trying again in %.1f s", len(batch), wait
                 )
-                self._retrying |= keys
                 await self._sleep(wait)
                 wait = min(longest, wait * 2)
                 continue
@@ -219,6 +225,18 @@ class Pipeline:
                 await self._route(envelope.connector, reply)
         for _ in batch:
             self.queue.task_done()
+
+    async def _give_up_or_split(self, batch: list[Envelope], keys: set[tuple[str, str]]) -> None:
+        """After a failure that would repeat: each event alone, or, if alone, let it go."""
+        if len(batch) > 1:
+            _LOGGER.exception("handling a batch of %d events failed; one by one now", len(batch))
+            for envelope in batch:
+                await self._process([envelope])
+            return
+        _LOGGER.exception("handling %r failed for good; it gets no reply", batch[0].event)
+        self.stats.failures += 1
+        self._retrying -= keys
+        self.queue.task_done()
 
     async def _route(self, connector: str, reply: Reply) -> None:
         if reply.platform == BROADCAST:

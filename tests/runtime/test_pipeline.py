@@ -192,3 +192,45 @@ async def test_a_failing_database_pauses_the_batch_and_loses_nothing(
     assert pipeline.stats.duplicates == fail_flushes + 1  # the copy, in each try that got so far
     assert waits == [0.5, 1.0, 2.0][:failures]  # a growing pause
     assert "storing a batch of 3 events failed" in caplog.text
+
+
+class PoisonLedger(SetLedger):
+    """A database that refuses, every time, the batch that holds one particular message."""
+
+    def __init__(self, poison: str) -> None:
+        super().__init__()
+        self.poison = poison
+        self.batch_ids: list[str] = []
+
+    def take_messages(self, msgs: Sequence[ChatMessage]) -> set[tuple[str, str]]:
+        self.batch_ids = [m.message_id for m in msgs]
+        return super().take_messages(msgs)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        with super().batch():
+            yield
+        if self.poison in self.batch_ids:
+            raise ValueError("a value the database refuses")
+
+
+async def test_a_failure_that_would_repeat_costs_only_its_own_event(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    queue: asyncio.Queue[Envelope] = asyncio.Queue()
+    for mid, at in (("t1", 0.1), ("bad", 0.2), ("t2", 0.3)):
+        queue.put_nowait(Envelope("tw", _msg("twitch", mid, "sold 201", at)))
+    handler, sink = EchoHandler(), Sink()
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    pipeline = Pipeline(
+        queue, handler, {"tw": sink}, ledger=PoisonLedger("bad"), sleep=record, fairness_window=0
+    )
+    await _run_until_drained(pipeline, queue)
+    assert [r.key for r in sink.replies] == ["t1", "t2"]  # the others are answered
+    assert pipeline.stats.failures == 1 and pipeline.stats.storage_retries == 0
+    assert waits == []  # no pause: waiting would not help
+    assert "one by one now" in caplog.text and "failed for good" in caplog.text

@@ -1,0 +1,27 @@
+"""Which database errors pass (the server restarts, a connection drops, a lock is held too
+long) and which a retry would only repeat (a bug, a value the database refuses)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+from sqlalchemy import exc as sa_exc
+
+_TRANSIENT: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,  # SQLAlchemy's wrapping of the two below
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,  # no pooled connection came free in time
+    sqlite3.OperationalError,  # "database is locked" past the busy timeout, disk I/O
+    psycopg.OperationalError,  # connection lost, server shutting down, cannot connect
+    psycopg.errors.DeadlockDetected,
+    psycopg.errors.SerializationFailure,
+    OSError,  # the socket itself (ConnectionError and friends)
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether trying the same work again later may succeed."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, _TRANSIENT)
