@@ -19,6 +19,8 @@ from sqlalchemy import Table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import TextClause
 
+from shopstream.storage.types import require_aware
+
 
 class PgRows:
     """One ``INSERT ... SELECT FROM json_populate_recordset(...)`` per (table, columns)."""
@@ -66,7 +68,5 @@ class PgRows:
 def _json_value(value: Any) -> Any:
     """Datetimes as ISO text with their offset (UTCDateTime's rule kept: naive is a bug)."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where UTC is required")
-        return value.isoformat()
+        return require_aware(value).isoformat()
     raise TypeError(f"cannot write {type(value).__name__} as a row value")

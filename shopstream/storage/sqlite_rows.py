@@ -21,7 +21,7 @@ from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import NullType
 
 from shop_sync.claim_sql import sqlite_time
-from shopstream.storage.types import UTCDateTime
+from shopstream.storage.types import UTCDateTime, require_aware
 
 # SQLite's default limit on host parameters is 32,766; keep multi-row statements well under
 _MAX_PARAMS = 30_000
@@ -30,9 +30,7 @@ _MAX_PARAMS = 30_000
 def _value(value: Any) -> Any:
     """What UTCDateTime would bind on SQLite: naive UTC text; other values as they are."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where UTC is required")
-        return sqlite_time(value)
+        return sqlite_time(require_aware(value))
     return value
 
 
