@@ -38,7 +38,6 @@ from chat_commands.resolve import (
 _LOGGER = logging.getLogger(__name__)
 
 _TERSE_TOKEN_RE = re.compile(r"\+?\d{1,4}|x\d{1,3}|\d{1,3}x")
-_MAX_TERSE_TOKENS = 8
 _QUESTION_ORDER = tuple(
     (kind, kind.value)
     for kind in (
@@ -121,6 +120,13 @@ def _could_be_command(
     A command needs a keyword phrase (one rare word of each is looked up), or else it is a
     terse claim ("101 L", "black M x2") made only of command words with at least one catalog
     word, or a question naming a catalog word. ``+1`` is checked by the caller.
+
+    The terse branch is the necessary condition of ``_Message._terse_claim``: that rule fails
+    on the first word outside ``COMMAND_WORD_CATEGORIES`` (which is what
+    ``lexicon.command_words`` holds) and needs an anchor, which is always one of the token
+    classes below. It has no length limit, so neither has this: a claim listing several items
+    ("101 L black 102 M navy 103 S red") is as long as it needs to be, and the loop stops at
+    the first word that is not a command word, so long chatter costs no more.
     """
     if not lexicon.triggers.isdisjoint(tokens):
         return True
@@ -129,8 +135,6 @@ def _could_be_command(
         return not (
             refs.isdisjoint(tokens) and values.isdisjoint(tokens) and nouns.isdisjoint(tokens)
         )
-    if len(tokens) > _MAX_TERSE_TOKENS:
-        return False
     words, numbers = lexicon.command_words, lexicon.number_words
     anchored = False
     for token in tokens:
