@@ -264,6 +264,33 @@ def rate(messages: list[str], context: ParseContext, repeat: int = 3) -> tuple[f
     return best_cpu, best_wall
 
 
+# Inputs that once were, or could be, slow paths (the property tests check they parse; this
+# measures how long they take): long repeats, long runs without spaces, emoji, control text.
+WORST_CASES = [
+    "sold " * 2000,
+    "a" * 10_000,
+    "the " * 400 + "CT-101-M-RED",
+    "101 L black " * 200,
+    "\U0001f469\u200d\U0001f469\u200d\U0001f467" * 300,
+    "+" * 500,
+    "x" * 3 + "9" * 400,
+    "i'll take the hoodie M black x2 please " * 50,
+    "how much is the " * 100 + "?",
+]
+
+
+def worst_case(context: ParseContext, repeat: int = 200) -> tuple[str, float]:
+    """The slowest of ``WORST_CASES``: its first chars and its mean CPU time per parse."""
+    worst = ("", 0.0)
+    for text in WORST_CASES:
+        start = time.process_time()
+        for _ in range(repeat):
+            parse(text, context)
+        per = (time.process_time() - start) / repeat
+        worst = max(worst, (text[:24], per), key=lambda w: w[1])
+    return worst
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -325,6 +352,8 @@ def main() -> None:
         f"mix 90/10: {mix_cpu:,.0f} msgs/s per CPU-second ({mix_wall:,.0f} wall) "
         f"over {len(mix):,} messages"
     )
+    slow_text, slow_seconds = worst_case(context)
+    print(f"worst case: {slow_seconds * 1000:,.2f} ms CPU per message ({slow_text!r}...)")
     print("command intents:", ", ".join(f"{k}={v}" for k, v in sorted(intents.items())))
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from checkout_links.lines import LineItem
 from checkout_links.permalink import build_cart_permalink
+from tests.fuzz import examples
 
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1)
 hold = text.filter(lambda h: "," not in h and len(h) <= 64 and h.isprintable() and h.strip() == h)
@@ -19,7 +20,7 @@ line = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300))
 @given(
     lines=st.lists(line, min_size=1, max_size=6),
     holds=st.lists(hold, min_size=1, max_size=4),

@@ -6,7 +6,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
@@ -16,6 +16,7 @@ from shop_sync.hold_types import ClaimRequest
 from shop_sync.holds import WAITS, HoldBook
 from shop_sync.stock import HOLDS, STOCK
 from shopstream.storage import make_engine
+from tests.fuzz import examples
 from tests.shop_sync.conftest import T0, FakeClock
 
 OPS = st.lists(
@@ -52,7 +53,7 @@ def _check(book: HoldBook, engine: object) -> None:
     assert not head or head[0].quantity > free  # nobody waits for stock that is free
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40))
 @given(ops=OPS)
 @example(ops=[("restock", 1, 0), ("claim", 0, 1), ("claim", 0, 1), ("sell", 0, 0)])
 @example(

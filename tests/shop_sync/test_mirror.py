@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from shop_sync.config import ShopConfig
 from shop_sync.mirror import Mirror
 from shop_sync.translate import LevelRecord, ProductRecord, VariantRecord
+from tests.fuzz import examples
 
 T = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PRODUCT = ProductRecord(
@@ -144,7 +145,7 @@ def test_catalog_products_shape(engine: Engine) -> None:
 
 
 @settings(
-    max_examples=30,
+    max_examples=examples(30),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.errors import AuthError, RateLimited, TransientError
@@ -18,6 +18,7 @@ from connectors.events import Priority, Reply, SendResult
 from connectors.limits import PlatformLimits
 from shopstream.outbox import MemorySentKeys, Outbox, find_violations
 from shopstream.show.config import OutboxConfig
+from tests.fuzz import examples
 from tests.show.fakes import SLOW, TWITCH, YOUTUBE, FakeClock, FakeSender
 
 
@@ -245,7 +246,7 @@ async def test_run_sends_what_is_put_while_running() -> None:
     assert [r.key for r in sender.sent] == ["k1"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40))
 @given(
     max_messages=st.integers(1, 25),
     window=st.floats(1.0, 40.0),
