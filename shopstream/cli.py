@@ -66,6 +66,12 @@ def setup_logging(level: str) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def print_problems(problems: list[str] | tuple[str, ...], console: Console) -> None:
+    """One line per problem, never wrapped, so ``file:line:`` stays whole for editors and grep."""
+    for line in problems:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def settings_or_exit(path: Path) -> Settings:
     """Load settings, or print every problem (one line each) and exit with code 2."""
     try:
@@ -73,8 +79,7 @@ def settings_or_exit(path: Path) -> Settings:
     except SettingsError as exc:
         err = Console(stderr=True)
         err.print(f"[bold red]{len(exc.problems)} problem(s) in the settings:[/]")
-        for line in exc.problems:
-            err.print(line, markup=False, highlight=False)
+        print_problems(exc.problems, err)
         raise typer.Exit(2) from None
 
 
@@ -330,8 +335,7 @@ def rehearse(
         try:
             load_run_of_show(run_of_show, default_cap=cfg.control.default_drop_cap)
         except RunOfShowError as exc:
-            for line in exc.problems:
-                err.print(line, markup=False)
+            print_problems(exc.problems, err)
             raise typer.Exit(2) from None
     console = Console()
     url = fresh_database(cfg.app.data_dir, "rehearsal.db")

@@ -11,6 +11,11 @@ from typing import Any
 
 import pytest
 
+from tests.fuzz import register_profiles
+
+# Leaked sockets, threads and temporary files fail the test that leaked them (tests/leaks.py).
+pytest_plugins = ("tests.leaks", "pytester")
+
 PG_ADMIN_URL = os.environ.get(
     "SHOPSTREAM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -49,6 +54,11 @@ socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
+# --- property tests: the same examples on every CI run --------------------------------------
+
+register_profiles()
+
+
 # --- databases -----------------------------------------------------------------------------
 
 
@@ -73,23 +83,53 @@ def sqlite_db_url(tmp_path: Any) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture
-def pg_db_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema for one test (search_path set in the URL, so other processes
-    using the URL see the same schema); dropped afterwards."""
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # "gw0", "gw1", ... under xdist
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+psycopg", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_worker_url() -> Iterator[str]:
+    """This worker's own PostgreSQL database (``<db>_<worker>``), made for the session and
+    dropped after it, so parallel workers never share a database."""
     if _PG_SKIP:
         pytest.skip(_PG_SKIP)
     import psycopg
 
+    base, _, admin_db = PG_ADMIN_URL.rpartition("/")
+    name = f"{admin_db}_{WORKER}_{os.getpid()}"
+    with psycopg.connect(_plain(PG_ADMIN_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(_plain(PG_ADMIN_URL), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_db_url(pg_worker_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema in this worker's database for one test (search_path set in the
+    URL, so other processes using the URL see the same schema); dropped afterwards."""
+    import psycopg
+
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    plain = PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(plain, autocommit=True) as conn:
+    with psycopg.connect(_plain(pg_worker_url), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+        yield f"{pg_worker_url}?options=-csearch_path%3D{schema}"
     finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
+        with psycopg.connect(_plain(pg_worker_url), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A Redis key prefix of this worker and test, so parallel workers never share keys."""
+    return f"test:{WORKER}:{uuid.uuid4().hex}:"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -98,12 +138,3 @@ def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_db_url"))
     return str(request.getfixturevalue("pg_db_url"))
-
-
-@pytest.fixture(autouse=True)
-def _collect_garbage() -> Iterator[None]:
-    """Collect after each test, so a leaked connection is reported by the test that leaked it."""
-    yield
-    import gc
-
-    gc.collect()

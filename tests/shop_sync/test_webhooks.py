@@ -203,14 +203,14 @@ def test_recorded_but_unapplied_webhooks_apply_after_a_restart(engine: Engine) -
 
 
 @pytest.mark.redis
-def test_redis_dedupe_remembers_ids() -> None:
+def test_redis_dedupe_remembers_ids(redis_prefix: str) -> None:
     redis = pytest.importorskip("redis")
     client = redis.Redis(host="127.0.0.1", port=6379)
     try:
         client.ping()
     except redis.exceptions.ConnectionError as exc:
         pytest.skip(f"Redis not reachable: {exc}")
-    prefix = f"test:{uuid.uuid4().hex}:"
+    prefix = redis_prefix
     store = RedisDedupe(client, prefix=prefix)
     try:
         assert store.first_time(["w:1", "e:t:1"])
