@@ -35,6 +35,7 @@ from shopstream.handlers.context import ShowServices
 from shopstream.handlers.control import ShowControl
 from shopstream.runtime.supervisor import Envelope
 from shopstream.show.cooldowns import ClaimThrottle, Cooldowns
+from shopstream.storage.errors import is_transient
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -137,6 +138,8 @@ class ChatHandler:
                 self._mark(event, intent.intent, key)
                 results[-1] = replies
             except Exception as exc:  # one bad message never takes the batch down
+                if is_transient(exc):
+                    raise  # the database, not the message: the pipeline retries the batch
                 _LOGGER.exception("handling %r failed", event)
                 results[-1] = exc
         self._flush(run, results)
@@ -153,6 +156,8 @@ class ChatHandler:
         try:
             outcomes = self.svc.holds.claim_many([c.request for _, c in claims])
         except Exception as exc:
+            if is_transient(exc):
+                raise  # nothing of the run was claimed: the pipeline retries the batch
             _LOGGER.exception("claiming a run of %d buys failed", len(claims))
             for slot, _ in claims:
                 results[slot] = exc
@@ -163,6 +168,8 @@ class ChatHandler:
                 self._mark(prepared.msg, prepared.intent.intent, key)
                 results[slot] = replies
             except Exception as exc:
+                if is_transient(exc):
+                    raise  # the claim stands; the retry reads its first outcome again
                 _LOGGER.exception("finishing claim %s failed", prepared.request.claim_key)
                 results[slot] = exc
 

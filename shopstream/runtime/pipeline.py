@@ -278,6 +278,8 @@ class Pipeline:
             try:
                 results = self.handler.handle_many(fresh)
             except Exception as exc:  # a bug in the handler: keep the show going, log it all
+                if is_transient(exc):
+                    raise  # the database failed the batch: none of it stays, it is retried
                 _LOGGER.exception("handling a batch of %d events failed", len(fresh))
                 results = [exc] * len(fresh)
         for envelope, result in zip(fresh, results, strict=True):

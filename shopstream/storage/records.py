@@ -106,18 +106,24 @@ class Records:
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
-        """Collect bookkeeping writes of this thread and write them in one transaction."""
+        """Collect bookkeeping writes of this thread and write them in one transaction.
+
+        Written only when the block ends normally: when it raises (the database failed the
+        batch), none of them stays, and the retry of the batch writes them again.
+        """
         if getattr(self._local, "pending", None) is not None:
             yield  # already batching
             return
         self._local.pending = []
         try:
             yield
-        finally:
-            pending, self._local.pending = self._local.pending, None
-            if pending:
-                with self.engine.begin() as conn:
-                    self._flush(conn, pending)
+        except BaseException:
+            self._local.pending = None  # the block failed: its work is redone, not half-kept
+            raise
+        pending, self._local.pending = self._local.pending, None
+        if pending:
+            with self.engine.begin() as conn:
+                self._flush(conn, pending)
 
     def _flush(self, conn: Any, pending: list[tuple[Executable, dict[str, Any]]]) -> None:
         """Write pending rows, each statement's rows together.
