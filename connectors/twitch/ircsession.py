@@ -213,7 +213,7 @@ class IrcReader:
         if msg.command == "NOTICE":
             _LOGGER.info("irc NOTICE %s", msg.tags.get("msg-id") or msg.trailing[:80])
             return None
-        if msg.command not in ("PRIVMSG", "CLEARMSG", "CLEARCHAT"):
+        if msg.command not in ("PRIVMSG", "USERNOTICE", "CLEARMSG", "CLEARCHAT"):
             return None
         try:
             event = irc_event(msg, received_at=self._clock(), fallback_id=f"irc-{uuid.uuid4()}")

@@ -177,11 +177,15 @@ async def test_followers_only_notice_and_usernotices(emu: TwitchEmulator) -> Non
         await joined(emu)
         emu.set_chat_modes(followers_only=True)
         emu.inject_usernotice("resub", login="fan1", text="7 months!", cumulative_months="7")
-        emu.inject_message("after the notice", author_id="22", author_name="Vic")
-        got = await reader.next()  # the USERNOTICE is not a chat command
+        emu.inject_usernotice("sub", login="fan2")  # no viewer text: no event
+        emu.inject_message("after the notices", author_id="22", author_name="Vic")
+        resub = await reader.next()  # the viewer's resub text is chat, with its kind
+        after = await reader.next()
         dropped = await conn.send(reply("hello"))
         await reader.stop()
-    assert isinstance(got, ChatMessage) and got.text == "after the notice"
+    assert isinstance(resub, ChatMessage) and resub.text == "7 months!"
+    assert resub.kind == "resub" and resub.author_name
+    assert isinstance(after, ChatMessage) and after.text == "after the notices"
     assert not dropped.sent and dropped.drop_reason == "msg_followersonly"
 
 
