@@ -12,7 +12,8 @@ from pathlib import Path
 
 from connectors.twitch.irc import IrcMessage, parse_line
 
-NGIRCD = shutil.which("ngircd")
+# Debian installs it in /usr/sbin, which a non-root PATH may lack
+NGIRCD = shutil.which("ngircd") or shutil.which("ngircd", path="/usr/sbin:/sbin")
 SERVER_NAME = "irc.shopstream.test"
 TIMEOUT = 10.0
 
