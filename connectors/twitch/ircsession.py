@@ -86,7 +86,11 @@ class IrcLink:
         return self._verdict
 
     async def close(self) -> None:
-        """Stop the pump and close the connection (safe to call twice)."""
+        """Stop the pump and close the connection (safe to call twice).
+
+        A reader still listening gets a TransientError: what arrives until its next session
+        is not read, so it must not look as if the session went on.
+        """
         pump, self._pump = self._pump, None
         if pump is not None:
             pump.cancel()
@@ -95,6 +99,7 @@ class IrcLink:
         conn, self.conn = self.conn, None
         if conn is not None:
             await conn.close()
+            self._fail(TransientError("irc connection closed", platform=PLATFORM))
 
     # --- the pump ------------------------------------------------------------------------
 
@@ -143,7 +148,7 @@ class IrcLink:
             elif msg.command == "RECONNECT":  # Twitch: join anew, then drop the old one
                 _LOGGER.info("irc: RECONNECT, opening a new connection and rejoining")
                 new = self._connect()
-                await new.open()
+                await new.open()  # it closes itself when it fails or is cancelled
                 old, self.conn = conn, new
                 conn = new
                 await old.close()
