@@ -177,8 +177,10 @@ class Outcome:
 class SendJudge:
     """Decides from server lines whether one PRIVMSG went out.
 
-    * With ``twitch.tv/commands`` Twitch confirms a send with a USERSTATE for the channel and
-      refuses one with ``NOTICE`` + ``msg-id`` (dev.twitch.tv/docs/chat/irc, USERSTATE/NOTICE).
+    * With ``twitch.tv/commands`` Twitch confirms a send with a USERSTATE for the channel
+      ("sent when you join a channel or when you successfully sent a PRIVMSG", docs.rs
+      twitch-irc UserStateMessage) and refuses one with ``NOTICE`` + ``msg-id``
+      (dev.twitch.tv/docs/chat/irc, NOTICE message ids).
     * Anywhere else a successful PRIVMSG gets no reply (RFC 2812 §3.3.1), and a server
       answers a client's lines in order, so the PRIVMSG is followed by ``PING :<token>``: an
       error numeric (4xx/5xx: 401, 404, 421 ...) before the matching PONG means it failed,
