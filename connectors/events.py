@@ -37,6 +37,10 @@ class ChatMessage:
 
     A NUL character in any text field becomes U+FFFD: PostgreSQL text cannot hold NUL, and
     one such message would otherwise fail the write of its whole batch.
+
+    ``kind`` is ``"chat"`` for an ordinary message, or the platform's name for the event
+    that carried the viewer's text (Twitch ``resub``, ``announcement`` ...); it is chat all
+    the same. ``action`` marks a ``/me`` message (its text is given without the marker).
     """
 
     platform: Platform
@@ -49,6 +53,8 @@ class ChatMessage:
     roles: frozenset[Role] = frozenset()
     reply_to_id: str | None = None
     sent_at_precision: float = 0.0  # seconds the platform's clock rounds down to
+    kind: str = "chat"
+    action: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:

@@ -48,6 +48,10 @@ class TwitchConfig(BaseModel):
     oauth_url: str | None = Field(
         None, description=f"OAuth base URL (validate, token); live: {TWITCH_OAUTH_URL}."
     )
+    irc_nick: str | None = Field(
+        None,
+        description="Bot login for IRC without Helix (with Helix it comes from the token).",
+    )
     irc_host: str = Field("irc.chat.twitch.tv", description="IRC server host.")
     irc_port: int = Field(6697, ge=1, le=65535, description="IRC server port (6697 TLS, 6667).")
     irc_tls: bool = Field(True, description="Use TLS for IRC.")

@@ -21,7 +21,7 @@ from connectors.twitch.config import TwitchConfig, TwitchSecrets
 from connectors.twitch.eventsub import EventSubReader
 from connectors.twitch.helix import HelixClient, Unauthorized
 from connectors.twitch.ircclient import IrcConnection, IrcEndpoint
-from connectors.twitch.ircsession import IrcReader, IrcSender
+from connectors.twitch.ircsession import IrcLink, IrcReader, IrcSender
 from connectors.twitch.sendlimits import WINDOW_SECONDS, SendLimits, split_text
 from connectors.twitch.translate import BadPayload, eventsub_event, parse_timestamp
 
@@ -68,6 +68,7 @@ class TwitchConnector:
         self.bot_id = ""
         self.bot_login = ""
         self.broadcaster_id = ""
+        self._irc_link: IrcLink | None = None
         self._irc_sender: IrcSender | None = None
         self._refresh_lock = asyncio.Lock()
 
@@ -80,16 +81,23 @@ class TwitchConnector:
 
     async def __aenter__(self) -> Self:
         cfg = self.config
-        if not cfg.helix_url or not cfg.oauth_url:
-            raise FatalError("helix_url and oauth_url must be set", platform=self.platform)
-        if cfg.transport == "eventsub" and not cfg.eventsub_url:
-            raise FatalError("eventsub_url must be set", platform=self.platform)
+        helix = bool(cfg.helix_url and cfg.oauth_url)
+        if cfg.transport == "eventsub" and not (helix and cfg.eventsub_url):
+            raise FatalError(
+                "eventsub_url, helix_url and oauth_url must be set", platform=self.platform
+            )
+        if not helix and not cfg.irc_nick:
+            raise FatalError("IRC without Helix needs irc_nick", platform=self.platform)
         if not self._token:
             self.health.set(Status.INVALID_AUTH, "no token")
             raise AuthError("SHOPSTREAM_TWITCH_TOKEN is not set", platform=self.platform)
+        if not helix:  # IRC reads and writes chat without Helix; the login checks the token
+            self.bot_login = (cfg.irc_nick or "").lower()
+            self.health.set(Status.OK)
+            return self
         self._helix = HelixClient(
-            helix_url=cfg.helix_url,
-            oauth_url=cfg.oauth_url,
+            helix_url=cfg.helix_url or "",
+            oauth_url=cfg.oauth_url or "",
             client_id=self._secrets.client_id,
             token=lambda: self._token,
             timeout=cfg.http_timeout_seconds,
@@ -119,9 +127,10 @@ class TwitchConnector:
         self.health.set(Status.STOPPED)
 
     async def _close_clients(self) -> None:
-        if self._irc_sender is not None:
-            await self._irc_sender.close()
-            self._irc_sender = None
+        self._irc_sender = None
+        if self._irc_link is not None:
+            await self._irc_link.close()
+            self._irc_link = None
         if self._helix is not None:
             await asyncio.to_thread(self._helix.close)
             self._helix = None
@@ -136,7 +145,7 @@ class TwitchConnector:
             FatalError: the connector is not open.
         """
         if self._helix is None:
-            raise FatalError("connector is not open", platform=self.platform)
+            raise FatalError("Helix is not configured or not open", platform=self.platform)
         return self._helix
 
     async def _validate(self) -> None:
@@ -174,6 +183,8 @@ class TwitchConnector:
             return await call(self.helix)
 
     async def _maybe_revalidate(self) -> None:
+        if self._helix is None:
+            return  # IRC without Helix: the server checks the token at each login
         if self._monotonic() - self._validated_at >= self.config.validate_interval_seconds:
             await self._validate()
 
@@ -298,18 +309,27 @@ class TwitchConnector:
             self._irc_endpoint(), nick=self.bot_login, token=self._token, channel=self.channel
         )
 
+    def _link(self) -> IrcLink:
+        """The one IRC connection reads and sends share (a second one under the same nick
+        is refused by standard servers with 433)."""
+        if self._irc_link is None:
+            self._irc_link = IrcLink(
+                self._irc_connection,
+                ping_interval=self.config.irc_ping_interval_seconds,
+                on_userstate=self._guard.set_elevated,
+                on_slow=self._guard.set_slow,
+                tick=self._maybe_revalidate,
+            )
+        return self._irc_link
+
     async def _irc_events(self) -> AsyncGenerator[ChatEvent, None]:
         await self._maybe_revalidate()
         reader = IrcReader(
-            self._irc_connection,
-            ping_interval=self.config.irc_ping_interval_seconds,
+            self._link(),
             clock=self._clock,
             bot_id=self.bot_id,
             bot_login=self.bot_login,
-            on_userstate=self._guard.set_elevated,
-            on_slow=self._guard.set_slow,
             on_ok=self._went_live,
-            tick=self._maybe_revalidate,
         )
         async with aclosing(reader.events()) as stream:
             async for event in stream:
@@ -324,13 +344,16 @@ class TwitchConnector:
     async def check(self) -> str:
         """Validate the token once (read-only) and return a status key."""
         try:
-            await self._validate()
+            if self._helix is None and self.config.transport == "irc":
+                await self._link().connection()  # no Helix: an IRC login is the check
+            else:
+                await self._validate()
         except ConnectorError as exc:
             return exc.key
         return str(Status.OK)
 
     async def is_live(self) -> bool:
-        """Whether the channel is streaming now (``GET /helix/streams``)."""
+        """Whether the channel is streaming now (``GET /helix/streams``; needs Helix)."""
         return await self._authed(lambda h: h.get_stream(self.broadcaster_id)) is not None
 
     async def send(self, reply: Reply) -> SendResult:
@@ -386,9 +409,7 @@ class TwitchConnector:
         if self.config.transport == "irc":
             if self._irc_sender is None:
                 self._irc_sender = IrcSender(
-                    self._irc_connection,
-                    confirm_seconds=self.config.send_confirm_seconds,
-                    on_userstate=self._guard.set_elevated,
+                    self._link(), confirm_seconds=self.config.send_confirm_seconds
                 )
             return await self._irc_sender.send(text, reply_to)
         sent = await self._authed(

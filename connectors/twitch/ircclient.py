@@ -1,4 +1,4 @@
-"""One IRC connection to Twitch chat over asyncio streams (TLS optional): log in, join, I/O."""
+"""One IRC connection (Twitch or a standard server) over asyncio streams: log in, join, I/O."""
 
 from __future__ import annotations
 
@@ -8,12 +8,19 @@ import ssl
 from contextlib import suppress
 from dataclasses import dataclass
 
-from connectors.errors import AuthError, FatalError, TransientError
-from connectors.twitch.irc import IrcMessage, IrcParseError, format_line, parse_line
+from connectors.errors import FatalError, TransientError
+from connectors.twitch.irc import IrcMessage, IrcParseError, parse_line
+from connectors.twitch.ircregister import (
+    TAG_CAPS,
+    Registration,
+    error_line,
+    join_done,
+    numeric_error,
+    pong_for,
+)
 
 _LOGGER = logging.getLogger(__name__)
 PLATFORM = "twitch"
-CAPS = "twitch.tv/tags twitch.tv/commands twitch.tv/membership"
 LINE_LIMIT = 1 << 16  # Twitch lines exceed 512 bytes; 64 KiB is far above any real one
 
 
@@ -51,11 +58,12 @@ class IrcConnection:
         return ctx
 
     async def open(self) -> None:
-        """Connect, ask for capabilities, log in and join the channel.
+        """Connect, register (capabilities, PASS, NICK, USER) and join the channel.
 
         Raises:
-            AuthError: the server refused the token.
-            TransientError: the connection failed or timed out.
+            AuthError: the server refused the token (or password).
+            TransientError: the connection failed, timed out, or the nick is still taken.
+            FatalError: the server will never let this nick or host in, or the join.
         """
         ep = self.endpoint
         try:
@@ -63,10 +71,7 @@ class IrcConnection:
                 self._reader, self._writer = await asyncio.open_connection(
                     ep.host, ep.port, ssl=self._ssl(), limit=LINE_LIMIT
                 )
-                await self.write(f"CAP REQ :{CAPS}")
-                await self.write(f"PASS oauth:{self._token}")
-                await self.write(f"NICK {self.nick}")
-                await self._await_login()
+                await self._register()
                 await self.write(f"JOIN #{self.channel}")
                 await self._await_join()
         except TimeoutError:
@@ -79,36 +84,36 @@ class IrcConnection:
             await self.close()
             raise
 
-    async def _await_login(self) -> None:
-        while True:
-            msg = await self._next()
-            if msg.command == "CAP" and len(msg.params) >= 2:
-                if msg.params[1] == "ACK":
-                    self.caps.update(msg.trailing.split())
-                elif msg.params[1] == "NAK":
-                    _LOGGER.warning("irc: server refused capabilities %s", msg.trailing)
-            elif msg.command == "NOTICE" and msg.params[:1] == ["*"]:
-                raise AuthError("irc login refused", platform=PLATFORM)
-            elif msg.command in ("001", "376"):
-                return
-            elif msg.command == "PING":
-                await self.write(format_line("PONG", msg.params or ["tmi.twitch.tv"]))
+    async def _register(self) -> None:
+        login = Registration(
+            nick=self.nick, password=f"oauth:{self._token}" if self._token else None
+        )
+        for line in login.opening():
+            await self.write(line)
+        while not login.done:
+            for line in login.feed(await self._next()):
+                await self.write(line)
+        self.caps = set(login.caps)
 
     async def _await_join(self) -> None:
-        if "twitch.tv/commands" in self.caps:
-            last = "ROOMSTATE"
-        elif "twitch.tv/membership" in self.caps:
-            last = "366"
-        else:
-            last = "JOIN"
         while True:
             msg = await self._next()
             if msg.command == "PING":
-                await self.write(format_line("PONG", msg.params or ["tmi.twitch.tv"]))
+                await self.write(pong_for(msg))
                 continue
+            if msg.command == "ERROR":
+                raise error_line(msg, registered=True, sent_password=bool(self._token))
+            error = numeric_error(msg, stage="join")
+            if error is not None:
+                raise error
             self.backlog.append(msg)
-            if msg.command == last:
+            if join_done(msg, nick=self.nick, caps=self.caps):
                 return
+
+    @property
+    def tags_enabled(self) -> bool:
+        """Whether the server accepted tags on what we send (Twitch's or IRCv3's)."""
+        return bool(self.caps & TAG_CAPS)
 
     async def _next(self) -> IrcMessage:
         while True:

@@ -1,4 +1,11 @@
-"""IRC transport loops: a reader (PING, RECONNECT, rejoin, events) and a sender (confirmations)."""
+"""The IRC transport: one connection per connector, pumped by one task; reads and sends share it.
+
+Servers refuse a second connection under the same nick (``433 ERR_NICKNAMEINUSE``), so the
+reader and the sender use the same connection. A single pump task owns every read on it:
+it answers PINGs, sends our own PING after silence, follows Twitch's RECONNECT, learns the
+bot's tier from USERSTATE/ROOMSTATE, hands chat lines to the reader (when one listens) and
+server answers to the send waiting for them (see :class:`~connectors.twitch.ircregister.SendJudge`).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +13,20 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import suppress
 from datetime import datetime
 
-from connectors.errors import TransientError
+from connectors.errors import ConnectorError, TransientError
 from connectors.events import ChatEvent, ChatMessage
 from connectors.twitch.irc import IrcMessage, format_line
 from connectors.twitch.ircclient import IrcConnection
+from connectors.twitch.ircregister import Outcome, SendJudge, pong_for
 from connectors.twitch.translate import BadPayload, badge_names, irc_event
 
 _LOGGER = logging.getLogger(__name__)
 PLATFORM = "twitch"
 _ELEVATED = frozenset({"moderator", "broadcaster", "lead_moderator"})
+_Item = IrcMessage | ConnectorError
 
 
 def is_elevated(userstate: IrcMessage) -> bool:
@@ -25,96 +35,190 @@ def is_elevated(userstate: IrcMessage) -> bool:
     return tags.get("mod") == "1" or bool(set(badge_names(tags.get("badges", ""))) & _ELEVATED)
 
 
-class IrcReader:
-    """Reads chat over IRC; on RECONNECT it joins on a new connection, then drops the old one."""
+class IrcLink:
+    """The connector's one IRC connection and the task that reads it."""
 
     def __init__(
         self,
         connect: Callable[[], IrcConnection],
         *,
         ping_interval: float,
-        clock: Callable[[], datetime],
-        bot_id: str,
-        bot_login: str,
         on_userstate: Callable[[bool], None],
         on_slow: Callable[[float], None],
-        on_ok: Callable[[], None],
         tick: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._connect = connect
-        self._tick = tick
         self.ping_interval = ping_interval
+        self._on_userstate = on_userstate
+        self._on_slow = on_slow
+        self._tick = tick
+        self.conn: IrcConnection | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._open_lock = asyncio.Lock()
+        self._listener: asyncio.Queue[_Item] | None = None
+        self._judge: SendJudge | None = None
+        self._verdict: asyncio.Future[Outcome] | None = None
+
+    async def connection(self) -> IrcConnection:
+        """The open connection, opening it (and starting the pump) when there is none."""
+        async with self._open_lock:
+            if self.conn is None:
+                conn = self._connect()
+                await conn.open()
+                self.conn = conn
+                self._take_backlog(conn)  # now, before any send is waiting for answers
+                self._pump = asyncio.create_task(self._run(conn))
+            return self.conn
+
+    def listen(self) -> asyncio.Queue[_Item]:
+        """Start receiving chat lines (and the error that ends the connection)."""
+        self._listener = asyncio.Queue()
+        return self._listener
+
+    def unlisten(self) -> None:
+        """Stop receiving chat lines."""
+        self._listener = None
+
+    def expect(self, judge: SendJudge | None) -> asyncio.Future[Outcome] | None:
+        """Route server answers to ``judge`` (None: stop); the future gets its outcome."""
+        self._judge = judge
+        self._verdict = asyncio.get_running_loop().create_future() if judge else None
+        return self._verdict
+
+    async def close(self) -> None:
+        """Stop the pump and close the connection (safe to call twice).
+
+        A reader still listening gets a TransientError: what arrives until its next session
+        is not read, so it must not look as if the session went on.
+        """
+        pump, self._pump = self._pump, None
+        if pump is not None:
+            pump.cancel()
+            with suppress(asyncio.CancelledError):
+                await pump
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            await conn.close()
+            self._fail(TransientError("irc connection closed", platform=PLATFORM))
+
+    # --- the pump ------------------------------------------------------------------------
+
+    async def _run(self, conn: IrcConnection) -> None:
+        try:
+            await self._read_forever(conn)
+        except ConnectorError as exc:
+            self._fail(exc)
+        except Exception:
+            _LOGGER.exception("irc: reading failed")
+            self._fail(TransientError("irc: reading failed", platform=PLATFORM))
+        finally:
+            if self.conn is not None and self._pump is asyncio.current_task():
+                closing, self.conn, self._pump = self.conn, None, None
+                await closing.close()
+
+    def _fail(self, exc: ConnectorError) -> None:
+        if self._verdict is not None and not self._verdict.done():
+            self._verdict.set_exception(exc)
+        if self._listener is not None:
+            self._listener.put_nowait(exc)
+
+    async def _read_forever(self, conn: IrcConnection) -> None:
+        waiting_pong = False
+        while True:
+            try:
+                async with asyncio.timeout(self.ping_interval):
+                    msg = await conn.read()
+            except TimeoutError:
+                if self._tick is not None:
+                    await self._tick()
+                if waiting_pong:
+                    raise TransientError(
+                        "irc: no PONG, connection stalled", platform=PLATFORM
+                    ) from None
+                await conn.write("PING :tmi.twitch.tv")
+                waiting_pong = True
+                continue
+            waiting_pong = False
+            if msg is None:
+                continue
+            if msg.command == "PING":
+                await conn.write(pong_for(msg))
+                if self._tick is not None:
+                    await self._tick()
+            elif msg.command == "RECONNECT":  # Twitch: join anew, then drop the old one
+                _LOGGER.info("irc: RECONNECT, opening a new connection and rejoining")
+                new = self._connect()
+                await new.open()  # it closes itself when it fails or is cancelled
+                old, self.conn = conn, new
+                conn = new
+                await old.close()
+                self._take_backlog(new)
+            elif msg.command == "ERROR":
+                raise TransientError(f"irc server closed: {msg.trailing}", platform=PLATFORM)
+            else:
+                self._offer(msg)
+
+    def _take_backlog(self, conn: IrcConnection) -> None:
+        judge, self._judge = self._judge, None  # the join's USERSTATE confirms no send
+        for msg in conn.backlog:
+            self._offer(msg)
+        conn.backlog.clear()
+        self._judge = judge
+
+    def _offer(self, msg: IrcMessage) -> None:
+        if msg.command == "USERSTATE":
+            self._on_userstate(is_elevated(msg))
+        elif msg.command == "ROOMSTATE" and "slow" in msg.tags:
+            slow = msg.tags["slow"]
+            self._on_slow(float(slow) if slow.isdigit() else 0.0)
+        if self._judge is not None and self._verdict is not None and not self._verdict.done():
+            outcome = self._judge.feed(msg)
+            if outcome is not None:
+                self._verdict.set_result(outcome)
+                return
+        if self._listener is not None:
+            self._listener.put_nowait(msg)
+
+
+class IrcReader:
+    """Turns the link's chat lines into events; raises the error that ends the connection."""
+
+    def __init__(
+        self,
+        link: IrcLink,
+        *,
+        clock: Callable[[], datetime],
+        bot_id: str,
+        bot_login: str,
+        on_ok: Callable[[], None],
+    ) -> None:
+        self._link = link
         self._clock = clock
         self.bot_id = bot_id
         self.bot_login = bot_login.lower()
-        self._on_userstate = on_userstate
-        self._on_slow = on_slow
         self._on_ok = on_ok
-        self.notices: list[str] = []
-
-    async def _open(self) -> IrcConnection:
-        conn = self._connect()
-        await conn.open()
-        self._on_ok()
-        return conn
 
     async def events(self) -> AsyncGenerator[ChatEvent, None]:
         """Yield chat events until the connection fails (then raise TransientError/AuthError)."""
-        conn = await self._open()
+        queue = self._link.listen()
         try:
-            pending = list(conn.backlog)
-            waiting_pong = False
+            await self._link.connection()
+            self._on_ok()
             while True:
-                if pending:
-                    msg: IrcMessage | None = pending.pop(0)
-                else:
-                    try:
-                        async with asyncio.timeout(self.ping_interval):
-                            msg = await conn.read()
-                    except TimeoutError:
-                        if self._tick is not None:
-                            await self._tick()
-                        if waiting_pong:
-                            raise TransientError(
-                                "irc: no PONG, connection stalled", platform=PLATFORM
-                            ) from None
-                        await conn.write("PING :tmi.twitch.tv")
-                        waiting_pong = True
-                        continue
-                    waiting_pong = False
-                if msg is None:
-                    continue
-                if msg.command == "PING":
-                    await conn.write(format_line("PONG", msg.params or ["tmi.twitch.tv"]))
-                    if self._tick is not None:
-                        await self._tick()
-                elif msg.command == "RECONNECT":
-                    _LOGGER.info("irc: RECONNECT, opening a new connection and rejoining")
-                    new = await self._open()
-                    await conn.close()
-                    conn = new
-                    pending.extend(conn.backlog)
-                else:
-                    event = self._handle(msg)
-                    if event is not None:
-                        yield event
+                item = await queue.get()
+                if isinstance(item, ConnectorError):
+                    raise item
+                event = self._handle(item)
+                if event is not None:
+                    yield event
         finally:
-            await conn.close()
+            self._link.unlisten()
 
     def _handle(self, msg: IrcMessage) -> ChatEvent | None:
-        if msg.command == "USERSTATE":
-            self._on_userstate(is_elevated(msg))
-            return None
-        if msg.command == "ROOMSTATE" and "slow" in msg.tags:
-            slow = msg.tags["slow"]
-            self._on_slow(float(slow) if slow.isdigit() else 0.0)
-            return None
         if msg.command == "NOTICE":
-            code = msg.tags.get("msg-id", "")
-            self.notices.append(code)
-            _LOGGER.info("irc NOTICE %s", code or msg.trailing[:80])
+            _LOGGER.info("irc NOTICE %s", msg.tags.get("msg-id") or msg.trailing[:80])
             return None
-        if msg.command not in ("PRIVMSG", "CLEARMSG", "CLEARCHAT"):
+        if msg.command not in ("PRIVMSG", "USERNOTICE", "CLEARMSG", "CLEARCHAT"):
             return None
         try:
             event = irc_event(msg, received_at=self._clock(), fallback_id=f"irc-{uuid.uuid4()}")
@@ -124,92 +228,69 @@ class IrcReader:
         if isinstance(event, ChatMessage) and (
             event.author_id == self.bot_id or (msg.nick or "").lower() == self.bot_login
         ):
-            return None  # our own message, echoed to our other connection
+            return None  # our own message (Twitch echoes it to other connections)
         return event
 
 
 class IrcSender:
-    """Sends PRIVMSGs on its own connection and reads Twitch's answer (USERSTATE or NOTICE)."""
+    """Sends PRIVMSGs on the link's connection and waits for the server to settle each one."""
 
-    def __init__(
-        self,
-        connect: Callable[[], IrcConnection],
-        *,
-        confirm_seconds: float,
-        on_userstate: Callable[[bool], None],
-    ) -> None:
-        self._connect = connect
+    def __init__(self, link: IrcLink, *, confirm_seconds: float) -> None:
+        self._link = link
         self.confirm_seconds = confirm_seconds
-        self._on_userstate = on_userstate
-        self._conn: IrcConnection | None = None
         self._lock = asyncio.Lock()
 
-    async def close(self) -> None:
-        """Close the send connection."""
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
-
-    async def _connection(self) -> IrcConnection:
-        if self._conn is None:
-            conn = self._connect()
-            await conn.open()
-            for msg in conn.backlog:
-                if msg.command == "USERSTATE":
-                    self._on_userstate(is_elevated(msg))
-            self._conn = conn
-        return self._conn
-
     async def send(self, text: str, reply_to: str | None) -> tuple[str | None, str | None]:
-        """Send one message; return (message id if Twitch gave one, drop code or None)."""
+        """Send one message; return (message id if Twitch gave one, drop code or None).
+
+        Threaded (``reply-parent-msg-id``) only when the server accepted tags; a plain PRIVMSG
+        otherwise (a standard server answers a tagged line it cannot parse with ``421``).
+        ``unconfirmed``: the server did not settle it in time, so it is not reported sent.
+
+        Raises:
+            TransientError: the connection failed during the send.
+        """
         async with self._lock:
-            conn = await self._catch_up(await self._connection())
-            tags = {"reply-parent-msg-id": reply_to} if reply_to else None
-            line = format_line("PRIVMSG", [f"#{conn.channel}", text], tags=tags)
+            conn = await self._link.connection()
             try:
-                await conn.write(line)
-            except TransientError:
-                await self.close()
-                conn = await self._connection()
-                await conn.write(line)
-            if "twitch.tv/commands" not in conn.caps:
-                return None, None  # no confirmations without the commands capability
-            return await self._confirmation(conn)
+                outcome = await self._attempt(conn, text, reply_to)
+            except _WriteFailed:  # nothing went out: one more try on a fresh connection
+                if self._link.conn is conn:
+                    await self._link.close()
+                try:
+                    outcome = await self._attempt(await self._link.connection(), text, reply_to)
+                except _WriteFailed as failed:
+                    raise failed.error from None
+        return outcome.message_id, None if outcome.sent else outcome.code
 
-    async def _catch_up(self, conn: IrcConnection) -> IrcConnection:
-        """Consume what arrived since the last send (chat, PINGs, late NOTICEs) without waiting,
-        so a stale answer is never taken for this send's; reopen if the server hung up."""
+    async def _attempt(self, conn: IrcConnection, text: str, reply_to: str | None) -> Outcome:
+        tags = {"reply-parent-msg-id": reply_to} if reply_to and conn.tags_enabled else None
+        twitch = "twitch.tv/commands" in conn.caps
+        token = None if twitch else f"shopstream-{uuid.uuid4().hex[:16]}"
+        verdict = self._link.expect(SendJudge(channel=conn.channel, ping_token=token))
+        assert verdict is not None
         try:
-            while True:
-                async with asyncio.timeout(0):  # returns lines already buffered, then times out
-                    msg = await conn.read()
-                if msg is not None and msg.command == "PING":
-                    await conn.write(format_line("PONG", msg.params or ["tmi.twitch.tv"]))
-                elif msg is not None and msg.command == "USERSTATE":
-                    self._on_userstate(is_elevated(msg))
-        except TimeoutError:
-            return conn
-        except TransientError:
-            await self.close()
-            return await self._connection()
-
-    async def _confirmation(self, conn: IrcConnection) -> tuple[str | None, str | None]:
-        try:
+            try:
+                await conn.write(format_line("PRIVMSG", [f"#{conn.channel}", text], tags=tags))
+            except TransientError as exc:
+                raise _WriteFailed(exc) from None
+            if token is not None:
+                await conn.write(f"PING :{token}")
             async with asyncio.timeout(self.confirm_seconds):
-                while True:
-                    msg = await conn.read()
-                    if msg is None:
-                        continue
-                    if msg.command == "PING":
-                        await conn.write(format_line("PONG", msg.params or ["tmi.twitch.tv"]))
-                    elif msg.command == "USERSTATE":
-                        self._on_userstate(is_elevated(msg))
-                        return msg.tags.get("id") or None, None
-                    elif msg.command == "NOTICE" and msg.tags.get("msg-id"):
-                        return None, msg.tags["msg-id"]
+                return await verdict
         except TimeoutError:
-            _LOGGER.warning("irc: no USERSTATE or NOTICE after a send; assuming it went out")
-            return None, None
-        except TransientError:
-            await self.close()
-            raise
+            _LOGGER.warning("irc: the server did not settle a send in time; not reported sent")
+            return Outcome(sent=False, code="unconfirmed")
+        except TransientError:  # gone after the PRIVMSG left: it may or may not have arrived
+            _LOGGER.warning("irc: connection lost before the send was settled")
+            return Outcome(sent=False, code="unconfirmed")
+        finally:
+            self._link.expect(None)
+
+
+class _WriteFailed(Exception):
+    """The PRIVMSG could not be written (so it certainly did not go out)."""
+
+    def __init__(self, error: TransientError) -> None:
+        super().__init__(str(error))
+        self.error = error

@@ -32,6 +32,15 @@ _BADGE_ROLES = {
 }
 
 
+# Twitch's own senders, never a viewer: ``jtv`` (legacy host/system PRIVMSGs, e.g. tmi.js
+# test/events.js "is now hosting you"), ``twitchnotify`` (legacy sub notices), the server.
+SYSTEM_LOGINS = frozenset({"jtv", "twitchnotify", "tmi.twitch.tv"})
+# ``tmi-sent-ts`` outside [Twitch's launch, receipt + a day] is taken as unusable: real lines
+# carry negative ones (dank-twitch-irc clearmsg.spec.ts: ``tmi-sent-ts=-6795364578871``).
+EARLIEST_SENT = datetime(2011, 6, 6, tzinfo=UTC)
+MAX_AHEAD = timedelta(days=1)
+
+
 class BadPayload(ValueError):
     """A payload that lacks a field the event needs; the message says which."""
 
@@ -67,6 +76,25 @@ def from_millis(value: str | None) -> datetime | None:
         return datetime.fromtimestamp(int(value) / 1000, UTC)
     except (ValueError, OverflowError, OSError):
         return None
+
+
+def sent_time(value: str | None, received_at: datetime) -> datetime:
+    """``tmi-sent-ts`` as a UTC time; ``received_at`` when absent or out of a sane range."""
+    if not value:
+        return received_at
+    stamp = from_millis(value)
+    if stamp is None or not EARLIEST_SENT <= stamp <= received_at + MAX_AHEAD:
+        _LOGGER.warning("irc: tmi-sent-ts %r is not a plausible time; using receipt time", value)
+        return received_at
+    return stamp
+
+
+def irc_roles(tags: Mapping[str, str]) -> frozenset[Role]:
+    """Roles from ``badges``, plus moderator when ``mod=1`` (sent even without the badge)."""
+    roles = roles_from_badges(badge_names(tags.get("badges", "")))
+    if tags.get("mod") == "1":
+        roles |= {Role.MODERATOR}
+    return roles
 
 
 def roles_from_badges(set_ids: Iterable[str]) -> frozenset[Role]:
@@ -164,18 +192,21 @@ def irc_event(msg: IrcMessage, *, received_at: datetime, fallback_id: str) -> Ch
         BadPayload: a PRIVMSG/CLEARMSG/CLEARCHAT without the parameters it needs.
     """
     tags = msg.tags
-    at = from_millis(tags.get("tmi-sent-ts")) or received_at
+    at = sent_time(tags.get("tmi-sent-ts"), received_at)
     channel = msg.channel
     if msg.command == "PRIVMSG":
         if channel is None or len(msg.params) < 2:
             raise BadPayload("PRIVMSG without channel or text")
-        text, _ = strip_action(msg.trailing)
+        nick = msg.nick
+        if msg.source is None or "!" not in msg.source or (nick or "") in SYSTEM_LOGINS:
+            _LOGGER.debug("irc: PRIVMSG from Twitch itself (%s) skipped", msg.source)
+            return None
+        text, action = strip_action(msg.trailing)
         reply_to = tags.get("reply-parent-msg-id") or None
         if reply_to:
             text = strip_reply_prefix(
                 text, tags.get("reply-parent-user-login"), tags.get("reply-parent-display-name")
             )
-        nick = msg.nick
         return ChatMessage(
             platform=PLATFORM,
             channel=channel,
@@ -184,10 +215,13 @@ def irc_event(msg: IrcMessage, *, received_at: datetime, fallback_id: str) -> Ch
             author_name=(tags.get("display-name") or "").strip() or nick,
             text=text,
             sent_at=at,
-            roles=roles_from_badges(badge_names(tags.get("badges", ""))),
+            roles=irc_roles(tags),
             reply_to_id=reply_to,
+            action=action,
             raw={"tags": tags, "source": msg.source, "params": msg.params},
         )
+    if msg.command == "USERNOTICE":
+        return _usernotice(msg, channel, at, fallback_id)
     if msg.command == "CLEARMSG":
         target = tags.get("target-msg-id")
         if channel is None or not target:
@@ -212,3 +246,32 @@ def irc_event(msg: IrcMessage, *, received_at: datetime, fallback_id: str) -> Ch
             raw={"tags": tags, "login": msg.trailing},
         )
     return None
+
+
+def _usernotice(
+    msg: IrcMessage, channel: str | None, at: datetime, fallback_id: str
+) -> ChatMessage | None:
+    """A USERNOTICE's viewer text (a resub message, an announcement ...) as chat; None when
+    it carries none (the ``system-msg`` is Twitch's, not the viewer's)."""
+    if channel is None:
+        raise BadPayload("USERNOTICE without channel")
+    if len(msg.params) < 2 or not msg.trailing.strip():
+        return None
+    tags = msg.tags
+    login = tags.get("login") or None
+    if not (login or tags.get("user-id")):
+        raise BadPayload("USERNOTICE text without login or user-id")
+    text, action = strip_action(msg.trailing)
+    return ChatMessage(
+        platform=PLATFORM,
+        channel=channel,
+        message_id=tags.get("id") or fallback_id,
+        author_id=tags.get("user-id") or login,
+        author_name=(tags.get("display-name") or "").strip() or login,
+        text=text,
+        sent_at=at,
+        roles=irc_roles(tags),
+        kind=tags.get("msg-id") or "usernotice",
+        action=action,
+        raw={"tags": tags, "source": msg.source, "params": msg.params},
+    )

@@ -252,7 +252,11 @@ class IrcServer:
         if not words:
             return True
         cmd, args = words[0].upper(), words[1:]
-        if cmd == "CAP" and args[:1] == ["REQ"]:
+        if cmd == "CAP" and args[:1] == ["LS"]:
+            # Twitch answers CAP LS with its three caps (a HexChat log against
+            # irc.chat.twitch.tv shows "Caps supported: twitch.tv/tags ...", pastebin 3mSzEa4M)
+            peer.send(f":tmi.twitch.tv CAP * LS :{' '.join(KNOWN_CAPS)}")
+        elif cmd == "CAP" and args[:1] == ["REQ"]:
             wanted = (trailing or " ".join(args[1:])).split()
             ok = not self.refuse_caps and all(c in KNOWN_CAPS for c in wanted)
             if ok:

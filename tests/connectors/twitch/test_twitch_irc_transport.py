@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from twitch_support import Reader, connector_for
 
-from connectors.errors import AuthError, RateLimited, TransientError
+from connectors.errors import AuthError, FatalError, RateLimited, TransientError
 from connectors.events import ChatMessage, MessageDeleted, Reply, UserBanned
 from connectors.twitch.ircclient import IrcConnection, IrcEndpoint
 from sandbox.twitch import TwitchEmulator
@@ -177,11 +177,15 @@ async def test_followers_only_notice_and_usernotices(emu: TwitchEmulator) -> Non
         await joined(emu)
         emu.set_chat_modes(followers_only=True)
         emu.inject_usernotice("resub", login="fan1", text="7 months!", cumulative_months="7")
-        emu.inject_message("after the notice", author_id="22", author_name="Vic")
-        got = await reader.next()  # the USERNOTICE is not a chat command
+        emu.inject_usernotice("sub", login="fan2")  # no viewer text: no event
+        emu.inject_message("after the notices", author_id="22", author_name="Vic")
+        resub = await reader.next()  # the viewer's resub text is chat, with its kind
+        after = await reader.next()
         dropped = await conn.send(reply("hello"))
         await reader.stop()
-    assert isinstance(got, ChatMessage) and got.text == "after the notice"
+    assert isinstance(resub, ChatMessage) and resub.text == "7 months!"
+    assert resub.kind == "resub" and resub.author_name
+    assert isinstance(after, ChatMessage) and after.text == "after the notices"
     assert not dropped.sent and dropped.drop_reason == "msg_followersonly"
 
 
@@ -241,3 +245,46 @@ async def test_untrusted_certificate_is_refused(emu: TwitchEmulator) -> None:
     )
     with pytest.raises(TransientError):
         await conn.open()
+
+
+async def test_sends_go_out_on_the_reading_connection(emu: TwitchEmulator) -> None:
+    assert emu.irc is not None
+    parent = emu.inject_message("!buy 101", author_id="23", author_name="Wes")
+    async with connector_for(emu, transport="irc") as conn:
+        reader = Reader(conn)
+        await joined(emu)
+        result = await conn.send(reply("Wes: held", reply_to=parent))
+        peers = len(emu.irc.peers)
+        await reader.stop()
+    assert result.sent and peers == 1
+    assert emu.bot_sends[0].reply_to_id == parent
+
+
+async def test_refused_tags_send_threaded_replies_plain(emu: TwitchEmulator) -> None:
+    assert emu.irc is not None
+    emu.irc.refuse_caps = True
+    parent = emu.inject_message("!buy 102", author_id="24", author_name="Xia")
+    async with connector_for(emu, transport="irc") as conn:
+        result = await conn.send(reply("Xia: held", reply_to=parent))  # settled by PING/PONG
+    privmsgs = [line for line in emu.irc.received if "PRIVMSG" in line]
+    assert result.sent and privmsgs == ["PRIVMSG #shopstream_demo :Xia: held"]
+
+
+async def test_irc_runs_without_helix(emu: TwitchEmulator) -> None:
+    async with connector_for(
+        emu, transport="irc", helix_url=None, oauth_url=None, irc_nick="shopstream_bot"
+    ) as conn:
+        reader = Reader(conn)
+        await joined(emu)
+        emu.inject_message("no helix", author_id="25", author_name="Yan")
+        got = await reader.message("no helix")
+        sent = await conn.send(reply("hi Yan"))
+        checked = await conn.check()
+        await reader.stop()
+    assert got.author_id == "25" and sent.sent and checked == "ok"
+
+
+async def test_irc_without_helix_needs_the_nick(emu: TwitchEmulator) -> None:
+    with pytest.raises(FatalError):
+        async with connector_for(emu, transport="irc", helix_url=None, oauth_url=None):
+            pass

@@ -19,10 +19,13 @@ from connectors.twitch.translate import (
     irc_event,
     parse_timestamp,
     roles_from_badges,
+    sent_time,
 )
 
 HERE = Path(__file__).parent / "fixtures"
 IRC = json.loads((HERE / "irc_lines.json").read_text("utf-8"))
+# real lines from public Twitch client test suites (each case names its source)
+IRC += json.loads((HERE / "irc_viewer_text.json").read_text("utf-8"))
 EVENTSUB = json.loads((HERE / "eventsub_messages.json").read_text("utf-8"))
 RECEIVED = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
@@ -47,6 +50,8 @@ def test_irc_lines_to_events(case: dict[str, Any]) -> None:
         assert event.text == want["text"]
         assert event.reply_to_id == want["reply_to_id"]
         assert event.roles == frozenset(Role(r) for r in want["roles"])
+        assert event.kind == want.get("kind", "chat")
+        assert event.action is want.get("action", False)
     elif isinstance(event, UserBanned):
         assert event.author_id == want["author_id"]
         secs = want["until_seconds"]
@@ -68,6 +73,30 @@ def test_irc_lines_to_events(case: dict[str, Any]) -> None:
 def test_irc_lines_missing_parts_raise_bad_payload(line: str) -> None:
     with pytest.raises(BadPayload):
         irc_event(parse_line(line), received_at=RECEIVED, fallback_id="x")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1594555275886", datetime(2020, 7, 12, 12, 1, 15, 886000, tzinfo=UTC)),
+        ("-6795364578871", RECEIVED),  # real (dank-twitch-irc); would be the year 1754
+        ("1300000000000", RECEIVED),  # 2011-03-13: before Twitch existed
+        (str(int((RECEIVED + timedelta(days=2)).timestamp() * 1000)), RECEIVED),
+        ("99999999999999999999", RECEIVED),  # past datetime's range
+        ("soon", RECEIVED),
+        ("", RECEIVED),
+    ],
+)
+def test_sent_time_falls_back_to_receipt_outside_a_sane_range(
+    value: str, expected: datetime
+) -> None:
+    assert sent_time(value, RECEIVED) == expected
+
+
+def test_an_implausible_sent_time_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="connectors.twitch.translate"):
+        sent_time("-6795364578871", RECEIVED)
+    assert "-6795364578871" in caplog.text
 
 
 def test_eventsub_chat_message() -> None:
