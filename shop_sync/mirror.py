@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -121,6 +121,22 @@ def _upsert(
         conn.execute(stmt, params)
 
 
+def _with_known(v: VariantRecord, known: Any) -> VariantRecord:
+    """Fill what a webhook variant does not say (tracking, inventory item) from the mirror.
+
+    A variant the mirror has never seen counts as tracked until a GraphQL read says otherwise
+    (``InventoryItem.tracked``): counting stock that does not limit can only refuse a sale,
+    treating tracked stock as unlimited oversells it.
+    """
+    tracked = v.tracked
+    if tracked is None:
+        tracked = bool(known.tracked) if known is not None else True
+    item = v.inventory_item_id or (str(known.inventory_item_id) if known is not None else "")
+    if tracked is v.tracked and item == v.inventory_item_id:
+        return v
+    return replace(v, tracked=tracked, inventory_item_id=item)
+
+
 class Mirror:
     """The store's catalog and stock as last seen, kept in the database."""
 
@@ -197,7 +213,11 @@ class Mirror:
                 _LOGGER.info("ignored an older update of product %s", product.product_id)
                 return []
             _upsert(conn, PRODUCTS, ["product_id"], [self._product_row(product, now)])
-            _upsert(conn, VARIANTS, ["variant_id"], [self._variant_row(v, now) for v in variants])
+            known = self._known_variants(conn, [v.variant_id for v in variants])
+            rows = [
+                self._variant_row(_with_known(v, known.get(v.variant_id)), now) for v in variants
+            ]
+            _upsert(conn, VARIANTS, ["variant_id"], rows)
             keep = {v.variant_id for v in variants}
             gone = [
                 r[0]
@@ -212,6 +232,18 @@ class Mirror:
             return ids
 
         return self._write(run)
+
+    @staticmethod
+    def _known_variants(conn: Connection, variant_ids: Sequence[str]) -> dict[str, Any]:
+        known: dict[str, Any] = {}
+        for chunk in _chunks(sorted(set(variant_ids))):
+            for r in conn.execute(
+                select(
+                    VARIANTS.c.variant_id, VARIANTS.c.tracked, VARIANTS.c.inventory_item_id
+                ).where(VARIANTS.c.variant_id.in_(chunk))
+            ):
+                known[r.variant_id] = r
+        return known
 
     def delete_product(self, product_id: str) -> list[str]:
         """Remove a product and its variants; their stock becomes unclaimable."""
@@ -312,7 +344,7 @@ class Mirror:
             "option3": v.options[2],
             "price": str(v.price),
             "currency": self.currency,
-            "tracked": v.tracked,
+            "tracked": v.tracked is not False,  # None (not said) counts as tracked
             "policy": v.policy,
             "updated_at": v.updated_at or now,
             "synced_at": now,

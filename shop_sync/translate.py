@@ -51,7 +51,7 @@ class VariantRecord:
     position: int
     options: tuple[str | None, str | None, str | None]
     price: Decimal
-    tracked: bool
+    tracked: bool | None  # None: the payload does not say (webhooks since 2024-07)
     policy: str
     updated_at: datetime | None
     levels: tuple[LevelRecord, ...] | None = field(default=None)
@@ -236,10 +236,26 @@ def variants_from_bulk(lines: Iterable[str | bytes]) -> list[VariantRecord]:
     return out
 
 
+def _webhook_tracked(variant: Mapping[str, Any]) -> bool | None:
+    """Whether a webhook variant is tracked, or None when the payload does not say.
+
+    Since 2024-07 variant payloads carry no ``inventory_management`` (shopify.dev/changelog/
+    product-variant-field-cleanup: replaced by ``InventoryItem.tracked``, not in this payload);
+    older versions send ``"shopify"`` (tracked) or null (untracked).
+    """
+    if "inventory_management" not in variant:
+        return None
+    return variant["inventory_management"] is not None
+
+
 def product_from_webhook(
     payload: Mapping[str, Any],
 ) -> tuple[ProductRecord, list[VariantRecord]]:
     """Translate a ``products/create|update`` payload (REST shape); variants carry no levels.
+
+    A variant's ``tracked`` is None when the payload does not say, and its
+    ``inventory_item_id`` is empty when the payload has none (Shopify's own samples send
+    null): the mirror keeps what it knows of both.
 
     Raises:
         ValueError: the payload is not a product.
@@ -270,7 +286,7 @@ def product_from_webhook(
                     position=int(v.get("position") or 1),
                     options=(v.get("option1"), v.get("option2"), v.get("option3")),
                     price=_price(v.get("price")),
-                    tracked=v.get("inventory_management") is not None,
+                    tracked=_webhook_tracked(v),
                     policy=str(v.get("inventory_policy") or "deny").upper(),
                     updated_at=parse_time(v.get("updated_at")),
                 )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -116,6 +117,9 @@ def test_duplicates_are_applied_once(rig: Rig) -> None:
 
 
 def test_out_of_order_deliveries_keep_the_newest(rig: Rig) -> None:
+    seconds = itertools.count(1)
+    start = datetime.now(UTC)
+    rig.emu.store.clock = lambda: start + timedelta(seconds=next(seconds))  # one change a second
     rig.emu.webhooks.pause()
     rig.emu.set_available(TEE_S_RED, 5)
     rig.emu.set_available(TEE_S_RED, 1)
