@@ -14,7 +14,7 @@ import hmac
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +29,13 @@ from shop_sync.holds import HoldBook, hold_ids_from_note
 from shop_sync.mirror import Mirror
 from shop_sync.models import ShopWebhookEvent, table
 from shop_sync.stock import write_txn
-from shop_sync.translate import level_from_webhook, numeric_id, parse_time, product_from_webhook
+from shop_sync.translate import (
+    LevelRecord,
+    level_from_webhook,
+    numeric_id,
+    parse_time,
+    product_from_webhook,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,6 +73,8 @@ class WebhookReceiver:
         old_secret: The previous secret, accepted during a rotation.
         dedupe: Seen-id store (:class:`~shop_sync.dedupe.DbDedupe` or ``RedisDedupe``).
         on_order: The app's callback for each new ``orders/create`` payload.
+        reread: Re-reads variants from the store (GraphQL) and stores them in the mirror
+            (``Reconciler.lineup_sync``): settles two level updates stamped in the same second.
     """
 
     def __init__(
@@ -79,6 +87,7 @@ class WebhookReceiver:
         dedupe: DedupeStore,
         on_order: Callable[[dict[str, Any]], None] | None = None,
         old_secret: str | None = None,
+        reread: Callable[[Sequence[str]], object] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._engine = engine
@@ -87,6 +96,7 @@ class WebhookReceiver:
         self._secrets = tuple(s for s in (secret, old_secret) if s)
         self._dedupe = dedupe
         self._on_order = on_order
+        self._reread = reread
         self._clock = clock
         self._cond = threading.Condition()
         self.applied = 0
@@ -201,8 +211,7 @@ class WebhookReceiver:
             elif topic == "products/delete":
                 touched = self._mirror.delete_product(numeric_id(payload["id"]))
             elif topic == "inventory_levels/update":
-                variant = self._mirror.apply_level(level_from_webhook(payload))
-                touched = [variant] if variant else []
+                touched = self._level(level_from_webhook(payload))
             elif topic == "orders/create":
                 self._order(payload)
         except (KeyError, ValueError, TypeError) as exc:
@@ -212,6 +221,25 @@ class WebhookReceiver:
             for variant_id in sorted(self._holds.variants_waiting(touched)):
                 self._holds.on_stock_changed(variant_id)
         return touched
+
+    def _level(self, level: LevelRecord) -> list[str]:
+        outcome = self._mirror.apply_level(level)
+        if outcome.variant_id is None:
+            return []
+        if outcome.unsettled:
+            # same second as the mirror's figure: neither stamp nor arrival order says which
+            # is newer, the store does (shop_sync/mirror.py Mirror.apply_level)
+            if self._reread is None:
+                _LOGGER.warning(
+                    "kept the level of item %s: a same-second update and no store re-read",
+                    level.inventory_item_id,
+                )
+                return []
+            _LOGGER.info(
+                "re-reading variant %s: two level updates in one second", outcome.variant_id
+            )
+            self._reread([outcome.variant_id])
+        return [outcome.variant_id]
 
     def _order(self, payload: dict[str, Any]) -> None:
         order_id = numeric_id(payload["id"])

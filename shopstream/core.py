@@ -236,6 +236,7 @@ def build_core(
         secret=store.webhook_secret,
         dedupe=dedupe,
         on_order=Orders(ledger, holds, records, shortlinks),
+        reread=reconciler.lineup_sync,
         clock=clock,
     )
     return Core(

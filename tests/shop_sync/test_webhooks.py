@@ -67,7 +67,8 @@ def rig(engine: Engine) -> Iterator[Rig]:
         client = ShopifyClient(
             config, session=requests.Session(), tokens=StaticToken(SANDBOX_TOKEN)
         )
-        Reconciler(client, mirror, config, holds=holds).full_sync()
+        reconciler = Reconciler(client, mirror, config, holds=holds)
+        reconciler.full_sync()
         receiver = WebhookReceiver(
             engine=engine,
             mirror=mirror,
@@ -75,6 +76,7 @@ def rig(engine: Engine) -> Iterator[Rig]:
             secret=SANDBOX_WEBHOOK_SECRET,
             dedupe=DbDedupe(engine),
             on_order=orders.append,
+            reread=reconciler.lineup_sync,
         )
         app.include_router(webhook_router(receiver))
         with ServedApp(app) as served:
@@ -126,6 +128,19 @@ def test_out_of_order_deliveries_keep_the_newest(rig: Rig) -> None:
     assert rig.emu.webhooks.flush(reverse=True) == [200, 200]
     assert rig.receiver.wait_applied(2)
     assert rig.mirror.sellable_quantity(TEE_S_RED) == 1
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_same_second_level_updates_end_at_the_stores_figure(rig: Rig, newest_first: bool) -> None:
+    second = datetime.now(UTC).replace(microsecond=0)
+    rig.emu.store.clock = lambda: second  # both changes in one second, as Shopify stamps them
+    rig.emu.webhooks.pause()
+    rig.emu.set_available(TEE_S_RED, 7)
+    rig.emu.set_available(TEE_S_RED, 2)  # the store's figure
+    assert rig.emu.webhooks.flush(reverse=newest_first) == [200, 200]
+    assert rig.receiver.wait_applied(2)
+    assert rig.mirror.sellable_quantity(TEE_S_RED) == 2
+    assert rig.emu.store.available(TEE_S_RED) == 2
 
 
 def test_order_converts_its_hold_without_double_count(rig: Rig) -> None:
