@@ -55,6 +55,8 @@ class VariantRecord:
     policy: str
     updated_at: datetime | None
     levels: tuple[LevelRecord, ...] | None = field(default=None)
+    levels_after: str | None = field(default=None)
+    """The end cursor of ``levels`` when the item has more (``pageInfo.hasNextPage``)."""
 
 
 def numeric_id(value: Any) -> str:
@@ -133,6 +135,24 @@ def _level_from_node(item_id: str, node: Mapping[str, Any]) -> LevelRecord:
     )
 
 
+def levels_from_connection(
+    item_id: str, connection: Mapping[str, Any]
+) -> tuple[tuple[LevelRecord, ...], str | None]:
+    """Translate an ``inventoryLevels`` connection (``nodes`` or ``edges``): the levels and
+    the end cursor when ``pageInfo.hasNextPage`` says there are more.
+
+    Raises:
+        TypeError, ValueError, AttributeError: a malformed connection.
+    """
+    nodes = connection.get("nodes")
+    if nodes is None:
+        nodes = [e.get("node") for e in connection.get("edges") or ()]
+    levels = tuple(_level_from_node(item_id, n) for n in nodes if n)
+    info = connection.get("pageInfo") or {}
+    after = info.get("endCursor") if info.get("hasNextPage") else None
+    return levels, (str(after) if after else None)
+
+
 def variant_from_node(
     node: Mapping[str, Any], product: ProductRecord | None = None
 ) -> VariantRecord | None:
@@ -145,12 +165,9 @@ def variant_from_node(
         item = node.get("inventoryItem") or {}
         item_id = numeric_id(item.get("legacyResourceId") or item.get("id"))
         levels_raw = item.get("inventoryLevels")
-        levels = None
+        levels, after = None, None
         if isinstance(levels_raw, Mapping):
-            nodes = levels_raw.get("nodes")
-            if nodes is None:
-                nodes = [e.get("node") for e in levels_raw.get("edges") or ()]
-            levels = tuple(_level_from_node(item_id, n) for n in nodes if n)
+            levels, after = levels_from_connection(item_id, levels_raw)
         selected = [str(o.get("value")) for o in node.get("selectedOptions") or ()]
         selected += [None] * (3 - len(selected))  # type: ignore[list-item]
         gid = str(node["id"])
@@ -168,6 +185,7 @@ def variant_from_node(
             policy=str(node.get("inventoryPolicy") or "DENY").upper(),
             updated_at=parse_time(node.get("updatedAt")),
             levels=levels,
+            levels_after=after,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         _LOGGER.warning("skipped a malformed variant node: %s", exc)
