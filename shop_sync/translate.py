@@ -328,5 +328,5 @@ def level_from_webhook(payload: Mapping[str, Any]) -> LevelRecord:
             available=int(available) if available is not None else 0,
             updated_at=parse_time(payload.get("updated_at")),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # int(1e400): Overflow
         raise ValueError(f"not an inventory level payload: {exc}") from None

@@ -68,7 +68,12 @@ def graphql_variant(vid: str, item: str, *, tracked: bool, available: int) -> Va
 
 def receiver_for(engine: Engine, mirror: Mirror, holds: HoldBook) -> WebhookReceiver:
     return WebhookReceiver(
-        engine=engine, mirror=mirror, holds=holds, secret="s", dedupe=DbDedupe(engine)
+        engine=engine,
+        mirror=mirror,
+        holds=holds,
+        secret="s",
+        shop="shop.myshopify.com",
+        dedupe=DbDedupe(engine),
     )
 
 

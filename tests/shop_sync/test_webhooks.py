@@ -74,6 +74,7 @@ def rig(engine: Engine) -> Iterator[Rig]:
             mirror=mirror,
             holds=holds,
             secret=SANDBOX_WEBHOOK_SECRET,
+            shop=emu.shop,
             dedupe=DbDedupe(engine),
             on_order=orders.append,
             reread=reconciler.lineup_sync,
@@ -203,7 +204,12 @@ def test_recorded_but_unapplied_webhooks_apply_after_a_restart(engine: Engine) -
     holds = HoldBook(engine, clock=lambda: datetime.now(UTC), config=HoldConfig())
     mirror = Mirror(engine, ShopConfig())
     receiver = WebhookReceiver(
-        engine=engine, mirror=mirror, holds=holds, secret="s", dedupe=DbDedupe(engine)
+        engine=engine,
+        mirror=mirror,
+        holds=holds,
+        secret="s",
+        shop="demo-shop.myshopify.com",
+        dedupe=DbDedupe(engine),
     )
     from sandbox.shopify.signing import sign
 
@@ -212,6 +218,7 @@ def test_recorded_but_unapplied_webhooks_apply_after_a_restart(engine: Engine) -
         {
             "X-Shopify-Topic": "products/create",
             "X-Shopify-Hmac-Sha256": sign(body, "s"),
+            "X-Shopify-Shop-Domain": "demo-shop.myshopify.com",
             "X-Shopify-Webhook-Id": "w1",
         },
         body,
