@@ -1,4 +1,5 @@
-"""Shopify webhooks: verify the HMAC of the raw body, dedupe, record, answer, then apply.
+"""Shopify webhooks: check the shop and the size, verify the HMAC of the raw body, dedupe,
+record, answer, then apply (an apply error leaves the webhook pending, to be tried again).
 
 Topics: ``products/create``, ``products/update``, ``products/delete``,
 ``inventory_levels/update`` and ``orders/create`` (holds named in the order's note attribute
@@ -135,7 +136,7 @@ class WebhookReceiver:
         elif domain != self._shop:
             status, why = 403, f"from another shop ({domain[:100]!r})"
         elif (length := h.get("content-length")) is not None:
-            if not length.strip().isdigit():
+            if not (length.strip().isascii() and length.strip().isdigit()):  # "²".isdigit()
                 status, why = 400, "bad Content-Length"
             elif int(length) > self.max_body_bytes:
                 status, why = 413, f"body of {int(length)} bytes over {self.max_body_bytes}"

@@ -139,6 +139,7 @@ LEVEL = json.dumps(sample("inventory_levels_update")).encode()  # 5 -> 2
         (LEVEL, {"X-Shopify-Hmac-Sha256": "AAAA"}, 401, "bad or missing signature"),
         (LEVEL, {"Content-Length": str(CAP + 1)}, 413, "over"),
         (LEVEL, {"Content-Length": "12abc"}, 400, "bad Content-Length"),
+        (LEVEL, {"Content-Length": "\u00b2"}, 400, "bad Content-Length"),
         (b" " * (CAP + 1), {}, 413, "over"),
         (b"{not json", {}, 400, "malformed JSON"),
         (b"\xff\xfe{}", {}, 400, "malformed JSON"),
