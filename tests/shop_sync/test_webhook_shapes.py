@@ -181,3 +181,29 @@ def test_the_emulator_sends_todays_shape_with_whole_second_stamps() -> None:
     assert {g["admin_graphql_api_id"] for g in payload["variant_gids"]} == {
         v["admin_graphql_api_id"] for v in payload["variants"]
     }
+
+
+def test_shopifys_order_shape_converts_the_hold_it_names(engine: Engine) -> None:
+    mirror = Mirror(engine, ShopConfig())
+    holds = HoldBook(engine, clock=lambda: datetime.now(UTC), config=HoldConfig())
+    mirror.apply_variants([graphql_variant(SMALL, "4426670414", tracked=True, available=5)])
+    held = holds.claim(
+        ClaimRequest(
+            claim_key="yt:1",
+            platform="yt",
+            viewer_id="v1",
+            viewer_name="V",
+            variant_id=SMALL,
+            product_handle="example-t-shirt",
+            quantity=1,
+            show_id="s",
+            sent_at=datetime.now(UTC),
+        )
+    )
+    assert held.hold is not None
+    order = sample("orders_create_2025-10")
+    order["note_attributes"] = [{"name": "_shopstream_hold", "value": held.hold.hold_id}]
+    receiver_for(engine, mirror, holds).apply(sample_topic("orders_create_2025-10"), order)
+    converted = holds.hold(held.hold.hold_id)
+    assert converted is not None and converted.status == "converted"
+    assert mirror.sellable_quantity(SMALL) == 4  # sold once, until the level update says so
