@@ -70,6 +70,7 @@ def main() -> None:
                 mirror=mirror,
                 holds=holds,
                 secret=SANDBOX_WEBHOOK_SECRET,
+                shop=emu.shop,
                 dedupe=DbDedupe(engine),
             )
             receiver.apply_times = []

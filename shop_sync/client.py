@@ -10,7 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
@@ -19,7 +19,12 @@ from shop_sync import queries
 from shop_sync.config import ShopConfig
 from shop_sync.errors import ShopAuthError, ShopGraphQLError, ShopTransientError
 from shop_sync.tokens import TokenSource
-from shop_sync.translate import VariantRecord, variant_from_node, variants_from_bulk
+from shop_sync.translate import (
+    VariantRecord,
+    levels_from_connection,
+    variant_from_node,
+    variants_from_bulk,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -214,7 +219,9 @@ class ShopifyClient:
             )
             conn = data.get("productVariants") or {}
             nodes = conn.get("nodes") or []
-            page = [r for r in (variant_from_node(n) for n in nodes if n) if r is not None]
+            page = self._all_levels(
+                [r for r in (variant_from_node(n) for n in nodes if n) if r is not None]
+            )
             done += len(page)
             if progress is not None:
                 progress(done, None)
@@ -235,7 +242,30 @@ class ShopifyClient:
                     record = variant_from_node(node)
                     if record is not None:
                         out.append(record)
-        return out
+        return self._all_levels(out)
+
+    def _all_levels(self, records: list[VariantRecord]) -> list[VariantRecord]:
+        """Complete the levels of variants stocked at more locations than one read returns."""
+        return [self._more_levels(r) if r.levels_after else r for r in records]
+
+    def _more_levels(self, record: VariantRecord) -> VariantRecord:
+        levels = list(record.levels or ())
+        after = record.levels_after
+        gid = f"gid://shopify/InventoryItem/{record.inventory_item_id}"
+        while after:
+            data = self.execute(queries.MORE_LEVELS, {"id": gid, "after": after})
+            connection = (data.get("inventoryItem") or {}).get("inventoryLevels")
+            if not isinstance(connection, Mapping):
+                raise ShopGraphQLError([f"no inventory levels for {gid}"])
+            try:
+                more, next_after = levels_from_connection(record.inventory_item_id, connection)
+            except (TypeError, ValueError, AttributeError) as exc:
+                raise ShopGraphQLError([f"malformed inventory levels for {gid}: {exc}"]) from None
+            if next_after == after:
+                raise ShopGraphQLError([f"inventory levels of {gid}: the cursor did not move"])
+            levels += more
+            after = next_after
+        return replace(record, levels=tuple(levels), levels_after=None)
 
     def bulk_variants(self, *, progress: Progress | None = None) -> list[VariantRecord]:
         """Export every variant with a bulk operation and rebuild it from the JSONL.

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -40,6 +40,7 @@ LEVELS = table(ShopLevel)
 STOCKS = table(HoldStock)
 STATE = table(ShopSyncState)
 _CHUNK = 500
+_T = TypeVar("_T")
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -121,6 +122,41 @@ def _upsert(
         conn.execute(stmt, params)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelOutcome:
+    """What :meth:`Mirror.apply_level` did: the level's variant (None: unknown item), and
+    whether the level is ``unsettled`` (same second as the mirror's, another figure: not
+    stored; re-read it from the store)."""
+
+    variant_id: str | None
+    unsettled: bool = False
+
+
+def _same_second(a: datetime | None, b: datetime | None) -> bool:
+    if a is None or b is None:
+        return False
+    ua, ub = utc(a), utc(b)
+    return (
+        ua is not None and ub is not None and ua.replace(microsecond=0) == ub.replace(microsecond=0)
+    )
+
+
+def _with_known(v: VariantRecord, known: Any) -> VariantRecord:
+    """Fill what a webhook variant does not say (tracking, inventory item) from the mirror.
+
+    A variant the mirror has never seen counts as tracked until a GraphQL read says otherwise
+    (``InventoryItem.tracked``): counting stock that does not limit can only refuse a sale,
+    treating tracked stock as unlimited oversells it.
+    """
+    tracked = v.tracked
+    if tracked is None:
+        tracked = bool(known.tracked) if known is not None else True
+    item = v.inventory_item_id or (str(known.inventory_item_id) if known is not None else "")
+    if tracked is v.tracked and item == v.inventory_item_id:
+        return v
+    return replace(v, tracked=tracked, inventory_item_id=item)
+
+
 class Mirror:
     """The store's catalog and stock as last seen, kept in the database."""
 
@@ -139,8 +175,8 @@ class Mirror:
 
     # --- writing --------------------------------------------------------------------------
 
-    def _write(self, fn: Callable[[Connection], list[str]]) -> list[str]:
-        def attempt() -> list[str]:
+    def _write(self, fn: Callable[[Connection], _T]) -> _T:
+        def attempt() -> _T:
             for tries in range(3):
                 try:
                     with write_txn(self._engine) as conn:
@@ -197,7 +233,11 @@ class Mirror:
                 _LOGGER.info("ignored an older update of product %s", product.product_id)
                 return []
             _upsert(conn, PRODUCTS, ["product_id"], [self._product_row(product, now)])
-            _upsert(conn, VARIANTS, ["variant_id"], [self._variant_row(v, now) for v in variants])
+            known = self._known_variants(conn, [v.variant_id for v in variants])
+            rows = [
+                self._variant_row(_with_known(v, known.get(v.variant_id)), now) for v in variants
+            ]
+            _upsert(conn, VARIANTS, ["variant_id"], rows)
             keep = {v.variant_id for v in variants}
             gone = [
                 r[0]
@@ -212,6 +252,18 @@ class Mirror:
             return ids
 
         return self._write(run)
+
+    @staticmethod
+    def _known_variants(conn: Connection, variant_ids: Sequence[str]) -> dict[str, Any]:
+        known: dict[str, Any] = {}
+        for chunk in _chunks(sorted(set(variant_ids))):
+            for r in conn.execute(
+                select(
+                    VARIANTS.c.variant_id, VARIANTS.c.tracked, VARIANTS.c.inventory_item_id
+                ).where(VARIANTS.c.variant_id.in_(chunk))
+            ):
+                known[r.variant_id] = r
+        return known
 
     def delete_product(self, product_id: str) -> list[str]:
         """Remove a product and its variants; their stock becomes unclaimable."""
@@ -229,29 +281,51 @@ class Mirror:
 
         return self._write(run)
 
-    def apply_level(self, level: LevelRecord) -> str | None:
-        """Store one inventory level; return its variant id, or None for an unknown item."""
+    def apply_level(self, level: LevelRecord) -> LevelOutcome:
+        """Store one inventory level (from a webhook) unless it is older than the mirror's.
+
+        Shopify stamps levels in whole seconds, so two updates in the same second cannot be
+        ordered by ``updated_at``, nor by arrival (webhooks are unordered, commerce.md §2.3).
+        A level stamped in the mirror's second with another figure is not stored: the outcome
+        says ``unsettled`` and the caller re-reads the level from the store.
+        """
         now = self._clock()
 
-        def run(conn: Connection) -> list[str]:
+        def run(conn: Connection) -> LevelOutcome:
             variant = conn.execute(
                 select(VARIANTS.c.variant_id).where(
                     VARIANTS.c.inventory_item_id == level.inventory_item_id
                 )
             ).first()
             if variant is None:
-                return []
+                return LevelOutcome(variant_id=None)
+            vid = str(variant[0])
+            conn.execute(  # one writer per variant (see _write_stock)
+                select(STOCKS.c.variant_id).where(STOCKS.c.variant_id == vid).with_for_update()
+            ).all()
+            held = conn.execute(
+                select(LEVELS.c.available, LEVELS.c.updated_at).where(
+                    LEVELS.c.inventory_item_id == level.inventory_item_id,
+                    LEVELS.c.location_id == level.location_id,
+                )
+            ).first()
+            unsettled = (
+                held is not None
+                and held.available != level.available
+                and _same_second(held.updated_at, level.updated_at)
+            )
+            if unsettled:
+                return LevelOutcome(variant_id=vid, unsettled=True)
             _upsert(
                 conn, LEVELS, ["inventory_item_id", "location_id"], [self._level_row(level, now)]
             )
-            self._write_stock(conn, [variant[0]])
-            return [variant[0]]
+            self._write_stock(conn, [vid])
+            return LevelOutcome(variant_id=vid)
 
-        ids = self._write(run)
-        if not ids:
+        outcome = self._write(run)
+        if outcome.variant_id is None:
             _LOGGER.warning("ignored a level of unknown inventory item %s", level.inventory_item_id)
-            return None
-        return ids[0]
+        return outcome
 
     def prune(self, seen_variant_ids: Iterable[str]) -> list[str]:
         """Remove the variants a full sync did not see (deleted in the store)."""
@@ -312,7 +386,7 @@ class Mirror:
             "option3": v.options[2],
             "price": str(v.price),
             "currency": self.currency,
-            "tracked": v.tracked,
+            "tracked": v.tracked is not False,  # None (not said) counts as tracked
             "policy": v.policy,
             "updated_at": v.updated_at or now,
             "synced_at": now,

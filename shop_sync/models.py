@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Index, Table, Text
+from sqlalchemy import Column, DateTime, Index, Integer, Table, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -88,7 +88,10 @@ class ShopWebhookEvent(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime | None = _ts()
     applied_at: datetime | None = _ts(index=True)
-    error: str | None = Field(default=None, max_length=512)
+    attempts: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, default=0, server_default="0")
+    )
+    error: str | None = Field(default=None, max_length=512)  # the last apply error
 
 
 class ShopWebhookSeen(SQLModel, table=True):

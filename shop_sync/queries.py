@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-VARIANT_FIELDS = """
+LEVELS_FIRST = 5
+"""Levels read with each variant; a variant stocked at more locations gets :data:`MORE_LEVELS`
+reads (a connection returns at most ``first`` nodes: follow ``pageInfo``, shopify.dev
+"Paginating results with GraphQL")."""
+
+MORE_LEVELS_FIRST = 50
+
+LEVEL_FIELDS = """
+            updatedAt
+            location { id }
+            quantities(names: ["available"]) { name quantity }
+"""
+
+VARIANT_FIELDS = (
+    """
       id legacyResourceId sku title price position inventoryPolicy updatedAt
       selectedOptions { name value }
       product {
@@ -11,15 +25,33 @@ VARIANT_FIELDS = """
       }
       inventoryItem {
         id legacyResourceId tracked
-        inventoryLevels(first: 5) {
-          nodes {
-            updatedAt
-            location { id }
-            quantities(names: ["available"]) { name quantity }
-          }
+        inventoryLevels(first: """
+    + str(LEVELS_FIRST)
+    + """) {
+          pageInfo { hasNextPage endCursor }
+          nodes {"""
+    + LEVEL_FIELDS
+    + """          }
         }
       }
 """
+)
+
+MORE_LEVELS = (
+    """query MoreLevels($id: ID!, $after: String) {
+  inventoryItem(id: $id) {
+    inventoryLevels(first: """
+    + str(MORE_LEVELS_FIRST)
+    + """, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {"""
+    + LEVEL_FIELDS
+    + """      }
+    }
+  }
+}"""
+)
+"""The rest of one inventory item's levels, after the cursor its variant read ended at."""
 
 VARIANTS_PAGE = (
     """query VariantsPage($first: Int!, $after: String, $query: String) {

@@ -51,10 +51,12 @@ class VariantRecord:
     position: int
     options: tuple[str | None, str | None, str | None]
     price: Decimal
-    tracked: bool
+    tracked: bool | None  # None: the payload does not say (webhooks since 2024-07)
     policy: str
     updated_at: datetime | None
     levels: tuple[LevelRecord, ...] | None = field(default=None)
+    levels_after: str | None = field(default=None)
+    """The end cursor of ``levels`` when the item has more (``pageInfo.hasNextPage``)."""
 
 
 def numeric_id(value: Any) -> str:
@@ -133,6 +135,24 @@ def _level_from_node(item_id: str, node: Mapping[str, Any]) -> LevelRecord:
     )
 
 
+def levels_from_connection(
+    item_id: str, connection: Mapping[str, Any]
+) -> tuple[tuple[LevelRecord, ...], str | None]:
+    """Translate an ``inventoryLevels`` connection (``nodes`` or ``edges``): the levels and
+    the end cursor when ``pageInfo.hasNextPage`` says there are more.
+
+    Raises:
+        TypeError, ValueError, AttributeError: a malformed connection.
+    """
+    nodes = connection.get("nodes")
+    if nodes is None:
+        nodes = [e.get("node") for e in connection.get("edges") or ()]
+    levels = tuple(_level_from_node(item_id, n) for n in nodes if n)
+    info = connection.get("pageInfo") or {}
+    after = info.get("endCursor") if info.get("hasNextPage") else None
+    return levels, (str(after) if after else None)
+
+
 def variant_from_node(
     node: Mapping[str, Any], product: ProductRecord | None = None
 ) -> VariantRecord | None:
@@ -145,12 +165,9 @@ def variant_from_node(
         item = node.get("inventoryItem") or {}
         item_id = numeric_id(item.get("legacyResourceId") or item.get("id"))
         levels_raw = item.get("inventoryLevels")
-        levels = None
+        levels, after = None, None
         if isinstance(levels_raw, Mapping):
-            nodes = levels_raw.get("nodes")
-            if nodes is None:
-                nodes = [e.get("node") for e in levels_raw.get("edges") or ()]
-            levels = tuple(_level_from_node(item_id, n) for n in nodes if n)
+            levels, after = levels_from_connection(item_id, levels_raw)
         selected = [str(o.get("value")) for o in node.get("selectedOptions") or ()]
         selected += [None] * (3 - len(selected))  # type: ignore[list-item]
         gid = str(node["id"])
@@ -168,6 +185,7 @@ def variant_from_node(
             policy=str(node.get("inventoryPolicy") or "DENY").upper(),
             updated_at=parse_time(node.get("updatedAt")),
             levels=levels,
+            levels_after=after,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         _LOGGER.warning("skipped a malformed variant node: %s", exc)
@@ -236,10 +254,26 @@ def variants_from_bulk(lines: Iterable[str | bytes]) -> list[VariantRecord]:
     return out
 
 
+def _webhook_tracked(variant: Mapping[str, Any]) -> bool | None:
+    """Whether a webhook variant is tracked, or None when the payload does not say.
+
+    Since 2024-07 variant payloads carry no ``inventory_management`` (shopify.dev/changelog/
+    product-variant-field-cleanup: replaced by ``InventoryItem.tracked``, not in this payload);
+    older versions send ``"shopify"`` (tracked) or null (untracked).
+    """
+    if "inventory_management" not in variant:
+        return None
+    return variant["inventory_management"] is not None
+
+
 def product_from_webhook(
     payload: Mapping[str, Any],
 ) -> tuple[ProductRecord, list[VariantRecord]]:
     """Translate a ``products/create|update`` payload (REST shape); variants carry no levels.
+
+    A variant's ``tracked`` is None when the payload does not say, and its
+    ``inventory_item_id`` is empty when the payload has none (Shopify's own samples send
+    null): the mirror keeps what it knows of both.
 
     Raises:
         ValueError: the payload is not a product.
@@ -270,7 +304,7 @@ def product_from_webhook(
                     position=int(v.get("position") or 1),
                     options=(v.get("option1"), v.get("option2"), v.get("option3")),
                     price=_price(v.get("price")),
-                    tracked=v.get("inventory_management") is not None,
+                    tracked=_webhook_tracked(v),
                     policy=str(v.get("inventory_policy") or "deny").upper(),
                     updated_at=parse_time(v.get("updated_at")),
                 )
@@ -294,5 +328,5 @@ def level_from_webhook(payload: Mapping[str, Any]) -> LevelRecord:
             available=int(available) if available is not None else 0,
             updated_at=parse_time(payload.get("updated_at")),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # int(1e400): Overflow
         raise ValueError(f"not an inventory level payload: {exc}") from None

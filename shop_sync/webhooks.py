@@ -1,4 +1,5 @@
-"""Shopify webhooks: verify the HMAC of the raw body, dedupe, record, answer, then apply.
+"""Shopify webhooks: check the shop and the size, verify the HMAC of the raw body, dedupe,
+record, answer, then apply (an apply error leaves the webhook pending, to be tried again).
 
 Topics: ``products/create``, ``products/update``, ``products/delete``,
 ``inventory_levels/update`` and ``orders/create`` (holds named in the order's note attribute
@@ -14,7 +15,7 @@ import hmac
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +30,13 @@ from shop_sync.holds import HoldBook, hold_ids_from_note
 from shop_sync.mirror import Mirror
 from shop_sync.models import ShopWebhookEvent, table
 from shop_sync.stock import write_txn
-from shop_sync.translate import level_from_webhook, numeric_id, parse_time, product_from_webhook
+from shop_sync.translate import (
+    LevelRecord,
+    level_from_webhook,
+    numeric_id,
+    parse_time,
+    product_from_webhook,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,6 +50,15 @@ TOPICS = frozenset(
         "orders/create",
     }
 )
+
+
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""The largest body read (a products/update carries at most 100 full variants, commerce.md
+§2.1; real ones are tens of KiB). A larger one is refused with 413 before it is read."""
+
+_MALFORMED = (KeyError, ValueError, TypeError, AttributeError, ArithmeticError)
+"""What translating a malformed (but signed, well-formed JSON) payload can raise: logged and
+ignored, never retried. Anything else is an apply error and the event stays pending."""
 
 
 def signature_ok(raw: bytes, header: str | None, secrets: tuple[str, ...]) -> bool:
@@ -66,7 +82,12 @@ class WebhookReceiver:
         secret: The app secret (``SHOPSTREAM_SHOPIFY_WEBHOOK_SECRET``); None rejects everything.
         old_secret: The previous secret, accepted during a rotation.
         dedupe: Seen-id store (:class:`~shop_sync.dedupe.DbDedupe` or ``RedisDedupe``).
+        shop: The configured shop's myshopify domain; a delivery whose
+            ``X-Shopify-Shop-Domain`` is missing (401) or another shop's (403) is refused.
         on_order: The app's callback for each new ``orders/create`` payload.
+        reread: Re-reads variants from the store (GraphQL) and stores them in the mirror
+            (``Reconciler.lineup_sync``): settles two level updates stamped in the same second.
+        max_body_bytes: The largest body :func:`webhook_router` reads (413 above it).
     """
 
     def __init__(
@@ -76,28 +97,72 @@ class WebhookReceiver:
         mirror: Mirror,
         holds: HoldBook,
         secret: str | None,
+        shop: str,
         dedupe: DedupeStore,
         on_order: Callable[[dict[str, Any]], None] | None = None,
         old_secret: str | None = None,
+        reread: Callable[[Sequence[str]], object] | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._engine = engine
         self._mirror = mirror
         self._holds = holds
         self._secrets = tuple(s for s in (secret, old_secret) if s)
+        self._shop = shop.strip().lower()
+        self.max_body_bytes = max_body_bytes
         self._dedupe = dedupe
         self._on_order = on_order
+        self._reread = reread
         self._clock = clock
         self._cond = threading.Condition()
         self.applied = 0
+        self.failed = 0  # apply attempts that raised (the event stays pending)
         self.rejected = 0
         self.duplicates = 0
         self._parsed: dict[int, tuple[str, dict[str, Any]]] = {}  # recorded, not yet applied
 
     # --- receiving ------------------------------------------------------------------------
 
+    def check_headers(self, headers: Mapping[str, str]) -> int | None:
+        """Refuse a delivery on its headers alone, before its body is read: the HTTP status
+        (401 no shop, 403 another shop, 413 too large, 400 bad length), or None to go on."""
+        h = {k.lower(): v for k, v in headers.items()}
+        topic = h.get("x-shopify-topic", "") or "no topic"
+        domain = h.get("x-shopify-shop-domain", "").strip().lower()
+        status, why = None, ""
+        if not domain:
+            status, why = 401, "no X-Shopify-Shop-Domain"
+        elif domain != self._shop:
+            status, why = 403, f"from another shop ({domain[:100]!r})"
+        elif (length := h.get("content-length")) is not None:
+            if not (length.strip().isascii() and length.strip().isdigit()):  # "²".isdigit()
+                status, why = 400, "bad Content-Length"
+            elif int(length) > self.max_body_bytes:
+                status, why = 413, f"body of {int(length)} bytes over {self.max_body_bytes}"
+        if status is not None:
+            self.rejected += 1
+            _LOGGER.warning("rejected a webhook (%s): %s", topic[:64], why)
+        return status
+
+    def refuse_oversized(self, headers: Mapping[str, str]) -> int:
+        """Count and log a body that outgrew the cap while being read; return 413."""
+        topic = {k.lower(): v for k, v in headers.items()}.get("x-shopify-topic", "")
+        self.rejected += 1
+        _LOGGER.warning(
+            "rejected a webhook (%s): body over %s bytes",
+            topic[:64] or "no topic",
+            self.max_body_bytes,
+        )
+        return 413
+
     def accept(self, headers: Mapping[str, str], raw: bytes) -> tuple[int, int | None]:
         """Check and record one delivery; return the HTTP status and the inbox id to apply."""
+        refused = self.check_headers(headers)
+        if refused is None and len(raw) > self.max_body_bytes:
+            refused = self.refuse_oversized(headers)
+        if refused is not None:
+            return refused, None
         h = {k.lower(): v for k, v in headers.items()}
         topic = h.get("x-shopify-topic", "")
         if not self._secrets or not signature_ok(
@@ -117,8 +182,8 @@ class WebhookReceiver:
             payload = json.loads(raw)
             if not isinstance(payload, dict):
                 raise ValueError("not an object")
-        except ValueError as exc:
-            _LOGGER.warning("rejected a %s webhook: malformed JSON (%s)", topic, exc)
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
+            _LOGGER.warning("rejected a %s webhook: malformed JSON (%s)", topic, type(exc).__name__)
             return 400, None
         webhook_id = h.get("x-shopify-webhook-id", "")
         keys = [f"w:{webhook_id}"] if webhook_id else []
@@ -144,31 +209,41 @@ class WebhookReceiver:
     # --- applying -------------------------------------------------------------------------
 
     def apply_event(self, event_id: int) -> None:
-        """Apply one recorded webhook (never raises; failures are logged and kept)."""
+        """Apply one recorded webhook (never raises). An apply error leaves the event pending
+        (``applied_at`` empty) with its ``attempts`` counted and the last ``error`` kept, so
+        :meth:`apply_pending` tries it again."""
         parsed = self._parsed.pop(event_id, None)
-        if parsed is None:  # recorded by an earlier run
-            with self._engine.connect() as conn:
-                row = conn.execute(
-                    select(EVENTS.c.topic, EVENTS.c.body).where(EVENTS.c.id == event_id)
-                ).first()
-            parsed = (row.topic, json.loads(row.body)) if row is not None else None
         error: str | None = None
-        if parsed is not None:
-            topic, payload = parsed
-            try:
-                self.apply(topic, payload)
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"[:500]
-                _LOGGER.exception("failed to apply %s webhook %s", topic, event_id)
+        try:
+            if parsed is None:  # recorded by an earlier run, or an earlier attempt failed
+                parsed = self._recorded(event_id)
+            if parsed is not None:
+                self.apply(*parsed)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            _LOGGER.exception("failed to apply webhook %s; it stays pending", event_id)
+        try:
             with write_txn(self._engine) as conn:
-                conn.execute(
-                    update(EVENTS)
-                    .where(EVENTS.c.id == event_id)
-                    .values(applied_at=self._clock(), error=error)
-                )
+                values: dict[str, Any] = {"attempts": EVENTS.c.attempts + 1, "error": error}
+                if error is None:
+                    values["applied_at"] = self._clock()
+                conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(values))
+        except Exception as exc:
+            _LOGGER.exception("could not record the outcome of webhook %s", event_id)
+            error = error or f"{type(exc).__name__}: {exc}"[:500]
         with self._cond:
-            self.applied += 1
+            if error is None:
+                self.applied += 1
+            else:
+                self.failed += 1
             self._cond.notify_all()
+
+    def _recorded(self, event_id: int) -> tuple[str, dict[str, Any]] | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(EVENTS.c.topic, EVENTS.c.body).where(EVENTS.c.id == event_id)
+            ).first()
+        return (str(row.topic), json.loads(row.body)) if row is not None else None
 
     def apply_pending(self) -> int:
         """Apply the recorded webhooks not applied yet (after a restart); return how many."""
@@ -201,17 +276,35 @@ class WebhookReceiver:
             elif topic == "products/delete":
                 touched = self._mirror.delete_product(numeric_id(payload["id"]))
             elif topic == "inventory_levels/update":
-                variant = self._mirror.apply_level(level_from_webhook(payload))
-                touched = [variant] if variant else []
+                touched = self._level(level_from_webhook(payload))
             elif topic == "orders/create":
                 self._order(payload)
-        except (KeyError, ValueError, TypeError) as exc:
+        except _MALFORMED as exc:
             _LOGGER.warning("ignored a malformed %s webhook: %s", topic, exc)
             return []
         if touched:
             for variant_id in sorted(self._holds.variants_waiting(touched)):
                 self._holds.on_stock_changed(variant_id)
         return touched
+
+    def _level(self, level: LevelRecord) -> list[str]:
+        outcome = self._mirror.apply_level(level)
+        if outcome.variant_id is None:
+            return []
+        if outcome.unsettled:
+            # same second as the mirror's figure: neither stamp nor arrival order says which
+            # is newer, the store does (shop_sync/mirror.py Mirror.apply_level)
+            if self._reread is None:
+                _LOGGER.warning(
+                    "kept the level of item %s: a same-second update and no store re-read",
+                    level.inventory_item_id,
+                )
+                return []
+            _LOGGER.info(
+                "re-reading variant %s: two level updates in one second", outcome.variant_id
+            )
+            self._reread([outcome.variant_id])
+        return [outcome.variant_id]
 
     def _order(self, payload: dict[str, Any]) -> None:
         order_id = numeric_id(payload["id"])
@@ -229,14 +322,32 @@ class WebhookReceiver:
                 _LOGGER.exception("on_order failed for order %s", order_id)
 
 
+async def read_capped(chunks: AsyncIterator[bytes], cap: int) -> bytes | None:
+    """Read a body chunk by chunk; None (and stop reading) as soon as it exceeds ``cap``."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > cap:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 def webhook_router(receiver: WebhookReceiver) -> APIRouter:
     """Return the router serving ``POST /webhooks/shopify`` (answer first, apply after)."""
     router = APIRouter()
 
     @router.post("/webhooks/shopify")
     async def shopify_webhook(request: Request, background: BackgroundTasks) -> Response:
-        raw = await request.body()
-        status, event_id = await asyncio.to_thread(receiver.accept, dict(request.headers), raw)
+        headers = dict(request.headers)
+        refused = receiver.check_headers(headers)  # shop and Content-Length, nothing read
+        if refused is not None:
+            return Response(status_code=refused)
+        raw = await read_capped(request.stream(), receiver.max_body_bytes)
+        if raw is None:  # a chunked body that outgrew the cap: the rest is never read
+            return Response(status_code=receiver.refuse_oversized(headers))
+        status, event_id = await asyncio.to_thread(receiver.accept, headers, raw)
         if event_id is not None:
             background.add_task(receiver.apply_event, event_id)
         return Response(status_code=status)

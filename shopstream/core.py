@@ -234,8 +234,10 @@ def build_core(
         mirror=mirror,
         holds=holds,
         secret=store.webhook_secret,
+        shop=shop_cfg.shop,
         dedupe=dedupe,
         on_order=Orders(ledger, holds, records, shortlinks),
+        reread=reconciler.lineup_sync,
         clock=clock,
     )
     return Core(

@@ -1,9 +1,11 @@
 """Answers to the Admin GraphQL documents shopstream sends, with cost extensions and throttling.
 
 The documents are recognised by their root fields, not parsed: ``productVariants`` (pages, with
-the ``query:`` filter ``updated_at:>'...'``), ``nodes(ids:)``, ``shop``, ``bulkOperationRunQuery``,
-``node(id:)`` / ``currentBulkOperation``. The selection set is not interpreted: the whole node
-shape of :func:`variant_node` is returned.
+the ``query:`` filter ``updated_at:>'...'``), ``nodes(ids:)``, ``inventoryItem(id:)``, ``shop``,
+``bulkOperationRunQuery``, ``node(id:)`` / ``currentBulkOperation``. The selection set is not
+interpreted: the whole node shape of :func:`variant_node` is returned, except that
+``inventoryLevels(first: N)`` returns N levels with ``pageInfo`` (``after`` is honoured by
+``inventoryItem(id:)``, as Shopify pages a connection).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sandbox.shopify.store import EmulatedStore
 MAX_QUERY_COST = 1000
 _UPDATED_AFTER = re.compile(r"updated_at:>'?([0-9T:\-\.Z+]+)'?")
 _LEVELS_FIRST = re.compile(r"inventoryLevels\(first:\s*(\d+)")
+_ITEM_ROOT = re.compile(r"\binventoryItem\s*\(")
 
 
 def _parse(ts: Any) -> datetime | None:
@@ -73,8 +76,46 @@ class BulkOperation:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-def variant_node(store: EmulatedStore, vid: str, *, levels: bool = True) -> dict[str, Any]:
-    """Return a variant in the GraphQL shape of :mod:`shop_sync.queries`."""
+def _cursor(index: int) -> str:
+    return base64.b64encode(str(index).encode()).decode()
+
+
+def _uncursor(after: Any) -> int:
+    """The index a cursor of :func:`_cursor` points after (0 for none or a foreign one)."""
+    try:
+        return int(base64.b64decode(str(after)).decode()) if after else 0
+    except ValueError:
+        return 0
+
+
+def levels_connection(
+    store: EmulatedStore, item: str, *, first: int | None, after: Any = None
+) -> dict[str, Any]:
+    """Return an item's ``inventoryLevels`` connection: ``first`` levels after the cursor
+    ``after``, with ``pageInfo``; ``first`` None returns them all (the bulk JSONL)."""
+    start = _uncursor(after)
+    locations = store.locations[start:] if first is None else store.locations[start : start + first]
+    end = start + len(locations)
+    return {
+        "pageInfo": {
+            "hasNextPage": end < len(store.locations),
+            "endCursor": _cursor(end) if locations else None,
+        },
+        "nodes": [level_node(store, item, loc) for loc in locations],
+    }
+
+
+def levels_first(query: str) -> int | None:
+    """The ``first`` of the document's ``inventoryLevels(first: N)`` (None when absent)."""
+    m = _LEVELS_FIRST.search(query)
+    return int(m.group(1)) if m else None
+
+
+def variant_node(
+    store: EmulatedStore, vid: str, *, levels: bool = True, first: int | None = None
+) -> dict[str, Any]:
+    """Return a variant in the GraphQL shape of :mod:`shop_sync.queries`, with its first
+    ``first`` levels (all when None)."""
     v = store.variants[vid]
     p = store.products[str(v["product_id"])]
     item = str(v["inventory_item_id"])
@@ -112,9 +153,7 @@ def variant_node(store: EmulatedStore, vid: str, *, levels: bool = True) -> dict
         },
     }
     if levels:
-        node["inventoryItem"]["inventoryLevels"] = {
-            "nodes": [level_node(store, item, loc) for loc in store.locations]
-        }
+        node["inventoryItem"]["inventoryLevels"] = levels_connection(store, item, first=first)
     return node
 
 
@@ -153,10 +192,13 @@ class AdminGraphQL:
             return self._run_bulk(str(variables.get("query") or ""))
         if "BulkOperation" in query or "currentBulkOperation" in query:
             return self._poll_bulk(str(variables.get("id") or ""), base_url)
+        first = levels_first(query)
+        if _ITEM_ROOT.search(query):
+            return self._costed(query, variables, lambda v: self._item_levels(v, first))
         if "productVariants" in query:
-            return self._costed(query, variables, self._page)
+            return self._costed(query, variables, lambda v: self._page(v, first))
         if re.search(r"\bnodes\s*\(", query):
-            return self._costed(query, variables, self._nodes)
+            return self._costed(query, variables, lambda v: self._nodes(v, first))
         if re.search(r"\bshop\s*\{", query):
             return self._costed(
                 query, variables, lambda _v: ({"shop": {"currencyCode": self.store.currency}}, 1)
@@ -168,6 +210,8 @@ class AdminGraphQL:
     def _requested(self, query: str, variables: Mapping[str, Any]) -> int:
         m = _LEVELS_FIRST.search(query)
         levels = int(m.group(1)) if m else 0
+        if _ITEM_ROOT.search(query):
+            return 2 + levels
         if "productVariants" in query:
             first = int(variables.get("first") or 0)
         else:
@@ -215,10 +259,25 @@ class AdminGraphQL:
 
     # --- reads ----------------------------------------------------------------------------
 
-    def _page(self, variables: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+    def _levels_cost(self, first: int | None) -> int:
+        n = len(self.store.locations)
+        return n if first is None else min(first, n)
+
+    def _item_levels(
+        self, variables: Mapping[str, Any], first: int | None
+    ) -> tuple[dict[str, Any], int]:
+        item = str(variables.get("id") or "").rsplit("/", 1)[-1]
+        if item not in self.store.by_item:
+            return {"inventoryItem": None}, 1
+        connection = levels_connection(
+            self.store, item, first=first or 50, after=variables.get("after")
+        )
+        node = {"id": f"gid://shopify/InventoryItem/{item}", "inventoryLevels": connection}
+        return {"inventoryItem": node}, 2 + len(connection["nodes"])
+
+    def _page(self, variables: Mapping[str, Any], levels: int | None) -> tuple[dict[str, Any], int]:
         first = max(1, min(250, int(variables.get("first") or 50)))
-        after = variables.get("after")
-        start = int(base64.b64decode(after).decode()) if after else 0
+        start = _uncursor(variables.get("after"))
         ids = self.store.ordered_variant_ids()
         match = _UPDATED_AFTER.search(str(variables.get("query") or ""))
         if match:
@@ -230,24 +289,27 @@ class AdminGraphQL:
             ]
         page = ids[start : start + first]
         end = start + len(page)
-        nodes = [variant_node(self.store, vid) for vid in page]
+        nodes = [variant_node(self.store, vid, first=levels) for vid in page]
         data = {
             "productVariants": {
                 "pageInfo": {
                     "hasNextPage": end < len(ids),
-                    "endCursor": base64.b64encode(str(end).encode()).decode() if page else None,
+                    "endCursor": _cursor(end) if page else None,
                 },
                 "nodes": nodes,
             }
         }
-        return data, 2 + len(page) * (3 + len(self.store.locations))
+        return data, 2 + len(page) * (3 + self._levels_cost(levels))
 
-    def _nodes(self, variables: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+    def _nodes(
+        self, variables: Mapping[str, Any], levels: int | None
+    ) -> tuple[dict[str, Any], int]:
         out: list[dict[str, Any] | None] = []
         for gid in variables.get("ids") or ():
             vid = str(gid).rsplit("/", 1)[-1]
-            out.append(variant_node(self.store, vid) if vid in self.store.variants else None)
-        return {"nodes": out}, 2 + len(out) * (3 + len(self.store.locations))
+            known = vid in self.store.variants
+            out.append(variant_node(self.store, vid, first=levels) if known else None)
+        return {"nodes": out}, 2 + len(out) * (3 + self._levels_cost(levels))
 
     # --- bulk -----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import itertools
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,21 @@ MAIN_LOCATION = "1001"
 
 
 def iso(dt: datetime) -> str:
-    """Format like Shopify's GraphQL (UTC, ``Z``)."""
-    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """Format like Shopify's stamps: UTC, ``Z``, whole seconds (``2024-10-15T14:22:31Z``)."""
+    return dt.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# Variant fields Shopify stopped sending in product webhooks as of 2024-07 (duplicates of the
+# inventory item; shopify.dev/changelog/product-variant-field-cleanup, and the list in
+# community.shopify.dev/t/webhook-containing-both-product-variant-inventory-item/5701).
+REMOVED_WEBHOOK_FIELDS = (
+    "inventory_management",
+    "fulfillment_service",
+    "grams",
+    "weight",
+    "weight_unit",
+    "requires_shipping",
+)
 
 
 def load_demo(path: Path = DEMO_CATALOG) -> list[dict[str, Any]]:
@@ -102,10 +115,11 @@ class EmulatedStore:
             self._add(copy.deepcopy(dict(product)))
 
     def now(self) -> datetime:
-        """Return a strictly increasing UTC time (so updated_at orders every change)."""
-        t = self.clock()
-        if t <= self._last:
-            t = self._last + timedelta(microseconds=1)
+        """Return the UTC time in whole seconds, never earlier than the last one: like
+        Shopify's, two changes in the same second share one ``updated_at``."""
+        t = self.clock().astimezone(UTC).replace(microsecond=0)
+        if t < self._last:
+            t = self._last
         self._last = t
         return t
 
@@ -199,8 +213,18 @@ class EmulatedStore:
             product = copy.deepcopy(self.products[str(product_id)])
             product["admin_graphql_api_id"] = f"gid://shopify/Product/{product['id']}"
             for v in product.get("variants", []):
+                for name in REMOVED_WEBHOOK_FIELDS:
+                    v.pop(name, None)
                 v["inventory_quantity"] = self.available(str(v["id"]))
+                v["old_inventory_quantity"] = v["inventory_quantity"]
                 v["admin_graphql_api_id"] = f"gid://shopify/ProductVariant/{v['id']}"
+            # as in Shopify's 2025-10 sample: every variant's gid, newest first
+            product["variant_gids"] = [
+                {"admin_graphql_api_id": v["admin_graphql_api_id"], "updated_at": v["updated_at"]}
+                for v in sorted(
+                    product.get("variants", []), key=lambda v: str(v["updated_at"]), reverse=True
+                )
+            ]
             return product
 
     def place_order(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from shop_sync.config import ShopConfig
-from shop_sync.mirror import Mirror
+from shop_sync.mirror import LevelOutcome, Mirror
 from shop_sync.translate import LevelRecord, ProductRecord, VariantRecord
 from tests.fuzz import examples
 
@@ -94,18 +94,46 @@ def test_an_older_level_never_overwrites_a_newer_one(engine: Engine) -> None:
         updated_at=T + timedelta(minutes=5),
     )
     older = replace(newer, available=7, updated_at=T + timedelta(minutes=1))
-    assert mirror.apply_level(newer) == "11"
-    mirror.apply_level(older)
+    assert mirror.apply_level(newer) == LevelOutcome(variant_id="11")
+    assert mirror.apply_level(older) == LevelOutcome(variant_id="11")
     assert mirror.sellable_quantity("11") == 1
     mirror.apply_variants([variant(levels=(("1001", 9),))])  # a stale full-sync read
     assert mirror.sellable_quantity("11") == 1
+
+
+@pytest.mark.parametrize(
+    ("held", "incoming", "expected", "sellable"),
+    [
+        # (seconds after T, figure) in the mirror, then the webhook's
+        ((0, 3), (0, 3), LevelOutcome(variant_id="11"), 3),  # same second, same figure
+        ((0, 3), (0, 7), LevelOutcome(variant_id="11", unsettled=True), 3),  # not stored
+        ((0, 3), (1, 7), LevelOutcome(variant_id="11"), 7),  # a newer second applies
+        ((1, 3), (0, 7), LevelOutcome(variant_id="11"), 3),  # an older one is ignored
+    ],
+)
+def test_same_second_levels_are_left_unsettled(
+    engine: Engine,
+    held: tuple[int, int],
+    incoming: tuple[int, int],
+    expected: LevelOutcome,
+    sellable: int,
+) -> None:
+    mirror = Mirror(engine, ShopConfig())
+    mirror.apply_variants([variant(levels=(("1001", held[1]),), at=T + timedelta(seconds=held[0]))])
+    # a microsecond part (not Shopify's) still counts as the same second
+    at = T + timedelta(seconds=incoming[0], microseconds=250_000)
+    level = LevelRecord(
+        inventory_item_id="211", location_id="1001", available=incoming[1], updated_at=at
+    )
+    assert mirror.apply_level(level) == expected
+    assert mirror.sellable_quantity("11") == sellable
 
 
 def test_unknown_inventory_item_changes_nothing(engine: Engine) -> None:
     mirror = Mirror(engine, ShopConfig())
     mirror.apply_variants([variant()])
     level = LevelRecord(inventory_item_id="999", location_id="1001", available=5, updated_at=T)
-    assert mirror.apply_level(level) is None
+    assert mirror.apply_level(level) == LevelOutcome(variant_id=None)
     assert mirror.sellable_quantity("11") == 3
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -66,14 +67,17 @@ def rig(engine: Engine) -> Iterator[Rig]:
         client = ShopifyClient(
             config, session=requests.Session(), tokens=StaticToken(SANDBOX_TOKEN)
         )
-        Reconciler(client, mirror, config, holds=holds).full_sync()
+        reconciler = Reconciler(client, mirror, config, holds=holds)
+        reconciler.full_sync()
         receiver = WebhookReceiver(
             engine=engine,
             mirror=mirror,
             holds=holds,
             secret=SANDBOX_WEBHOOK_SECRET,
+            shop=emu.shop,
             dedupe=DbDedupe(engine),
             on_order=orders.append,
+            reread=reconciler.lineup_sync,
         )
         app.include_router(webhook_router(receiver))
         with ServedApp(app) as served:
@@ -116,12 +120,28 @@ def test_duplicates_are_applied_once(rig: Rig) -> None:
 
 
 def test_out_of_order_deliveries_keep_the_newest(rig: Rig) -> None:
+    seconds = itertools.count(1)
+    start = datetime.now(UTC)
+    rig.emu.store.clock = lambda: start + timedelta(seconds=next(seconds))  # one change a second
     rig.emu.webhooks.pause()
     rig.emu.set_available(TEE_S_RED, 5)
     rig.emu.set_available(TEE_S_RED, 1)
     assert rig.emu.webhooks.flush(reverse=True) == [200, 200]
     assert rig.receiver.wait_applied(2)
     assert rig.mirror.sellable_quantity(TEE_S_RED) == 1
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_same_second_level_updates_end_at_the_stores_figure(rig: Rig, newest_first: bool) -> None:
+    second = datetime.now(UTC).replace(microsecond=0)
+    rig.emu.store.clock = lambda: second  # both changes in one second, as Shopify stamps them
+    rig.emu.webhooks.pause()
+    rig.emu.set_available(TEE_S_RED, 7)
+    rig.emu.set_available(TEE_S_RED, 2)  # the store's figure
+    assert rig.emu.webhooks.flush(reverse=newest_first) == [200, 200]
+    assert rig.receiver.wait_applied(2)
+    assert rig.mirror.sellable_quantity(TEE_S_RED) == 2
+    assert rig.emu.store.available(TEE_S_RED) == 2
 
 
 def test_order_converts_its_hold_without_double_count(rig: Rig) -> None:
@@ -184,7 +204,12 @@ def test_recorded_but_unapplied_webhooks_apply_after_a_restart(engine: Engine) -
     holds = HoldBook(engine, clock=lambda: datetime.now(UTC), config=HoldConfig())
     mirror = Mirror(engine, ShopConfig())
     receiver = WebhookReceiver(
-        engine=engine, mirror=mirror, holds=holds, secret="s", dedupe=DbDedupe(engine)
+        engine=engine,
+        mirror=mirror,
+        holds=holds,
+        secret="s",
+        shop="demo-shop.myshopify.com",
+        dedupe=DbDedupe(engine),
     )
     from sandbox.shopify.signing import sign
 
@@ -193,6 +218,7 @@ def test_recorded_but_unapplied_webhooks_apply_after_a_restart(engine: Engine) -
         {
             "X-Shopify-Topic": "products/create",
             "X-Shopify-Hmac-Sha256": sign(body, "s"),
+            "X-Shopify-Shop-Domain": "demo-shop.myshopify.com",
             "X-Shopify-Webhook-Id": "w1",
         },
         body,
