@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 from collections import deque
 from collections.abc import Collection
 from dataclasses import replace
@@ -54,17 +55,51 @@ async def test_claims_go_before_answers_before_announcements() -> None:
 
 
 async def test_a_burst_never_exceeds_the_window_and_all_are_sent() -> None:
-    outbox, sender, clock = make(TWITCH)
+    # answers that may wait an hour never go stale here, so every one of the 70 must go out
+    outbox, sender, clock = make(TWITCH, OutboxConfig(stale_answer_seconds=3600.0))
     start = clock.now
-    for i in range(70):
-        await outbox.put(reply(f"k{i}", priority=Priority.ANSWER))
+    keys = [f"k{i}" for i in range(70)]
+    for key in keys:
+        await outbox.put(reply(key, priority=Priority.ANSWER))
     await outbox.flush()
-    assert len(sender.sent) == 70 - outbox.stats.dropped_stale
+    assert [r.key for r in sender.sent] == keys
+    assert outbox.stats.dropped_stale == 0
     assert outbox.violations() == []
     assert outbox.stats.violations == 0
     # 20 per 30 s: the 21st message waited a full window
     assert outbox.log[20].at - outbox.log[0].at >= 30.0
     assert clock.now > start
+
+
+def _burst_schedule(
+    limits: PlatformLimits, config: OutboxConfig, stale_after: float
+) -> list[float]:
+    """When a burst of answers queued at 0 goes out, worked out from the limits by hand:
+    ``burst_fraction`` of the window's budget at once, the rest of the budget
+    ``window / max_messages`` apart; when the window is full, the next one waits for the
+    burst to leave it, then one every spacing until an answer is older than ``stale_after``."""
+    burst = math.ceil(limits.max_messages * config.burst_fraction)  # Twitch: 10
+    spacing = limits.window_seconds / limits.max_messages  # Twitch: 1.5 s
+    first_window = [0.0] * burst + [spacing * i for i in range(1, limits.max_messages - burst + 1)]
+    later = itertools.takewhile(
+        lambda t: t <= stale_after, (limits.window_seconds + spacing * i for i in itertools.count())
+    )
+    return first_window + list(later)
+
+
+async def test_a_burst_longer_than_the_stale_limit_sends_what_fits_and_drops_the_rest() -> None:
+    config = OutboxConfig()
+    outbox, sender, clock = make(TWITCH, config)
+    start = clock.now
+    for i in range(70):
+        await outbox.put(reply(f"k{i}", priority=Priority.ANSWER))
+    await outbox.flush()
+    expected = _burst_schedule(TWITCH, config, config.stale_answer_seconds)
+    assert len(expected) == 31  # 10 at once + 10 by 15 s + 11 from 30 s to 45 s
+    assert [r.at - start for r in outbox.log] == pytest.approx(expected)
+    assert [r.key for r in sender.sent] == [f"k{i}" for i in range(31)]
+    assert outbox.stats.dropped_stale == 70 - 31
+    assert outbox.violations() == []
 
 
 async def test_min_interval_is_respected() -> None:
