@@ -96,8 +96,8 @@ async def test_eventsub_keepalives_report_their_timestamp(
 
     reader = EventSubReader(
         emu.eventsub_url,
-        keepalive=0.3,
-        grace=0.5,
+        keepalive=10.0,  # none arrives by itself during the test: it sends one below
+        grace=5.0,
         subscribe=no_subscriptions,
         on_keepalive=on_keepalive,
     )
@@ -110,6 +110,8 @@ async def test_eventsub_keepalives_report_their_timestamp(
     task = asyncio.create_task(consume())
     try:
         async with asyncio.timeout(10):
+            await emu.eventsub.connected.wait()  # set once the session is registered
+            assert emu.eventsub.keepalive_now() == 1
             await got.wait()
     finally:
         task.cancel()

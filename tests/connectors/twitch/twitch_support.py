@@ -27,8 +27,10 @@ def config_for(emu: TwitchEmulator, **overrides: Any) -> TwitchConfig:
         "irc_port": emu.irc_tls_port or emu.irc_port,
         "irc_tls": emu.ca_file is not None,
         "irc_ca_file": emu.ca_file,
-        "keepalive_timeout_seconds": 0.3,
-        "keepalive_grace_seconds": 0.5,
+        # Twitch's shortest keepalive (10 s) and grace: no test waits on one or is cut off by
+        # a late one; tests that need a keepalive send it (``emu.eventsub.keepalive_now()``)
+        "keepalive_timeout_seconds": 10.0,
+        "keepalive_grace_seconds": 5.0,
         "http_timeout_seconds": 5.0,
         "send_confirm_seconds": 2.0,
     }
