@@ -19,7 +19,8 @@ from connectors.events import Priority, Reply, SendResult
 from connectors.limits import PlatformLimits
 from shopstream.outbox import MemorySentKeys, Outbox, find_violations
 from shopstream.show.config import OutboxConfig
-from tests.show.fakes import SLOW, TWITCH, YOUTUBE, FakeClock, FakeSender
+from tests.show.fakes import SLOW, TWITCH, YOUTUBE, FakeSender
+from tests.support.clock import FakeClock
 
 
 def make(
@@ -32,9 +33,9 @@ def make(
         platform="twitch",
         channel="chan",
         config=config,
-        clock=clock,
+        clock=clock.monotonic,
         sleep=clock.sleep,
-        wall=clock.wall,
+        wall=clock,
         **kw,  # type: ignore[arg-type]
     )
     return outbox, sender, clock
@@ -57,7 +58,7 @@ async def test_claims_go_before_answers_before_announcements() -> None:
 async def test_a_burst_never_exceeds_the_window_and_all_are_sent() -> None:
     # answers that may wait an hour never go stale here, so every one of the 70 must go out
     outbox, sender, clock = make(TWITCH, OutboxConfig(stale_answer_seconds=3600.0))
-    start = clock.now
+    start = clock.monotonic()
     keys = [f"k{i}" for i in range(70)]
     for key in keys:
         await outbox.put(reply(key, priority=Priority.ANSWER))
@@ -68,7 +69,7 @@ async def test_a_burst_never_exceeds_the_window_and_all_are_sent() -> None:
     assert outbox.stats.violations == 0
     # 20 per 30 s: the 21st message waited a full window
     assert outbox.log[20].at - outbox.log[0].at >= 30.0
-    assert clock.now > start
+    assert clock.monotonic() > start
 
 
 def _burst_schedule(
@@ -90,7 +91,7 @@ def _burst_schedule(
 async def test_a_burst_longer_than_the_stale_limit_sends_what_fits_and_drops_the_rest() -> None:
     config = OutboxConfig()
     outbox, sender, clock = make(TWITCH, config)
-    start = clock.now
+    start = clock.monotonic()
     for i in range(70):
         await outbox.put(reply(f"k{i}", priority=Priority.ANSWER))
     await outbox.flush()
@@ -156,11 +157,11 @@ async def test_stale_answers_are_dropped_but_claims_never() -> None:
     outbox, sender, clock = make(
         TWITCH, OutboxConfig(stale_answer_seconds=10, stale_announcement_seconds=30)
     )
-    old = clock.wall() - timedelta(seconds=60)
+    old = clock() - timedelta(seconds=60)
     await outbox.put(reply("q-old", priority=Priority.ANSWER, created_at=old))
     await outbox.put(reply("a-old", priority=Priority.ANNOUNCEMENT, created_at=old))
     await outbox.put(reply("c-old", priority=Priority.CLAIM, created_at=old))
-    await outbox.put(reply("q-new", priority=Priority.ANSWER, created_at=clock.wall()))
+    await outbox.put(reply("q-new", priority=Priority.ANSWER, created_at=clock()))
     await outbox.flush()
     assert [r.key for r in sender.sent] == ["c-old", "q-new"]
     assert outbox.stats.dropped_stale == 2
@@ -180,7 +181,7 @@ async def test_answers_queued_too_long_go_stale_without_created_at() -> None:
 async def test_rate_limited_waits_retry_after_and_sends_once() -> None:
     outbox, sender, clock = make(YOUTUBE)
     sender.script = deque([RateLimited("slow down", retry_after=7.5)])
-    t0 = clock.now
+    t0 = clock.monotonic()
     await outbox.put(reply("k1", priority=Priority.CLAIM))
     await outbox.flush()
     assert [r.key for r in sender.sent] == ["k1"]
@@ -310,7 +311,7 @@ def test_property_no_violations_whatever_arrives(
             limits, OutboxConfig(stale_answer_seconds=1e6, stale_announcement_seconds=1e6)
         )
         for i, (gap, prio, same) in enumerate(plan):
-            clock.now += gap
+            clock.advance(gap)
             await outbox.put(
                 reply(
                     f"k{i}",
@@ -396,7 +397,7 @@ async def test_messages_sent_before_a_tighter_limit_count_against_it() -> None:
     for i in range(8):
         await outbox.put(reply(f"a{i}"))
     await outbox.flush()
-    t_switch = clock.now
+    t_switch = clock.monotonic()
     sender.limits = replace(loose, max_messages=4)
     await outbox.put(reply("b0"))
     await outbox.flush()
