@@ -31,6 +31,7 @@ class Reader:
         self.events: list[ChatEvent] = []
         self.transient: list[TransientError] = []
         self.failure: BaseException | None = None
+        self._reported = False  # whether next()/drain()/error() handed the failure over
         self._cursor = 0
         self._changed = asyncio.Event()
         self.task = asyncio.create_task(self._run())
@@ -74,6 +75,7 @@ class Reader:
         if self._cursor < len(self.events):
             self._cursor += 1
             return self.events[self._cursor - 1]
+        self._reported = True
         raise self.failure or EOFError("the session ended")
 
     async def message(self, text: str) -> ChatMessage:
@@ -83,9 +85,14 @@ class Reader:
             if isinstance(event, ChatMessage) and event.text == text:
                 return event
 
-    def drain(self) -> list[ChatEvent]:
-        """Events delivered but not yet walked past; moves the cursor to the end."""
-        rest, self._cursor = self.events[self._cursor :], len(self.events)
+    def drain(self) -> list[ChatEvent | BaseException]:
+        """Events delivered but not yet walked past (then the error that ended the session,
+        if not handed over yet); moves the cursor to the end."""
+        rest: list[ChatEvent | BaseException] = list(self.events[self._cursor :])
+        self._cursor = len(self.events)
+        if self.failure is not None and not self._reported:
+            self._reported = True
+            rest.append(self.failure)
         return rest
 
     async def wait_for(self, count: int, limit_s: float | None = None) -> list[ChatMessage]:
@@ -104,6 +111,7 @@ class Reader:
         await self._until(lambda: self.failure is not None)
         if self.failure is None:
             raise AssertionError(f"the session ended without an error: {self.events[-3:]}")
+        self._reported = True
         return self.failure
 
     async def stop(self) -> None:

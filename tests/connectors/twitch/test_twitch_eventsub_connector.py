@@ -7,13 +7,14 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from twitch_support import Reader, connector_for, secrets_for
+from twitch_support import connector_for, secrets_for
 
 from connectors.errors import AuthError, FatalError, TransientError
 from connectors.events import ChatEnded, ChatMessage, MessageDeleted, Reply, UserBanned
 from connectors.status import Status
 from connectors.twitch.connector import TwitchConnector
 from sandbox.twitch import TwitchEmulator
+from tests.support.reader import Reader
 
 
 @pytest.fixture
