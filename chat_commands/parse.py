@@ -80,9 +80,16 @@ def parse(text: str, context: ParseContext) -> Intent:
 
 
 def should_ask(intent: Intent, config: ParserConfig) -> bool:
-    """Whether the bot should ask the viewer to confirm instead of acting on ``intent``."""
+    """Whether the bot should ask the viewer which product they meant instead of acting.
+
+    Only a guess below ``ask_below_confidence`` that has ``candidates`` to offer is asked
+    about: with nothing to choose from, the question would have nothing to say and the
+    viewer would get silence, so a complete low-confidence intent is acted on (an intent
+    with no product or missing options is asked about by the handler before this).
+    """
     confidence = getattr(intent, "confidence", 1.0)
-    return bool(confidence < config.ask_below_confidence)
+    candidates = getattr(intent, "candidates", ())
+    return bool(confidence < config.ask_below_confidence and candidates)
 
 
 def _parse(text: str, context: ParseContext) -> Intent:

@@ -172,6 +172,14 @@ class EventSubServer:
         for session in list(self.sessions.values()):
             session.outbox.put_nowait(_Close(code, abort))
 
+    def keepalive_now(self) -> int:
+        """Send ``session_keepalive`` to every session now (tests drive keepalives instead of
+        waiting for them); return how many sessions got one."""
+        sessions = list(self.sessions.values())
+        for session in sessions:
+            session.outbox.put_nowait(self._frame("session_keepalive", {}))
+        return len(sessions)
+
     def send_raw(self, text: str) -> None:
         """Send an arbitrary frame to every session (bad-input tests)."""
         for session in list(self.sessions.values()):

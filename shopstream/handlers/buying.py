@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from chat_commands.catalog import CatalogProduct
 from chat_commands.intents import Buy, Cancel, Cart, Waitlist
+from chat_commands.parse import should_ask
 from checkout_links.errors import LinkError
 from checkout_links.service import viewer_key
 from checkout_links.viewer_cart import viewer_cart
@@ -123,7 +124,7 @@ def prepare_buy(
         return key, [svc.reply(msg, key, svc.templates.render(key, lang))]
     if intent.product is None or intent.missing or not intent.variant_id:
         return "asked", _ask_which(svc, msg, intent)
-    if intent.confidence < svc.parser.ask_below_confidence and intent.candidates:
+    if should_ask(intent, svc.parser):
         return "asked", _ask_which(svc, msg, replace(intent, product=None))
     product = svc.catalog.products.get(intent.product)
     if product is None:

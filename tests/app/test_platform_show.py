@@ -31,10 +31,11 @@ async def test_a_short_show_on_three_platforms_sells_and_attributes(
     assert funnel.total.clicks >= funnel.total.orders
     assert outcome.holds.get("converted", 0) == funnel.total.orders
     assert sum(result.messages_sent.values()) > 0
-    # three platforms at three speeds: the fairness gate held some claims, never past the
-    # 2 s horizon (plus one 5 ms re-check)
+    # three platforms at three speeds: the fairness gate held some claims (that it lets go
+    # at the horizon is timed with an injected clock in tests/runtime/test_pipeline_gate.py;
+    # here waits are on the wall clock of a loaded machine, so no bound is asserted on them)
     assert result.gate_held is not None and result.gate_held > 0
-    assert 0 < result.gate_wait_max_ms <= 2000 + 10
+    assert result.gate_wait_max_ms > 0
     engine = make_engine(sqlite_db_url)
     paid = [c for c in Records(engine).claims() if c.status == "paid"]
     engine.dispose()

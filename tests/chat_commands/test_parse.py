@@ -207,11 +207,54 @@ def test_confidence_orders_certainty_and_asks_below_threshold(
     assert isinstance(exact, Buy) and isinstance(featured, Buy) and isinstance(bare, Buy)
     assert isinstance(ambiguous, Buy)
     assert exact.confidence > featured.confidence > bare.confidence > ambiguous.confidence
-    config = ParserConfig()
-    assert not should_ask(exact, config)
-    assert should_ask(ambiguous, config)
-    assert should_ask(parse("sold x50", context), config)  # quantity over the cap
-    assert should_ask(bare, ParserConfig(ask_below_confidence=0.8))
+    over_cap = parse("sold 101 x50 M red", context)  # quantity clamped to the cap
+    assert isinstance(over_cap, Buy) and over_cap.confidence < bare.confidence
+
+
+@pytest.mark.parametrize(
+    ("confidence", "candidates", "threshold", "asks"),
+    [
+        (0.3, ("cozy-hoodie", "canvas-tote"), 0.6, True),  # a weak guess with a choice to offer
+        (0.3, (), 0.6, False),  # weak, but nothing to offer: act rather than fall silent
+        (0.9, ("cozy-hoodie", "canvas-tote"), 0.6, False),  # sure enough: act
+        (0.9, (), 0.6, False),
+        (0.6, ("cozy-hoodie",), 0.6, False),  # the threshold itself is sure enough
+        (0.59, ("cozy-hoodie",), 0.6, True),
+        (0.7, ("cozy-hoodie",), 0.8, True),  # a stricter threshold asks more
+        (0.7, (), 0.8, False),
+    ],
+)
+def test_should_ask_only_a_weak_guess_with_candidates(
+    confidence: float, candidates: tuple[str, ...], threshold: float, asks: bool
+) -> None:
+    intent = Buy(
+        product="classic-tee",
+        variant_id="44000000004",
+        candidates=candidates,
+        confidence=confidence,
+    )
+    assert should_ask(intent, ParserConfig(ask_below_confidence=threshold)) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "featured", "threshold", "asks"),
+    [
+        ("sold 101 M red", True, 0.6, False),  # exact
+        ("sold black", False, 0.6, True),  # four products come in black: ask which
+        ("sold black", False, 0.2, False),
+        ("sold 101 x50 M red", True, 0.6, False),  # unsure of the quantity, nothing to choose
+        ("M red", True, 0.8, False),  # the featured product: no other candidate
+    ],
+)
+def test_should_ask_on_parsed_messages(
+    context_for: Callable[..., ParseContext],
+    text: str,
+    featured: bool,
+    threshold: float,
+    asks: bool,
+) -> None:
+    intent = parse(text, context_for("classic-tee") if featured else context_for())
+    assert should_ask(intent, ParserConfig(ask_below_confidence=threshold)) is asks
 
 
 def test_fuzzy_matching_can_be_turned_off(context_for: Callable[..., ParseContext]) -> None:

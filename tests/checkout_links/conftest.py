@@ -6,12 +6,13 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import pytest
 import requests
 import uvicorn
 from fastapi import FastAPI
+
+from tests.support.clock import FakeClock
 
 
 @contextmanager
@@ -41,16 +42,6 @@ def http() -> Iterator[requests.Session]:
     """A requests session, closed after the test."""
     with requests.Session() as session:
         yield session
-
-
-class FakeClock:
-    """An injected clock the test moves by hand."""
-
-    def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

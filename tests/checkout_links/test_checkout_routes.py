@@ -9,7 +9,8 @@ import requests
 from fastapi import FastAPI
 
 from sandbox.shopify.checkout_routes import CheckoutEmulator, checkout_routes
-from tests.checkout_links.conftest import FakeClock, serve
+from tests.checkout_links.conftest import serve
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

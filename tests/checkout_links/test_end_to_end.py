@@ -22,7 +22,8 @@ from checkout_links.shortlinks import ShortLinks, clicks_by_platform
 from checkout_links.strategies import make_strategy
 from checkout_links.web import shortlink_router
 from sandbox.shopify.checkout_routes import CheckoutEmulator, checkout_routes
-from tests.checkout_links.conftest import FakeClock, serve
+from tests.checkout_links.conftest import serve
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from checkout_links.ledger import OrderLedger
 from checkout_links.report import PlatformCounts, build_funnel, funnel_json, load_funnel
 from checkout_links.shortlinks import ShortLinks
 from shopstream.commands.report import make_report_command
-from tests.checkout_links.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

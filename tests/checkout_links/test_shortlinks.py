@@ -23,7 +23,8 @@ from checkout_links.shortlinks import (
     signing_key,
 )
 from checkout_links.web import shortlink_router
-from tests.checkout_links.conftest import FakeClock, serve
+from tests.checkout_links.conftest import serve
+from tests.support.clock import FakeClock
 
 KEY = b"k" * 32
 TARGET = "https://demo.myshopify.com/cart/44000000001:1?ref=ss%3Ah1"

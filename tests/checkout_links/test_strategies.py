@@ -21,7 +21,8 @@ from checkout_links.strategies import (
     make_strategy,
 )
 from sandbox.shopify.checkout_routes import CheckoutEmulator, checkout_routes
-from tests.checkout_links.conftest import FakeClock, serve
+from tests.checkout_links.conftest import serve
+from tests.support.clock import FakeClock
 
 TEE_S_RED = "44000000001"
 

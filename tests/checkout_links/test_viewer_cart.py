@@ -17,7 +17,7 @@ from checkout_links.service import CheckoutLinks, viewer_key
 from checkout_links.shortlinks import ShortLinks
 from checkout_links.strategies import PermalinkStrategy
 from checkout_links.viewer_cart import viewer_cart
-from tests.checkout_links.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from checkout_links.errors import LinkAuthError
 from checkout_links.lines import CheckoutRequest, LineItem
 from checkout_links.strategies import make_strategy
 from sandbox.shopify.checkout_routes import CheckoutEmulator, checkout_routes
-from tests.checkout_links.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 emulator_mod = pytest.importorskip("sandbox.shopify.emulator")
 

@@ -16,6 +16,9 @@ from tests.contract.harness import FailureKind, Phase, SentRecord
 # read failures hit the comment routes (stream and backfill), never the open-time lookups
 _READ_ROUTE = "live_comments"
 _SEND_ROUTE = "reply"
+# the routes a connector reads once it is open: comment stream, backfill, the video's status
+_AFTER_OPEN_READS = ("live_comments", "comments", "object")
+_REVOKED_CALLS = 1_000
 _FAILURES: dict[FailureKind, dict[str, int | bool]] = {
     "rate_limit": {"code": 4, "status": 400},
     "server_error": {"code": 2, "status": 503, "is_transient": True},
@@ -65,14 +68,21 @@ class FacebookHarness:
 
     def fail_next(self, kind: FailureKind, *, on: Phase) -> bool:
         spec = dict(_FAILURES[kind])
-        route = _READ_ROUTE if on == "read" else _SEND_ROUTE
-        self.emu.fail_next(
-            route,
-            code=int(spec["code"]),
-            status=int(spec["status"]),
-            subcode=int(spec["subcode"]) if "subcode" in spec else None,
-            is_transient=bool(spec["is_transient"]) if "is_transient" in spec else None,
-        )
+        routes = [_READ_ROUTE if on == "read" else _SEND_ROUTE]
+        times = 1
+        if kind == "auth":
+            # a revoked token stays refused: every later read (and the status check) fails too
+            routes += [r for r in _AFTER_OPEN_READS if r not in routes]
+            times = _REVOKED_CALLS
+        for route in routes:
+            self.emu.fail_next(
+                route,
+                code=int(spec["code"]),
+                status=int(spec["status"]),
+                subcode=int(spec["subcode"]) if "subcode" in spec else None,
+                is_transient=bool(spec["is_transient"]) if "is_transient" in spec else None,
+                times=times,
+            )
         return True
 
     async def sent(self) -> list[SentRecord]:

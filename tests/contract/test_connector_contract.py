@@ -8,63 +8,26 @@ within the platform's limits; close cleanly.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import suppress
 from typing import Any
 
 import pytest
 
 from connectors.base import Connector
 from connectors.errors import AuthError, RateLimited, TransientError
-from connectors.events import ChatEvent, ChatMessage, Reply
+from connectors.events import Reply
+from tests.support.reader import Reader
 
 TIMEOUT = 15.0
 
 
-class _Reader:
-    """Pull events from a connector, re-entering ``events()`` after a transient error."""
-
-    def __init__(self, connector: Connector) -> None:
-        self.connector = connector
-        self.queue: asyncio.Queue[ChatEvent | BaseException] = asyncio.Queue()
-        self.task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                stream: AsyncIterator[ChatEvent] = self.connector.events()
-                async for event in stream:
-                    await self.queue.put(event)
-                return
-            except TransientError:
-                continue  # what the supervisor does, minus its backoff
-            except Exception as exc:
-                await self.queue.put(exc)
-                return
-
-    async def next_message(self, text: str) -> ChatMessage:
-        async with asyncio.timeout(TIMEOUT):
-            while True:
-                item = await self.queue.get()
-                if isinstance(item, BaseException):
-                    raise item
-                if isinstance(item, ChatMessage) and item.text == text:
-                    return item
-
-    async def stop(self) -> None:
-        self.task.cancel()
-        with suppress(asyncio.CancelledError):
-            await self.task
-
-
 async def test_connects_and_receives(harness: Any) -> None:
     async with harness.connector() as conn:
-        reader = _Reader(conn)
+        reader = Reader(conn, resume=True, timeout=TIMEOUT)
         try:
             msg_id = await harness.inject_message(
                 text="!buy 101 M red", author_id="u-1", author_name="Alice"
             )
-            msg = await reader.next_message("!buy 101 M red")
+            msg = await reader.message("!buy 101 M red")
         finally:
             await reader.stop()
     assert msg.platform == harness.platform
@@ -75,29 +38,22 @@ async def test_connects_and_receives(harness: Any) -> None:
 
 async def test_survives_server_reconnect_without_duplicates(harness: Any) -> None:
     async with harness.connector() as conn:
-        reader = _Reader(conn)
+        reader = Reader(conn, resume=True, timeout=TIMEOUT)
         try:
-            await harness.inject_message(text="first", author_id="u-1", author_name="Alice")
-            first = await reader.next_message("first")
+            first = await harness.inject_message(text="first", author_id="u-1", author_name="Alice")
+            await reader.message("first")
             await harness.server_reconnect()
-            await harness.inject_message(text="second", author_id="u-2", author_name="Bob")
-            second = await reader.next_message("second")
-            leftovers = [
-                e
-                for e in _drain(reader.queue)
-                if isinstance(e, ChatMessage) and e.message_id == first.message_id
-            ]
+            second = await harness.inject_message(text="second", author_id="u-2", author_name="Bob")
+            await reader.message("second")
+            # a marker after the reconnect bounds the wait: a replay of "first" or "second"
+            # arrives before it, so everything up to it is the whole record
+            marker = await harness.inject_message(text="marker", author_id="u-3", author_name="Cy")
+            await reader.message("marker")
         finally:
             await reader.stop()
-    assert second.author_id == "u-2"
-    assert leftovers == []
-
-
-def _drain(queue: asyncio.Queue[Any]) -> list[Any]:
-    items = []
-    while not queue.empty():
-        items.append(queue.get_nowait())
-    return items
+    delivered = [(m.message_id, m.text) for m in reader.messages]
+    assert delivered == [(first, "first"), (second, "second"), (marker, "marker")]
+    assert reader.messages[1].author_id == "u-2"
 
 
 @pytest.mark.parametrize(
@@ -133,13 +89,17 @@ async def test_read_failure_is_classified(harness: Any, kind: str, error: type[E
 
 
 async def test_auth_failure_stops_with_auth_error(harness: Any) -> None:
-    if not harness.fail_next("auth", on="read"):
-        pytest.skip(f"{harness.platform} cannot fail auth on read")
-    with pytest.raises(AuthError):
-        async with asyncio.timeout(TIMEOUT), harness.connector() as conn:
-            async for _ in conn.events():
-                pass
-    assert AuthError.key == "invalid_auth"
+    async with harness.connector() as conn:
+        if not harness.fail_next("auth", on="read"):
+            pytest.skip(f"{harness.platform} cannot fail auth on read")
+        with pytest.raises(AuthError) as raised:
+            async with asyncio.timeout(TIMEOUT):
+                async for _ in conn.events():
+                    pass
+        # the refused credentials stay refused: the connector's own check says so too
+        status = await conn.check()
+    assert raised.value.key == "invalid_auth"
+    assert status == "invalid_auth"
 
 
 async def test_sends_within_limits_and_threads(harness: Any) -> None:
@@ -170,9 +130,9 @@ async def test_sends_within_limits_and_threads(harness: Any) -> None:
 async def test_closes_cleanly(harness: Any) -> None:
     before = asyncio.all_tasks()
     async with harness.connector() as conn:
-        reader = _Reader(conn)
+        reader = Reader(conn, resume=True, timeout=TIMEOUT)
         await harness.inject_message(text="hi", author_id="u-4", author_name="Dan")
-        await reader.next_message("hi")
+        await reader.message("hi")
         await reader.stop()
     async with asyncio.timeout(TIMEOUT):
         assert await harness.wait_disconnected()

@@ -6,6 +6,9 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
 
 from connectors.status import Status
 from shopstream.runtime.pipeline import Pipeline
@@ -16,14 +19,19 @@ TIMEOUT = 5.0
 
 
 class Stage:
-    """A fake monotonic clock, the watermarks, and a script run at each of the pipeline's sleeps."""
+    """A fake monotonic clock, the watermarks, and steps that happen at given (fake) times.
+
+    The pipeline's injected ``sleep`` moves the clock; whatever is due by then happens (a poll
+    brings a message, a watermark moves, a connector drops), however the pipeline slices its
+    waiting.
+    """
 
     def __init__(self, queue: asyncio.Queue[Envelope]) -> None:
         self.queue = queue
         self.now = 0.0
         self.marks: dict[str, tuple[Status, datetime | None]] = {}
         self.sleeps: list[float] = []
-        self.script: dict[int, Callable[[], None]] = {}
+        self._steps: list[tuple[float, Callable[[], None]]] = []
 
     def clock(self) -> float:
         return self.now
@@ -31,15 +39,20 @@ class Stage:
     def watermarks(self) -> dict[str, tuple[Status, datetime | None]]:
         return self.marks
 
+    def at(self, seconds: float, step: Callable[[], None]) -> None:
+        """Run ``step`` once the clock reaches ``seconds``."""
+        self._steps.append((seconds, step))
+        self._steps.sort(key=lambda s: s[0])
+
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
-        step = self.script.pop(len(self.sleeps), None)
-        if step is not None:
+        while self._steps and self._steps[0][0] <= self.now + 1e-9:
+            _, step = self._steps.pop(0)
             step()
         await asyncio.sleep(0)
 
-    def pipeline(self, handler: EchoHandler, horizon: float = 2.0) -> Pipeline:
+    def pipeline(self, handler: EchoHandler, horizon: float = 2.0, **kw: Any) -> Pipeline:
         sinks = {"yt": Sink(), "tw": Sink(), "fb": Sink()}
         return Pipeline(
             self.queue,
@@ -51,6 +64,7 @@ class Stage:
             clock=self.clock,
             sleep=self.sleep,
             recheck=0.005,
+            **kw,
         )
 
 
@@ -79,7 +93,7 @@ async def test_a_later_twitch_claim_waits_for_an_earlier_youtube_one() -> None:
         queue.put_nowait(Envelope("yt", _msg("youtube", "y4", "buy", 4.5)))
         stage.marks["yt"] = (Status.OK, mark(6.0))
 
-    stage.script[10] = youtube_polls
+    stage.at(0.05, youtube_polls)
     handler = EchoHandler()
     pipeline = stage.pipeline(handler)
     await run_until_drained(pipeline, queue)
@@ -89,7 +103,7 @@ async def test_a_later_twitch_claim_waits_for_an_earlier_youtube_one() -> None:
     waits = pipeline.stats.gate_wait_seconds
     assert len(waits) == 2 and abs(waits[0] - 0.0) < 1e-9 and abs(waits[1] - 0.05) < 1e-9
     assert pipeline.stats.gate_held == 1 and abs(pipeline.stats.gate_wait_max - 0.05) < 1e-9
-    assert stage.sleeps == [0.005] * 10
+    assert stage.now == pytest.approx(0.05)  # released as soon as the poll moved the mark
 
 
 async def test_the_horizon_releases_when_a_platform_stalls() -> None:
@@ -112,13 +126,15 @@ async def test_a_connector_going_down_stops_holding_back() -> None:
     stage = Stage(queue)
     stage.marks = {"yt": (Status.OK, mark(0.0))}
     queue.put_nowait(Envelope("tw", _msg("twitch", "t5", "buy", 5.0)))
-    stage.script[3] = lambda: stage.marks.update(yt=(Status.RECONNECTING, mark(0.0)))
+    stage.at(0.015, lambda: stage.marks.update(yt=(Status.RECONNECTING, mark(0.0))))
     handler = EchoHandler()
     pipeline = stage.pipeline(handler)
     await run_until_drained(pipeline, queue)
     assert handler.seen == ["t5"]
     assert pipeline.stats.gate_expired == 0
-    assert len(stage.sleeps) == 3
+    # held only until youtube went down, far short of the 2 s horizon
+    assert list(pipeline.stats.gate_wait_seconds) == [pytest.approx(0.015)]
+    assert stage.now == pytest.approx(0.015)
 
 
 async def test_nothing_to_wait_for_goes_straight_through_and_dedupes() -> None:
@@ -135,7 +151,7 @@ async def test_nothing_to_wait_for_goes_straight_through_and_dedupes() -> None:
     await run_until_drained(pipeline, queue)
     assert handler.seen == ["t1", "y1"]
     assert pipeline.stats.duplicates == 1
-    assert stage.sleeps == []
+    assert stage.sleeps == [] and stage.now == 0.0  # nothing waited
     assert list(pipeline.stats.gate_wait_seconds) == [0.0, 0.0, 0.0]
 
 
@@ -151,19 +167,25 @@ async def test_released_envelopes_carry_when_the_gate_let_them_through() -> None
     stage = Stage(queue)
     stage.marks = {"yt": (Status.OK, mark(0.0))}  # holds the twitch message back
     queue.put_nowait(Envelope("tw", _msg("twitch", "t5", "buy", 5.0)))
-    stage.script[4] = lambda: stage.marks.update(yt=(Status.OK, mark(6.0)))
+    stage.at(0.02, lambda: stage.marks.update(yt=(Status.OK, mark(6.0))))
     seen: list[Envelope] = []
-    pipeline = stage.pipeline(EchoHandler())
-    pipeline._on_event = lambda envelope, replies: seen.append(envelope)
+    pipeline = stage.pipeline(
+        EchoHandler(), on_event=lambda envelope, replies: seen.append(envelope)
+    )
     await run_until_drained(pipeline, queue)
     (envelope,) = seen
     assert envelope.released is not None and envelope.released >= envelope.received
     ungated: list[Envelope] = []
     queue.put_nowait(Envelope("tw", _msg("twitch", "t6", "buy", 7.0)))
-    plain = stage.pipeline(EchoHandler(), horizon=0.0)
-    plain._on_event = lambda envelope, replies: ungated.append(envelope)
+    plain = stage.pipeline(
+        EchoHandler(), horizon=0.0, on_event=lambda envelope, replies: ungated.append(envelope)
+    )
     await run_until_drained(plain, queue)
     assert [e.released for e in ungated] == [None]
+
+
+def _is_claim(envelope: Envelope) -> bool:
+    return getattr(envelope.event, "text", "") != "how much?"
 
 
 async def test_a_question_is_answered_while_an_earlier_claim_waits() -> None:
@@ -172,13 +194,27 @@ async def test_a_question_is_answered_while_an_earlier_claim_waits() -> None:
     stage.marks = {"yt": (Status.OK, mark(0.0))}  # youtube behind: twitch claims wait
     queue.put_nowait(Envelope("tw", _msg("twitch", "t5", "buy", 5.0)))
     queue.put_nowait(Envelope("tw", _msg("twitch", "t6", "how much?", 6.0)))
-    stage.script[3] = lambda: stage.marks.update(yt=(Status.OK, mark(9.0)))
+    stage.at(0.015, lambda: stage.marks.update(yt=(Status.OK, mark(9.0))))
     handler = EchoHandler()
-    pipeline = stage.pipeline(handler)
-    pipeline._needs_order = lambda envelope: getattr(envelope.event, "text", "") != "how much?"
+    pipeline = stage.pipeline(handler, needs_order=_is_claim)
     await run_until_drained(pipeline, queue)
     assert handler.seen == ["t6", "t5"]  # the question did not wait for youtube
     assert len(pipeline.stats.gate_wait_seconds) == 1  # only the claim was held
-    broken = stage.pipeline(EchoHandler())
-    broken._needs_order = lambda envelope: 1 / 0 > 0  # a classifier bug keeps the order
-    assert broken._ordered(Envelope("tw", _msg("twitch", "t7", "buy", 7.0))) is True
+
+
+async def test_a_classifier_bug_keeps_the_order() -> None:
+    def broken(envelope: Envelope) -> bool:
+        raise ZeroDivisionError("a classifier bug")
+
+    queue: asyncio.Queue[Envelope] = asyncio.Queue()
+    stage = Stage(queue)
+    stage.marks = {"yt": (Status.OK, mark(0.0))}
+    queue.put_nowait(Envelope("tw", _msg("twitch", "t5", "buy", 5.0)))
+    queue.put_nowait(Envelope("tw", _msg("twitch", "t6", "how much?", 6.0)))
+    stage.at(0.015, lambda: stage.marks.update(yt=(Status.OK, mark(9.0))))
+    handler = EchoHandler()
+    pipeline = stage.pipeline(handler, needs_order=broken)
+    await run_until_drained(pipeline, queue)
+    assert handler.seen == ["t5", "t6"]  # in doubt, both waited for youtube, in order
+    assert len(pipeline.stats.gate_wait_seconds) == 2
+    assert list(pipeline.stats.gate_wait_seconds) == [pytest.approx(0.015)] * 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -13,21 +12,7 @@ import shop_sync.models  # noqa: F401  (registers the tables)
 from shop_sync.config import HoldConfig
 from shop_sync.holds import HoldBook
 from shopstream.storage import make_engine
-
-T0 = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

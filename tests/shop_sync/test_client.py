@@ -12,47 +12,38 @@ from shop_sync.client import ShopifyClient
 from shop_sync.config import ShopConfig
 from shop_sync.errors import ShopAuthError, ShopGraphQLError, ShopTransientError
 from shop_sync.tokens import ClientCredentials, StaticToken, token_source_from_env
-
-
-class FakeTime:
-    """monotonic() and sleep() that only move when slept."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(round(seconds, 3))
-        self.now += seconds
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
+def fake_time() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def emulator(fake_time: FakeTime) -> Iterator[ShopifyEmulator]:
+def emulator(fake_time: FakeClock) -> Iterator[ShopifyEmulator]:
     with ShopifyEmulator(monotonic=fake_time.monotonic) as emu:
         yield emu
 
 
-def make_client(emu: ShopifyEmulator, t: FakeTime, **config: object) -> ShopifyClient:
+def slept(clock: FakeClock) -> list[float]:
+    """The sleeps asked for, to the millisecond."""
+    return [round(s, 3) for s in clock.sleeps]
+
+
+def make_client(emu: ShopifyEmulator, t: FakeClock, **config: object) -> ShopifyClient:
     cfg = ShopConfig(admin_base_url=emu.base_url, **config)  # type: ignore[arg-type]
     return ShopifyClient(
         cfg,
         session=requests.Session(),
         tokens=StaticToken(SANDBOX_TOKEN),
-        sleep=t.sleep,
+        sleep=t.sleep_sync,
         monotonic=t.monotonic,
         rand=lambda: 0.0,
     )
 
 
-def test_pages_read_every_variant_once(emulator: ShopifyEmulator, fake_time: FakeTime) -> None:
+def test_pages_read_every_variant_once(emulator: ShopifyEmulator, fake_time: FakeClock) -> None:
     client = make_client(emulator, fake_time, page_size=25)
     pages = list(client.iter_variant_pages())
     ids = [r.variant_id for page in pages for r in page]
@@ -69,7 +60,7 @@ def test_pages_read_every_variant_once(emulator: ShopifyEmulator, fake_time: Fak
 
 
 def test_bulk_rebuilds_levels_of_non_adjacent_children(
-    emulator: ShopifyEmulator, fake_time: FakeTime
+    emulator: ShopifyEmulator, fake_time: FakeClock
 ) -> None:
     emulator.set_available("44000000001", 9, notify=False)
     records = make_client(emulator, fake_time).bulk_variants()
@@ -80,7 +71,7 @@ def test_bulk_rebuilds_levels_of_non_adjacent_children(
     assert all(r.levels for r in records)
 
 
-def test_lineup_by_ids(emulator: ShopifyEmulator, fake_time: FakeTime) -> None:
+def test_lineup_by_ids(emulator: ShopifyEmulator, fake_time: FakeClock) -> None:
     client = make_client(emulator, fake_time)
     got = client.variants_by_id(
         ["gid://shopify/ProductVariant/44000000002", "gid://shopify/ProductVariant/1"]
@@ -98,25 +89,25 @@ def test_lineup_by_ids(emulator: ShopifyEmulator, fake_time: FakeTime) -> None:
     ],
 )
 def test_retries_429_and_5xx(
-    emulator: ShopifyEmulator, fake_time: FakeTime, fault: str, expected_sleeps: list[float]
+    emulator: ShopifyEmulator, fake_time: FakeClock, fault: str, expected_sleeps: list[float]
 ) -> None:
     emulator.inject(fault)
     assert make_client(emulator, fake_time).shop_currency() == "USD"
-    assert fake_time.slept == expected_sleeps
+    assert slept(fake_time) == expected_sleeps
 
 
 def test_throttled_on_http_200_waits_for_the_restore_rate(
-    emulator: ShopifyEmulator, fake_time: FakeTime
+    emulator: ShopifyEmulator, fake_time: FakeClock
 ) -> None:
     client = make_client(emulator, fake_time)
     client.shop_currency()  # learns the bucket and the query's cost
     emulator.inject("throttled")
     assert client.shop_currency() == "USD"
     # the throttled answer: requested 100, 0 available, restore 100/s -> wait 1 s
-    assert fake_time.slept == [1.0]
+    assert slept(fake_time) == [1.0]
 
 
-def test_cost_pacing_with_a_small_bucket(fake_time: FakeTime) -> None:
+def test_cost_pacing_with_a_small_bucket(fake_time: FakeClock) -> None:
     with ShopifyEmulator(bucket_max=1000, restore_rate=50, monotonic=fake_time.monotonic) as emu:
         client = make_client(emu, fake_time, page_size=100)
         client.variants_by_id(
@@ -128,18 +119,18 @@ def test_cost_pacing_with_a_small_bucket(fake_time: FakeTime) -> None:
                 [f"gid://shopify/ProductVariant/{44000000001 + i}" for i in range(62)]
             )
         assert emu.admin.calls.count("query VariantsById") == 5  # never THROTTLED
-        assert fake_time.slept and all(s > 0 for s in fake_time.slept)
+        assert fake_time.sleeps and all(s > 0 for s in fake_time.sleeps)
 
 
-def test_retries_run_out(emulator: ShopifyEmulator, fake_time: FakeTime) -> None:
+def test_retries_run_out(emulator: ShopifyEmulator, fake_time: FakeClock) -> None:
     emulator.inject("http_503", times=10)
     with pytest.raises(ShopTransientError):
         make_client(emulator, fake_time, max_retries=2).shop_currency()
-    assert len(fake_time.slept) == 2
+    assert len(fake_time.sleeps) == 2
 
 
 def test_graphql_errors_surface_with_their_message(
-    emulator: ShopifyEmulator, fake_time: FakeTime
+    emulator: ShopifyEmulator, fake_time: FakeClock
 ) -> None:
     emulator.inject("graphql_error")
     with pytest.raises(ShopGraphQLError, match="something went wrong"):
@@ -147,7 +138,7 @@ def test_graphql_errors_surface_with_their_message(
 
 
 def test_a_query_over_the_cost_limit_is_an_error(
-    emulator: ShopifyEmulator, fake_time: FakeTime
+    emulator: ShopifyEmulator, fake_time: FakeClock
 ) -> None:
     with pytest.raises(ShopGraphQLError) as info:
         make_client(emulator, fake_time, page_size=200).variants_by_id(
@@ -156,7 +147,7 @@ def test_a_query_over_the_cost_limit_is_an_error(
     assert info.value.code == "MAX_COST_EXCEEDED"
 
 
-def test_bad_static_token_is_an_auth_error(emulator: ShopifyEmulator, fake_time: FakeTime) -> None:
+def test_bad_static_token_is_an_auth_error(emulator: ShopifyEmulator, fake_time: FakeClock) -> None:
     cfg = ShopConfig(admin_base_url=emulator.base_url)
     client = ShopifyClient(cfg, session=requests.Session(), tokens=StaticToken("shpat_wrong"))
     with pytest.raises(ShopAuthError):
@@ -164,7 +155,7 @@ def test_bad_static_token_is_an_auth_error(emulator: ShopifyEmulator, fake_time:
 
 
 def test_client_credentials_token_is_refreshed_after_expiry(
-    emulator: ShopifyEmulator, fake_time: FakeTime
+    emulator: ShopifyEmulator, fake_time: FakeClock
 ) -> None:
     cfg = ShopConfig(admin_base_url=emulator.base_url)
     session = requests.Session()
@@ -177,7 +168,7 @@ def test_client_credentials_token_is_refreshed_after_expiry(
         },
     )
     assert isinstance(tokens, ClientCredentials)
-    client = ShopifyClient(cfg, session=session, tokens=tokens, sleep=fake_time.sleep)
+    client = ShopifyClient(cfg, session=session, tokens=tokens, sleep=fake_time.sleep_sync)
     assert client.shop_currency() == "USD"
     first = tokens.token()
     emulator.revoke_issued_tokens()

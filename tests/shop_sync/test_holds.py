@@ -8,7 +8,7 @@ import pytest
 
 from shop_sync.hold_types import ClaimRequest
 from shop_sync.holds import HoldBook, hold_ids_from_note
-from tests.shop_sync.conftest import T0, FakeClock
+from tests.support.clock import T0, FakeClock
 
 
 def req(

@@ -17,7 +17,7 @@ from shop_sync.holds import WAITS, HoldBook
 from shop_sync.stock import HOLDS, STOCK
 from shopstream.storage import make_engine
 from tests.fuzz import examples
-from tests.shop_sync.conftest import T0, FakeClock
+from tests.support.clock import T0, FakeClock
 
 OPS = st.lists(
     st.one_of(

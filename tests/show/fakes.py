@@ -1,14 +1,15 @@
-"""Test doubles for the show machinery: a fake monotonic clock and a scripted connector."""
+"""Test doubles for the show machinery: platform limits and a scripted connector (the fake
+clock is :class:`tests.support.clock.FakeClock`)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 from connectors.events import Reply, SendResult
 from connectors.limits import PlatformLimits
+from tests.support.clock import FakeClock
 
 TWITCH = PlatformLimits(
     max_messages=20,
@@ -19,27 +20,6 @@ TWITCH = PlatformLimits(
 )
 YOUTUBE = PlatformLimits(max_messages=30, window_seconds=30.0, max_chars=200)
 SLOW = PlatformLimits(max_messages=100, window_seconds=30.0, max_chars=500, min_interval_seconds=3)
-
-
-class FakeClock:
-    """Monotonic seconds that move only when someone sleeps on them."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-        self.epoch = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def wall(self) -> datetime:
-        """The UTC time matching :attr:`now`."""
-        return self.epoch + timedelta(seconds=self.now)
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 @dataclass

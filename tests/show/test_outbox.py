@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 from collections import deque
 from collections.abc import Collection
 from dataclasses import replace
@@ -19,7 +20,8 @@ from connectors.limits import PlatformLimits
 from shopstream.outbox import MemorySentKeys, Outbox, find_violations
 from shopstream.show.config import OutboxConfig
 from tests.fuzz import examples
-from tests.show.fakes import SLOW, TWITCH, YOUTUBE, FakeClock, FakeSender
+from tests.show.fakes import SLOW, TWITCH, YOUTUBE, FakeSender
+from tests.support.clock import FakeClock
 
 
 def make(
@@ -32,9 +34,9 @@ def make(
         platform="twitch",
         channel="chan",
         config=config,
-        clock=clock,
+        clock=clock.monotonic,
         sleep=clock.sleep,
-        wall=clock.wall,
+        wall=clock,
         **kw,  # type: ignore[arg-type]
     )
     return outbox, sender, clock
@@ -55,17 +57,51 @@ async def test_claims_go_before_answers_before_announcements() -> None:
 
 
 async def test_a_burst_never_exceeds_the_window_and_all_are_sent() -> None:
-    outbox, sender, clock = make(TWITCH)
-    start = clock.now
-    for i in range(70):
-        await outbox.put(reply(f"k{i}", priority=Priority.ANSWER))
+    # answers that may wait an hour never go stale here, so every one of the 70 must go out
+    outbox, sender, clock = make(TWITCH, OutboxConfig(stale_answer_seconds=3600.0))
+    start = clock.monotonic()
+    keys = [f"k{i}" for i in range(70)]
+    for key in keys:
+        await outbox.put(reply(key, priority=Priority.ANSWER))
     await outbox.flush()
-    assert len(sender.sent) == 70 - outbox.stats.dropped_stale
+    assert [r.key for r in sender.sent] == keys
+    assert outbox.stats.dropped_stale == 0
     assert outbox.violations() == []
     assert outbox.stats.violations == 0
     # 20 per 30 s: the 21st message waited a full window
     assert outbox.log[20].at - outbox.log[0].at >= 30.0
-    assert clock.now > start
+    assert clock.monotonic() > start
+
+
+def _burst_schedule(
+    limits: PlatformLimits, config: OutboxConfig, stale_after: float
+) -> list[float]:
+    """When a burst of answers queued at 0 goes out, worked out from the limits by hand:
+    ``burst_fraction`` of the window's budget at once, the rest of the budget
+    ``window / max_messages`` apart; when the window is full, the next one waits for the
+    burst to leave it, then one every spacing until an answer is older than ``stale_after``."""
+    burst = math.ceil(limits.max_messages * config.burst_fraction)  # Twitch: 10
+    spacing = limits.window_seconds / limits.max_messages  # Twitch: 1.5 s
+    first_window = [0.0] * burst + [spacing * i for i in range(1, limits.max_messages - burst + 1)]
+    later = itertools.takewhile(
+        lambda t: t <= stale_after, (limits.window_seconds + spacing * i for i in itertools.count())
+    )
+    return first_window + list(later)
+
+
+async def test_a_burst_longer_than_the_stale_limit_sends_what_fits_and_drops_the_rest() -> None:
+    config = OutboxConfig()
+    outbox, sender, clock = make(TWITCH, config)
+    start = clock.monotonic()
+    for i in range(70):
+        await outbox.put(reply(f"k{i}", priority=Priority.ANSWER))
+    await outbox.flush()
+    expected = _burst_schedule(TWITCH, config, config.stale_answer_seconds)
+    assert len(expected) == 31  # 10 at once + 10 by 15 s + 11 from 30 s to 45 s
+    assert [r.at - start for r in outbox.log] == pytest.approx(expected)
+    assert [r.key for r in sender.sent] == [f"k{i}" for i in range(31)]
+    assert outbox.stats.dropped_stale == 70 - 31
+    assert outbox.violations() == []
 
 
 async def test_min_interval_is_respected() -> None:
@@ -122,11 +158,11 @@ async def test_stale_answers_are_dropped_but_claims_never() -> None:
     outbox, sender, clock = make(
         TWITCH, OutboxConfig(stale_answer_seconds=10, stale_announcement_seconds=30)
     )
-    old = clock.wall() - timedelta(seconds=60)
+    old = clock() - timedelta(seconds=60)
     await outbox.put(reply("q-old", priority=Priority.ANSWER, created_at=old))
     await outbox.put(reply("a-old", priority=Priority.ANNOUNCEMENT, created_at=old))
     await outbox.put(reply("c-old", priority=Priority.CLAIM, created_at=old))
-    await outbox.put(reply("q-new", priority=Priority.ANSWER, created_at=clock.wall()))
+    await outbox.put(reply("q-new", priority=Priority.ANSWER, created_at=clock()))
     await outbox.flush()
     assert [r.key for r in sender.sent] == ["c-old", "q-new"]
     assert outbox.stats.dropped_stale == 2
@@ -146,7 +182,7 @@ async def test_answers_queued_too_long_go_stale_without_created_at() -> None:
 async def test_rate_limited_waits_retry_after_and_sends_once() -> None:
     outbox, sender, clock = make(YOUTUBE)
     sender.script = deque([RateLimited("slow down", retry_after=7.5)])
-    t0 = clock.now
+    t0 = clock.monotonic()
     await outbox.put(reply("k1", priority=Priority.CLAIM))
     await outbox.flush()
     assert [r.key for r in sender.sent] == ["k1"]
@@ -276,7 +312,7 @@ def test_property_no_violations_whatever_arrives(
             limits, OutboxConfig(stale_answer_seconds=1e6, stale_announcement_seconds=1e6)
         )
         for i, (gap, prio, same) in enumerate(plan):
-            clock.now += gap
+            clock.advance(gap)
             await outbox.put(
                 reply(
                     f"k{i}",
@@ -362,7 +398,7 @@ async def test_messages_sent_before_a_tighter_limit_count_against_it() -> None:
     for i in range(8):
         await outbox.put(reply(f"a{i}"))
     await outbox.flush()
-    t_switch = clock.now
+    t_switch = clock.monotonic()
     sender.limits = replace(loose, max_messages=4)
     await outbox.put(reply("b0"))
     await outbox.flush()

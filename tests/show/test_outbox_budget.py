@@ -12,7 +12,7 @@ from connectors.events import Priority, Reply, SendResult
 from connectors.limits import PlatformLimits
 from shopstream.outbox import Outbox, SendRecord, find_violations
 from shopstream.outbox.budget import BudgetPolicy, Need, plan, share
-from tests.show.fakes import FakeClock
+from tests.support.clock import FakeClock
 
 C, Q, A = Priority.CLAIM, Priority.ANSWER, Priority.ANNOUNCEMENT
 PACED = PlatformLimits(max_messages=100, window_seconds=30.0, max_chars=200, min_interval_seconds=1)
@@ -114,7 +114,7 @@ class BudgetSender:
 
     def _apply(self) -> None:
         for at in sorted(self.changes):
-            if self.clock.now >= at:
+            if self.clock.monotonic() >= at:
                 self.budget = self.changes.pop(at)
 
     @property
@@ -146,9 +146,9 @@ def make(
         platform="youtube",
         channel="chan",
         budget=policy,
-        clock=clock,
+        clock=clock.monotonic,
         sleep=clock.sleep,
-        wall=clock.wall,
+        wall=clock,
     )
     return outbox, sender, clock
 
@@ -192,7 +192,7 @@ async def test_a_short_budget_goes_to_claims_and_is_never_overspent() -> None:
 
 async def test_a_budget_that_shrinks_mid_show_then_renews() -> None:
     # another app spends the quota at t+1.5; the daily reset renews it at t+3600
-    start = FakeClock().now
+    start = FakeClock().monotonic()
     outbox, sender, clock = make(20, changes={start + 1.5: 2, start + 3600: 50})
     for i in range(5):
         await outbox.put(reply(f"c{i}", C))
@@ -204,7 +204,7 @@ async def test_a_budget_that_shrinks_mid_show_then_renews() -> None:
     assert [r.sends_left for r in outbox.log] == [20, 19, 2, 1]
     assert outbox.stats.budget_skipped == 5 and outbox.pending == 1
     assert sender.refused == 0
-    clock.now = start + 3600
+    clock.advance(start + 3600 - clock.monotonic())
     await outbox.flush()
     assert [r.key for r in sender.sent][-1] == "c4" and outbox.pending == 0
     assert outbox.stats.sends_left == 49
@@ -212,7 +212,7 @@ async def test_a_budget_that_shrinks_mid_show_then_renews() -> None:
 
 
 async def test_run_waits_for_the_budget_to_renew() -> None:
-    start = FakeClock().now
+    start = FakeClock().monotonic()
     outbox, sender, clock = make(0, changes={start + 95: 5})
     await outbox.put(reply("c1", C))
     await outbox.put(reply("q1", Q))
@@ -224,7 +224,7 @@ async def test_run_waits_for_the_budget_to_renew() -> None:
         task.cancel()
     assert [r.key for r in sender.sent] == ["c1"]
     assert outbox.stats.budget_skipped == 1  # the answer could never have been covered
-    assert clock.now >= start + 95 and sender.refused == 0
+    assert clock.monotonic() >= start + 95 and sender.refused == 0
     assert clock.sleeps.count(30.0) >= 3  # rechecked every recheck_seconds
     assert outbox.stats.budget_waits >= 3
 
@@ -239,19 +239,19 @@ async def test_scarce_sends_wait_to_carry_more_buyers() -> None:
         box: Outbox
 
         async def sleep(seconds: float) -> None:  # viewers keep buying while the outbox waits
-            end = clock.now + max(0.0, seconds)
-            while arrivals and clock.now + 1.0 <= end:
-                clock.now += 1.0
+            end = clock.monotonic() + max(0.0, seconds)
+            while arrivals and clock.monotonic() + 1.0 <= end:
+                clock.advance(1.0)
                 await box.put(arrivals.pop(0))
-            await clock.sleep(end - clock.now)
+            await clock.sleep(end - clock.monotonic())
 
         box = Outbox(
             sender if budget is not None else _Unbudgeted(sender),
             platform="youtube",
             channel="chan",
-            clock=clock,
+            clock=clock.monotonic,
             sleep=sleep,
-            wall=clock.wall,
+            wall=clock,
         )
         await box.put(arrivals.pop(0))
         while arrivals or box.pending:
@@ -296,7 +296,12 @@ async def test_no_budget_declared_keeps_the_old_behaviour() -> None:
     clock = FakeClock()
     sender = _Unbudgeted(BudgetSender(clock, 0))
     outbox = Outbox(
-        sender, platform="youtube", channel="chan", clock=clock, sleep=clock.sleep, wall=clock.wall
+        sender,
+        platform="youtube",
+        channel="chan",
+        clock=clock.monotonic,
+        sleep=clock.sleep,
+        wall=clock,
     )
     for i in range(3):
         await outbox.put(reply(f"a{i}", A))

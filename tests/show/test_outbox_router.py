@@ -8,11 +8,12 @@ import pytest
 
 from connectors.events import Reply
 from shopstream.outbox import Outbox, OutboxRouter
-from tests.show.fakes import TWITCH, YOUTUBE, FakeClock, FakeSender
+from tests.show.fakes import TWITCH, YOUTUBE, FakeSender
+from tests.support.clock import FakeClock
 
 
 def _box(platform: str, sender: FakeSender, clock: FakeClock) -> Outbox:
-    return Outbox(sender, platform=platform, channel="c", clock=clock, sleep=clock.sleep)
+    return Outbox(sender, platform=platform, channel="c", clock=clock.monotonic, sleep=clock.sleep)
 
 
 async def test_routes_by_platform_and_channel() -> None:

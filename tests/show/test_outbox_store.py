@@ -7,7 +7,8 @@ from sqlmodel import SQLModel
 from connectors.events import Priority, Reply
 from shopstream.outbox import Outbox, OutboxSentReply, SqlSentKeys
 from shopstream.storage.engine import make_engine
-from tests.show.fakes import TWITCH, FakeClock, FakeSender
+from tests.show.fakes import TWITCH, FakeSender
+from tests.support.clock import FakeClock
 
 
 def _reply(key: str, **kw: object) -> Reply:
@@ -22,9 +23,9 @@ def _outbox(store: SqlSentKeys) -> tuple[Outbox, FakeSender]:
         platform="twitch",
         channel="chan",
         store=store,
-        clock=clock,
+        clock=clock.monotonic,
         sleep=clock.sleep,
-        wall=clock.wall,
+        wall=clock,
     )
     return box, sender
 

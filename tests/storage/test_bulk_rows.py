@@ -3,15 +3,20 @@ SQLAlchemy would have written them."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.base import Executable
 
 from connectors.events import ChatMessage
 from shopstream.storage import make_engine
 from shopstream.storage.migrate import upgrade
 from shopstream.storage.records import Records
-from shopstream.storage.sqlite_rows import _split_values
+from shopstream.storage.sqlite_rows import SqliteRows
 
 T0 = datetime(2026, 11, 24, 9, 30, 0, 0, tzinfo=UTC)  # zero microseconds: the format keeps them
 
@@ -28,19 +33,63 @@ def _msg(n: int, sent_at: datetime = T0) -> ChatMessage:
     )
 
 
+_META = MetaData()
+_PAIRS = Table("pairs", _META, Column("a", Integer, primary_key=True), Column("b", String))
+_SINGLES = Table("singles", _META, Column("a", Integer, primary_key=True))
+
+
 @pytest.mark.parametrize(
-    ("sql", "width", "expected"),
+    ("table", "statement", "rows", "returned"),
     [
-        (
-            "INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING a",
-            2,
-            ("INSERT INTO t (a, b) VALUES ", "(?, ?)", " ON CONFLICT DO NOTHING RETURNING a"),
+        (  # a conflict clause and RETURNING after the values group: only new rows come back
+            _PAIRS,
+            sqlite_insert(_PAIRS).on_conflict_do_nothing().returning(_PAIRS.c.a),
+            [{"a": 1, "b": "again"}, {"a": 2, "b": "y"}, {"a": 3, "b": "z"}],
+            [(2,), (3,)],
         ),
-        ("INSERT INTO t (a) VALUES (?)", 1, ("INSERT INTO t (a) VALUES ", "(?)", "")),
+        (  # nothing after the values group
+            _PAIRS,
+            insert(_PAIRS),
+            [{"a": 2, "b": "y"}, {"a": 3, "b": "z"}],
+            [],
+        ),
+        (  # one column per row
+            _SINGLES,
+            sqlite_insert(_SINGLES).on_conflict_do_nothing().returning(_SINGLES.c.a),
+            [{"a": 1}, {"a": 2}],
+            [(2,)],
+        ),
     ],
 )
-def test_values_group_is_split_out(sql: str, width: int, expected: tuple[str, str, str]) -> None:
-    assert _split_values(sql, width) == expected
+def test_insert_returning_writes_every_row_and_returns_what_the_statement_returns(
+    table: Table, statement: Executable, rows: list[dict[str, Any]], returned: list[Any]
+) -> None:
+    engine = create_engine("sqlite://")
+    _META.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(table), [{"a": 1, "b": "x"} if table is _PAIRS else {"a": 1}])
+        got = SqliteRows(engine.dialect).insert_returning(conn, statement, rows)
+        stored = conn.execute(select(table.c.a).order_by(table.c.a)).scalars().all()
+    engine.dispose()
+    assert sorted(got) == returned
+    assert stored == sorted({1} | {r["a"] for r in rows})
+
+
+def test_insert_returning_splits_rows_over_statements_within_sqlites_parameter_limit() -> None:
+    engine = create_engine("sqlite://")
+    _META.create_all(engine)
+    statement = sqlite_insert(_PAIRS).on_conflict_do_nothing().returning(_PAIRS.c.a)
+    rows = [{"a": n, "b": "v"} for n in range(40_000)]  # 80,000 parameters: over 32,766
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)  # SQLite's default build
+        conn.execute(insert(_PAIRS), [{"a": n, "b": "old"} for n in range(0, 40_000, 3)])
+        got = SqliteRows(engine.dialect).insert_returning(conn, statement, rows)
+        count = conn.execute(select(func.count()).select_from(_PAIRS)).scalar_one()
+    engine.dispose()
+    assert sorted(a for (a,) in got) == [n for n in range(40_000) if n % 3]
+    assert count == 40_000
 
 
 def test_a_take_larger_than_one_statement_returns_only_the_new_rows(db_url: str) -> None:

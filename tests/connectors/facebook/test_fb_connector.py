@@ -22,7 +22,7 @@ from connectors.facebook import (
 )
 from connectors.status import Status
 from sandbox.facebook import FacebookEmulator
-from tests.connectors.facebook.support import Reader
+from tests.support.reader import Reader
 
 Build = Callable[..., FacebookConnector]
 
@@ -38,7 +38,7 @@ async def test_disconnect_during_a_burst_loses_no_comment(
 ) -> None:
     # periodic backfill off (long interval): only the reconnect backfill can recover the gap
     async with make_connector(comment_rate="ten_per_second", backfill_interval_seconds=60) as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu)
             burst = [(f"SOLD {i} M", f"u{i}", f"Viewer {i}") for i in range(300)]
@@ -63,7 +63,7 @@ async def test_periodic_backfill_fills_what_the_stream_drops(
     emu: FacebookEmulator, make_connector: Build
 ) -> None:
     async with make_connector(comment_rate="one_per_two_seconds") as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu)
             ids = emu.inject_many([(f"SOLD {i}", f"u{i}", "V") for i in range(40)])
@@ -85,7 +85,7 @@ async def test_backfill_rounds_resume_when_a_burst_exceeds_one_round(
         backfill_max_pages=2,
         backfill_interval_seconds=60,
     ) as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu)
             emu.inject_message("first", author_id="u0")
@@ -105,7 +105,7 @@ async def test_a_failed_backfill_page_loses_nothing_already_read(
     async with make_connector(
         comment_rate="one_per_two_seconds", backfill_page_limit=10, backfill_interval_seconds=0.05
     ) as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu)
             emu.inject_message("first", author_id="u0")
@@ -126,7 +126,7 @@ async def test_messages_are_chronological_within_backfill_and_keep_platform_time
     start = datetime.now(UTC) - timedelta(seconds=30)
     ids = [emu.inject_message(f"early {i}", created=start + timedelta(seconds=i)) for i in range(5)]
     async with make_connector() as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             messages = await reader.wait_for(5)
         finally:
@@ -141,7 +141,7 @@ async def test_comment_without_from_is_a_message_without_author(
     emu: FacebookEmulator, make_connector: Build
 ) -> None:
     async with make_connector() as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu)
             emu.inject_message("SOLD 101 M", author_id=None, author_name=None)
@@ -155,7 +155,7 @@ async def test_user_token_gets_no_identity_but_still_reads(
     emu: FacebookEmulator, make_connector: Build
 ) -> None:
     async with make_connector(token=emu.user_token, page_id=emu.page_id) as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu)
             emu.inject_message("SOLD 7", author_id="u1", author_name="Ana")
@@ -170,7 +170,7 @@ async def test_page_id_comes_from_me_and_host_comments_are_broadcaster(
 ) -> None:
     async with make_connector() as conn:
         assert conn.channel == emu.page_id and conn.live_video_id == emu.live_video_id
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu)
             emu.inject_message("!feature 102", author_id=emu.page_id, author_name="Demo Boutique")
@@ -183,7 +183,7 @@ async def test_page_id_comes_from_me_and_host_comments_are_broadcaster(
 
 async def test_own_replies_are_not_read_back(emu: FacebookEmulator, make_connector: Build) -> None:
     async with make_connector() as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu)
             viewer = emu.inject_message("how much?", author_id="u1", author_name="Ana")
@@ -213,7 +213,7 @@ async def test_malformed_frames_are_skipped_and_the_loop_survives(
     emu: FacebookEmulator, make_connector: Build
 ) -> None:
     async with make_connector(backfill_interval_seconds=60) as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu)
             emu.hub.send_raw(
@@ -233,12 +233,12 @@ async def test_malformed_frames_are_skipped_and_the_loop_survives(
     by_id = {m.message_id: m for m in messages}
     assert sorted(by_id) == sorted(["123_456", good])  # backfill may win the race for `good`
     assert by_id["123_456"].text == "" and by_id["123_456"].author_id is None
-    assert reader.error is None and reader.transient == []
+    assert reader.failure is None and reader.transient == []
 
 
 async def test_live_end_yields_chat_ended(emu: FacebookEmulator, make_connector: Build) -> None:
     async with make_connector() as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         await _open_stream(emu)
         last = emu.inject_message("last call", author_id="u1")
         emu.end_live()
@@ -253,14 +253,14 @@ async def test_after_chat_ended_the_next_session_finds_the_next_live(
     emu: FacebookEmulator, make_connector: Build
 ) -> None:
     async with make_connector() as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         await _open_stream(emu)
         emu.end_live()
         async with asyncio.timeout(10):
             await reader.task
         assert isinstance(reader.events[-1], ChatEnded)
         new_id = emu.new_live()
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu, 2)
             comment = emu.inject_message("SOLD 5 on the new live", author_id="u1")
@@ -316,7 +316,7 @@ async def test_periodic_backfill_rate_limit_keeps_the_stream(
         backfill_interval_seconds=0.05,
         rate_limit_wait_seconds=0.05,
     ) as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu)
             emu.inject_message("first", author_id="u0")
@@ -328,7 +328,7 @@ async def test_periodic_backfill_rate_limit_keeps_the_stream(
             await reader.stop()
     assert set(ids) <= {m.message_id for m in messages}
     assert not emu.state.faults["comments"]  # both rate-limited rounds happened
-    assert reader.transient == [] and reader.error is None
+    assert reader.transient == [] and reader.failure is None
 
 
 async def test_auth_failure_on_read(emu: FacebookEmulator, make_connector: Build) -> None:
@@ -388,7 +388,7 @@ async def test_permission_error_on_send_is_auth(
 async def test_private_reply_once_per_comment(emu: FacebookEmulator, make_connector: Build) -> None:
     anonymous = emu.inject_message("SOLD 101 M", author_id=None, author_name=None)
     async with make_connector() as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await reader.wait_for(1)
         finally:
@@ -421,7 +421,7 @@ async def test_private_reply_window_closed(emu: FacebookEmulator) -> None:
         config, credentials=FacebookCredentials(page_token=SecretStr(emu.page_token))
     )
     async with conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await reader.wait_for(1)
         finally:
@@ -557,7 +557,7 @@ async def test_the_token_never_reaches_the_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     async with make_connector() as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             await _open_stream(emu)
             comment = emu.inject_message("price?", author_id="u1")

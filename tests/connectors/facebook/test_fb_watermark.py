@@ -14,7 +14,7 @@ from connectors.facebook.session import CapWatch
 from connectors.facebook.translate import backfill_watermark, comment_to_message, read_past
 from connectors.status import utc_now
 from sandbox.facebook import FacebookEmulator
-from tests.connectors.facebook.support import Reader
+from tests.support.reader import Reader
 
 Build = Callable[..., FacebookConnector]
 
@@ -25,7 +25,7 @@ async def test_watermark_is_the_start_of_the_last_completed_backfill(
     opened_at = utc_now()
     async with make_connector(backfill_interval_seconds=60) as conn:
         assert conn.health.delivered_until is None
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             async with asyncio.timeout(10):
                 await emu.hub.wait_opened(1)
@@ -48,7 +48,7 @@ async def test_a_stream_at_its_cap_is_backfilled_soon(
     async with make_connector(
         comment_rate="ten_per_second", backfill_interval_seconds=60, burst_backfill_seconds=0.2
     ) as conn:
-        reader = Reader(conn)
+        reader = Reader(conn, resume=True)
         try:
             async with asyncio.timeout(10):
                 await emu.hub.wait_opened(1)

@@ -7,13 +7,14 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from twitch_support import Reader, connector_for, secrets_for
+from twitch_support import connector_for, secrets_for
 
 from connectors.errors import AuthError, FatalError, TransientError
 from connectors.events import ChatEnded, ChatMessage, MessageDeleted, Reply, UserBanned
 from connectors.status import Status
 from connectors.twitch.connector import TwitchConnector
 from sandbox.twitch import TwitchEmulator
+from tests.support.reader import Reader
 
 
 @pytest.fixture
@@ -112,7 +113,11 @@ async def test_reconnect_hand_over_loses_and_repeats_nothing(emu: TwitchEmulator
 
 
 async def test_keepalive_watchdog_raises_transient(emu: TwitchEmulator) -> None:
-    async with connector_for(emu) as conn:
+    # the watchdog is silence on the event loop's clock: this one test asks for a short
+    # keepalive, and waits for the error it causes, never for a time
+    async with connector_for(
+        emu, keepalive_timeout_seconds=0.3, keepalive_grace_seconds=0.2
+    ) as conn:
         reader = Reader(conn)
         await subscribed(emu)
         emu.eventsub.keepalive_paused = True
@@ -262,8 +267,11 @@ async def test_quiet_chat_is_still_validated_hourly(emu: TwitchEmulator) -> None
     async with connector_for(emu, monotonic=lambda: now[0]) as conn:
         reader = Reader(conn)
         await subscribed(emu)
+        emu.inject_message("hi", author_id="1", author_name="A")
+        await reader.message("hi")  # read only once every subscription is made
         emu.revoke_tokens()
         now[0] += 3600  # the next keepalive triggers the hourly validation, which now fails
+        assert emu.eventsub.keepalive_now() == 1
         error = await reader.error()
         await reader.stop()
     assert isinstance(error, AuthError)

@@ -6,12 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from twitch_support import Reader, connector_for
+from twitch_support import connector_for
 
 from connectors.errors import AuthError, FatalError, RateLimited, TransientError
 from connectors.events import ChatMessage, MessageDeleted, Reply, UserBanned
 from connectors.twitch.ircclient import IrcConnection, IrcEndpoint
 from sandbox.twitch import TwitchEmulator
+from tests.support.reader import Reader
 
 
 @pytest.fixture

@@ -11,32 +11,26 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from twitch_support import Reader, config_for, secrets_for
+from twitch_support import config_for, secrets_for
 
 from connectors.status import Status
 from connectors.twitch.connector import TwitchConnector
 from connectors.twitch.eventsub import EventSubReader
 from sandbox.twitch import TwitchEmulator
+from tests.support.clock import FakeClock
+from tests.support.reader import Reader
 
 T0 = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def platform() -> Clock:
+def platform() -> FakeClock:
     """Twitch's clock (the emulator stamps messages with it)."""
-    return Clock(T0)
+    return FakeClock(T0)
 
 
 @pytest.fixture
-async def emu(platform: Clock) -> AsyncIterator[TwitchEmulator]:
+async def emu(platform: FakeClock) -> AsyncIterator[TwitchEmulator]:
     async with TwitchEmulator(min_keepalive=0.3, tls=False, now=platform) as emulator:
         yield emulator
 
@@ -54,9 +48,9 @@ async def listening(emu: TwitchEmulator, transport: str) -> None:
 
 @pytest.mark.parametrize("transport", ["eventsub", "irc"])
 async def test_watermark_follows_the_stream_and_the_clock_while_connected(
-    emu: TwitchEmulator, platform: Clock, transport: str
+    emu: TwitchEmulator, platform: FakeClock, transport: str
 ) -> None:
-    local = Clock(T0)
+    local = FakeClock(T0)
     config = config_for(
         emu, transport=transport, irc_tls=False, irc_port=emu.irc_port,
         delivery_allowance_seconds=0.5,
@@ -80,7 +74,7 @@ async def test_watermark_follows_the_stream_and_the_clock_while_connected(
 
 
 async def test_eventsub_keepalives_report_their_timestamp(
-    emu: TwitchEmulator, platform: Clock
+    emu: TwitchEmulator, platform: FakeClock
 ) -> None:
     emu.eventsub.subscribe_deadline = False  # keep an unsubscribed session open
     platform.now = T0 + timedelta(seconds=42)
@@ -96,8 +90,8 @@ async def test_eventsub_keepalives_report_their_timestamp(
 
     reader = EventSubReader(
         emu.eventsub_url,
-        keepalive=0.3,
-        grace=0.5,
+        keepalive=10.0,  # none arrives by itself during the test: it sends one below
+        grace=5.0,
         subscribe=no_subscriptions,
         on_keepalive=on_keepalive,
     )
@@ -110,6 +104,8 @@ async def test_eventsub_keepalives_report_their_timestamp(
     task = asyncio.create_task(consume())
     try:
         async with asyncio.timeout(10):
+            await emu.eventsub.connected.wait()  # set once the session is registered
+            assert emu.eventsub.keepalive_now() == 1
             await got.wait()
     finally:
         task.cancel()

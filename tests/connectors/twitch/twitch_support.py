@@ -1,13 +1,11 @@
-"""Helpers for the Twitch connector tests: connectors pointed at the emulator, a reader."""
+"""Helpers for the Twitch connector tests: connectors pointed at the emulator (the reader is
+:class:`tests.support.reader.Reader`)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import suppress
+from collections.abc import Callable
 from typing import Any
 
-from connectors.events import ChatEvent, ChatMessage
 from connectors.twitch.config import TwitchConfig, TwitchSecrets
 from connectors.twitch.connector import TwitchConnector
 from sandbox.twitch import TwitchEmulator
@@ -27,8 +25,10 @@ def config_for(emu: TwitchEmulator, **overrides: Any) -> TwitchConfig:
         "irc_port": emu.irc_tls_port or emu.irc_port,
         "irc_tls": emu.ca_file is not None,
         "irc_ca_file": emu.ca_file,
-        "keepalive_timeout_seconds": 0.3,
-        "keepalive_grace_seconds": 0.5,
+        # Twitch's shortest keepalive (10 s) and grace: no test waits on one or is cut off by
+        # a late one; tests that need a keepalive send it (``emu.eventsub.keepalive_now()``)
+        "keepalive_timeout_seconds": 10.0,
+        "keepalive_grace_seconds": 5.0,
         "http_timeout_seconds": 5.0,
         "send_confirm_seconds": 2.0,
     }
@@ -56,56 +56,3 @@ def connector_for(
     if monotonic is not None:
         kwargs["monotonic"] = monotonic
     return TwitchConnector(config_for(emu, **overrides), secrets=secrets_for(emu), **kwargs)
-
-
-class Reader:
-    """Runs one ``events()`` session in a task and queues what it yields (or raises)."""
-
-    def __init__(self, connector: TwitchConnector) -> None:
-        self.connector = connector
-        self.queue: asyncio.Queue[ChatEvent | BaseException] = asyncio.Queue()
-        self.task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        try:
-            stream: AsyncIterator[ChatEvent] = self.connector.events()
-            async for event in stream:
-                await self.queue.put(event)
-        except Exception as exc:
-            await self.queue.put(exc)
-
-    async def next(self) -> ChatEvent:
-        """The next event (raises what the session raised)."""
-        async with asyncio.timeout(TIMEOUT):
-            item = await self.queue.get()
-        if isinstance(item, BaseException):
-            raise item
-        return item
-
-    async def message(self, text: str) -> ChatMessage:
-        """Skip to the chat message with ``text``."""
-        while True:
-            event = await self.next()
-            if isinstance(event, ChatMessage) and event.text == text:
-                return event
-
-    async def error(self) -> BaseException:
-        """Wait for the session to fail and return the error."""
-        async with asyncio.timeout(TIMEOUT):
-            while True:
-                item = await self.queue.get()
-                if isinstance(item, BaseException):
-                    return item
-
-    def drain(self) -> list[ChatEvent | BaseException]:
-        """Everything queued right now."""
-        items = []
-        while not self.queue.empty():
-            items.append(self.queue.get_nowait())
-        return items
-
-    async def stop(self) -> None:
-        """Cancel the session."""
-        self.task.cancel()
-        with suppress(asyncio.CancelledError):
-            await self.task

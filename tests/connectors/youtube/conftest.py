@@ -12,7 +12,8 @@ from connectors.youtube.config import QuotaSettings, YouTubeConfig, YouTubeSecre
 from connectors.youtube.connector import YouTubeConnector
 from connectors.youtube.cursor import MemoryCursorStore
 from sandbox.youtube import YouTubeEmulator
-from tests.connectors.youtube.youtube_helpers import ConnectorFactory, FakeClock
+from tests.connectors.youtube.youtube_helpers import ConnectorFactory
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from connectors.events import ChatMessage, Reply
 from connectors.status import Status
 from connectors.youtube.cursor import QUOTA_KEY, MemoryCursorStore
 from sandbox.youtube import YouTubeEmulator
-from tests.connectors.youtube.youtube_helpers import ConnectorFactory, FakeClock, take
+from tests.connectors.youtube.youtube_helpers import ConnectorFactory, take
+from tests.support.clock import FakeClock
 
 
 async def test_quota_exhaustion_mid_show_pauses_until_midnight_pacific(

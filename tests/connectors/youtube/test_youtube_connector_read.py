@@ -14,7 +14,8 @@ from connectors.youtube.config import QuotaSettings, YouTubeConfig, YouTubeSecre
 from connectors.youtube.connector import YouTubeConnector
 from connectors.youtube.cursor import MemoryCursorStore, Progress, decode_progress, page_token_key
 from sandbox.youtube import YouTubeEmulator
-from tests.connectors.youtube.youtube_helpers import ConnectorFactory, FakeClock, drain, take
+from tests.connectors.youtube.youtube_helpers import ConnectorFactory, drain, take
+from tests.support.clock import FakeClock
 
 
 def texts(events: list) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 
 from sandbox.youtube import YouTubeEmulator
 from sandbox.youtube.schema import validate
-from tests.connectors.youtube.youtube_helpers import FakeClock
+from tests.support.clock import FakeClock
 
 AUTH = {"Authorization": "Bearer any-token"}
 MESSAGES = "/youtube/v3/liveChat/messages"

@@ -13,7 +13,8 @@ from connectors.youtube.connector import YouTubeConnector
 from sandbox.youtube import YouTubeEmulator
 from shopstream.outbox import Outbox
 from shopstream.outbox.budget import BudgetPolicy
-from tests.connectors.youtube.youtube_helpers import ConnectorFactory, FakeClock
+from tests.connectors.youtube.youtube_helpers import ConnectorFactory
+from tests.support.clock import FakeClock
 
 MIDNIGHT_PT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 # 100 units a day, all kept for replies: 5 inserts of 20 units (the lookup takes 1 unit)
@@ -23,13 +24,12 @@ TIGHT = {"daily_budget": 100, "reply_reserve": 100}
 def outbox_for(
     conn: YouTubeConnector, clock: FakeClock, policy: BudgetPolicy | None = None
 ) -> Outbox:
-    start = clock.now
     return Outbox(
         conn,
         platform="youtube",
         channel=conn.channel,
         budget=policy,
-        clock=lambda: (clock.now - start).total_seconds(),
+        clock=clock.monotonic,
         sleep=clock.sleep,
         wall=clock,
     )

@@ -9,23 +9,13 @@ import pytest
 
 from connectors.youtube.config import QuotaSettings
 from connectors.youtube.quota import QuotaPlanner, Spend
+from tests.support.clock import FakeClock
 
 NOON_PT = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # 12:00 PST
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-def planner(now: datetime = NOON_PT, **settings: Any) -> tuple[QuotaPlanner, Clock]:
-    clock = Clock(now)
+def planner(now: datetime = NOON_PT, **settings: Any) -> tuple[QuotaPlanner, FakeClock]:
+    clock = FakeClock(now)
     return QuotaPlanner(QuotaSettings(**settings), clock=clock), clock
 
 

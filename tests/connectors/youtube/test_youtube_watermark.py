@@ -7,7 +7,8 @@ from contextlib import aclosing
 
 from connectors.events import ChatMessage
 from sandbox.youtube import YouTubeEmulator
-from tests.connectors.youtube.youtube_helpers import TIMEOUT, ConnectorFactory, FakeClock
+from tests.connectors.youtube.youtube_helpers import TIMEOUT, ConnectorFactory
+from tests.support.clock import FakeClock
 
 
 async def test_watermark_is_the_time_each_handed_over_poll_was_asked(

@@ -1,11 +1,11 @@
-"""Helpers shared by the YouTube tests: a fake clock and event readers."""
+"""Helpers shared by the YouTube tests: event readers (the fake clock is
+:class:`tests.support.clock.FakeClock`)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from contextlib import aclosing
-from datetime import datetime, timedelta
 
 from connectors.events import ChatEvent
 from connectors.youtube.connector import YouTubeConnector
@@ -13,25 +13,6 @@ from connectors.youtube.connector import YouTubeConnector
 TIMEOUT = 10.0
 
 ConnectorFactory = Callable[..., YouTubeConnector]
-
-
-class FakeClock:
-    """Shared by the emulator and the connector; ``sleep`` advances it without waiting."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.advance(seconds)
-        await asyncio.sleep(0)
 
 
 async def take(conn: YouTubeConnector, count: int) -> list[ChatEvent]:
