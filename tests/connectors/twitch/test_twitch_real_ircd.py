@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from ngircd_support import NGIRCD, Ngircd, RawClient
-from twitch_support import Reader
 
 from connectors.errors import AuthError
 from connectors.events import ChatMessage, Reply
@@ -23,6 +22,7 @@ from connectors.twitch.config import TwitchConfig, TwitchSecrets
 from connectors.twitch.connector import TwitchConnector
 from connectors.twitch.irc import IrcMessage
 from shopstream.runtime.supervisor import Envelope, Supervisor
+from tests.support.reader import Reader
 
 pytestmark = pytest.mark.skipif(
     NGIRCD is None, reason="ngircd is not installed (.ci/run installs it: apt-get install ngircd)"
