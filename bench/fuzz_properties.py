@@ -7,7 +7,7 @@ property (``test_prefilter_only_drops_chatter``, the one a CI lottery once caugh
 100,000 examples, then every other property test at ten times its CI count. A failure prints the
 shrunk example and the ``@reproduce_failure`` blob; make it a table test, fix it, run again.
 
-    python -m bench.fuzz_properties                  # the default hunt (about 5 minutes)
+    python -m bench.fuzz_properties                  # the default hunt (15 min on 2 shared cores)
     python -m bench.fuzz_properties --prefilter 1000000 --others 50 -n 2
 """
 
