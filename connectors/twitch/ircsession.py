@@ -12,11 +12,14 @@ from connectors.errors import TransientError
 from connectors.events import ChatEvent, ChatMessage
 from connectors.twitch.irc import IrcMessage, format_line
 from connectors.twitch.ircclient import IrcConnection
-from connectors.twitch.translate import BadPayload, badge_names, irc_event
+from connectors.twitch.translate import badge_names, irc_event
+from connectors.values import ascii_int
 
 _LOGGER = logging.getLogger(__name__)
 PLATFORM = "twitch"
 _ELEVATED = frozenset({"moderator", "broadcaster", "lead_moderator"})
+# ROOMSTATE slow is in seconds; Helix allows 3..120 s, a day bounds what we believe
+MAX_SLOW_SECONDS = 86_400
 
 
 def is_elevated(userstate: IrcMessage) -> bool:
@@ -40,8 +43,10 @@ class IrcReader:
         on_slow: Callable[[float], None],
         on_ok: Callable[[], None],
         tick: Callable[[], Awaitable[None]] | None = None,
+        on_skip: Callable[[object, str], None] | None = None,
     ) -> None:
         self._connect = connect
+        self._on_skip = on_skip
         self._tick = tick
         self.ping_interval = ping_interval
         self._clock = clock
@@ -102,12 +107,25 @@ class IrcReader:
             await conn.close()
 
     def _handle(self, msg: IrcMessage) -> ChatEvent | None:
+        """The event one line carries; a line that fails in any way costs only itself."""
+        try:
+            return self._handle_line(msg)
+        except Exception as exc:
+            _LOGGER.warning("irc: %s line skipped: %s", msg.command, exc)
+            if self._on_skip is not None:
+                raw = {"tags": msg.tags, "source": msg.source, "params": msg.params}
+                self._on_skip(raw, f"{msg.command}: {type(exc).__name__}: {exc}")
+            return None
+
+    def _handle_line(self, msg: IrcMessage) -> ChatEvent | None:
         if msg.command == "USERSTATE":
             self._on_userstate(is_elevated(msg))
             return None
         if msg.command == "ROOMSTATE" and "slow" in msg.tags:
-            slow = msg.tags["slow"]
-            self._on_slow(float(slow) if slow.isdigit() else 0.0)
+            slow = ascii_int(msg.tags["slow"], hi=MAX_SLOW_SECONDS)
+            if slow is None:
+                _LOGGER.warning("irc: unusable ROOMSTATE slow=%.20r; read as off", msg.tags["slow"])
+            self._on_slow(float(slow or 0))
             return None
         if msg.command == "NOTICE":
             code = msg.tags.get("msg-id", "")
@@ -116,11 +134,7 @@ class IrcReader:
             return None
         if msg.command not in ("PRIVMSG", "CLEARMSG", "CLEARCHAT"):
             return None
-        try:
-            event = irc_event(msg, received_at=self._clock(), fallback_id=f"irc-{uuid.uuid4()}")
-        except BadPayload as exc:
-            _LOGGER.warning("irc: %s line skipped: %s", msg.command, exc)
-            return None
+        event = irc_event(msg, received_at=self._clock(), fallback_id=f"irc-{uuid.uuid4()}")
         if isinstance(event, ChatMessage) and (
             event.author_id == self.bot_id or (msg.nick or "").lower() == self.bot_login
         ):

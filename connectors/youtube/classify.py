@@ -15,6 +15,7 @@ from connectors.errors import (
     StreamOffline,
     TransientError,
 )
+from connectors.values import JSON_ERRORS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def reason_from_content(content: bytes | str | None) -> str | None:
         return None
     try:
         body = json.loads(content)
-    except ValueError:
+    except JSON_ERRORS:
         return None
     error = body.get("error") if isinstance(body, Mapping) else None
     if not isinstance(error, Mapping):
