@@ -67,7 +67,9 @@ def test_later_never_overflows() -> None:
     assert later(datetime.max.replace(tzinfo=UTC), 1) is None
 
 
-@pytest.mark.parametrize("text", ["[" * 100_000, "{", "\udcff", b"\xff"])
+@pytest.mark.parametrize(
+    "text", ["[" * 100_000, "{", "\udcff", b"\xff"], ids=["deep", "open", "surrogate", "bytes"]
+)
 def test_json_errors_cover_what_loads_raises(text: str | bytes) -> None:
     with pytest.raises(JSON_ERRORS):
         json.loads(text)

@@ -14,6 +14,7 @@ from connectors.youtube.classify import reason_from_content
 from connectors.youtube.cursor import MemoryCursorStore
 from connectors.youtube.translate import Page, translate_page
 from sandbox.youtube import YouTubeEmulator
+from tests.connectors.strategies import json_objects, json_values
 from tests.connectors.youtube.youtube_helpers import ConnectorFactory, FakeClock, take
 
 AT = "2026-11-23T20:00:01Z"
@@ -91,7 +92,9 @@ def test_a_poison_item_costs_itself_and_the_next_one_arrives(poison: object, rea
 
 
 @pytest.mark.parametrize(
-    "millis", [10**400, float("inf"), float("nan"), -1, 3_600_001, True, "2000"]
+    "millis",
+    [10**400, float("inf"), float("nan"), -1, 3_600_001, True, "2000"],
+    ids=["10**400", "inf", "nan", "-1", "3600001", "True", "str"],
 )
 def test_an_absurd_polling_interval_is_ignored(millis: object) -> None:
     page = page_of(good(), pollingIntervalMillis=millis)
@@ -103,7 +106,9 @@ def test_page_fields_that_are_no_times_do_not_end_the_chat() -> None:
     assert page.offline_at is None and not page.ended and len(page.events) == 1
 
 
-@pytest.mark.parametrize("content", ["[" * 100_000, b"\xff\xfe", '{"error": ' * 50_000])
+@pytest.mark.parametrize(
+    "content", ["[" * 100_000, b"\xff\xfe", '{"error": ' * 50_000], ids=["deep", "bytes", "nest"]
+)
 def test_error_bodies_too_deep_or_not_text_give_no_reason(content: str | bytes) -> None:
     assert reason_from_content(content) is None
 
@@ -130,11 +135,6 @@ async def test_the_connector_skips_poison_counts_it_and_moves_past_the_page(
     assert again.health.skipped == 0
 
 
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner),
-    max_leaves=20,
-)
 _types = st.sampled_from(
     [
         "textMessageEvent",
@@ -153,17 +153,17 @@ _times = st.sampled_from([AT, "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-
 def _items(draw: st.DrawFn) -> object:
     """Items near the real shape (so the translator gets past its first checks) or anything."""
     if draw(st.booleans()):
-        return draw(_json)
-    snippet = draw(st.dictionaries(st.text(max_size=20), _json, max_size=4))
+        return draw(json_values)
+    snippet = draw(json_objects())
     snippet |= {"type": draw(_types), "publishedAt": draw(_times)}
     for key in ("textMessageDetails", "userBannedDetails", "messageDeletedDetails"):
         if draw(st.booleans()):
-            snippet[key] = draw(st.dictionaries(st.text(max_size=20), _json, max_size=4))
-    return {"id": draw(st.text(max_size=8)), "snippet": snippet, "authorDetails": draw(_json)}
+            snippet[key] = draw(json_objects())
+    return {"id": draw(st.text(max_size=8)), "snippet": snippet, "authorDetails": draw(json_values)}
 
 
-@settings(max_examples=300, deadline=None)
-@given(items=st.lists(_items(), max_size=5), fields=st.dictionaries(st.text(max_size=20), _json))
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(_items(), max_size=4), fields=json_objects())
 def test_any_page_gives_events_or_counted_skips_never_an_exception(
     items: list[object], fields: dict[str, object]
 ) -> None:
