@@ -16,8 +16,11 @@ from connectors.facebook.sse import SseParser
 CHUNK = 4 << 10
 
 
-def feed_one_line(size: int, chunk: int = CHUNK) -> tuple[float, int]:
-    """Feed ``size`` bytes without a newline, then one good event; (seconds, events after)."""
+def feed_one_line(size: int, chunk: int = CHUNK) -> tuple[float, int, int]:
+    """Feed ``size`` bytes without a newline, then one good event.
+
+    Returns (seconds for the long line, events after it, lines the parser dropped).
+    """
     parser = SseParser()
     block = b"x" * chunk
     started = time.perf_counter()
@@ -26,7 +29,7 @@ def feed_one_line(size: int, chunk: int = CHUNK) -> tuple[float, int]:
         parser.feed(block)
     elapsed = time.perf_counter() - started
     after = parser.feed(b"\n\ndata: next\n\n")
-    return elapsed, len(after)
+    return elapsed, len(after), getattr(parser, "dropped_lines", 0)
 
 
 def main() -> None:
@@ -34,11 +37,11 @@ def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--mib", type=float, default=1.0, help="size of the line in MiB")
     size = int(args.parse_args().mib * (1 << 20))
-    elapsed, after = feed_one_line(size)
+    elapsed, after, dropped = feed_one_line(size)
     print(
         f"sse_parse: {size / (1 << 20):g} MiB without a newline in {CHUNK // 1024} KiB chunks: "
         f"{elapsed:.3f} s ({size / max(elapsed, 1e-9) / (1 << 20):.1f} MiB/s); "
-        f"events after it: {after}"
+        f"events after it: {after}, lines dropped: {dropped}"
     )
 
 

@@ -86,9 +86,10 @@ class SseParser:
             self._started = True
             if text.startswith(_BOM):
                 text = text[1:]
-        if self._pending_cr and text.startswith("\n"):
-            text = text[1:]
-        self._pending_cr = False
+        if self._pending_cr and text:  # an empty chunk leaves a CR's line end open
+            if text.startswith("\n"):
+                text = text[1:]
+            self._pending_cr = False
         events: list[SseEvent] = []
         start = 0
         for end in _LINE_END.finditer(text):  # only the new text is scanned

@@ -79,6 +79,12 @@ def test_a_line_over_the_cap_is_dropped_once_and_the_stream_goes_on() -> None:
     assert parser.dropped_lines == 1
 
 
+def test_an_empty_chunk_between_cr_and_lf_makes_no_blank_line() -> None:
+    parser = SseParser()
+    assert parser.feed(b"data: a\r") == [] and parser.feed(b"") == []
+    assert parser.feed(b"\ndata: b\n\n") == [SseEvent(data="a\nb")]
+
+
 def test_a_line_at_the_cap_is_kept() -> None:
     line = "data: " + "y" * 94
     assert SseParser(max_line=100).feed((line + "\n\n").encode()) == [SseEvent(data="y" * 94)]
