@@ -18,7 +18,8 @@ from connectors.values import ascii_int
 _LOGGER = logging.getLogger(__name__)
 PLATFORM = "twitch"
 _ELEVATED = frozenset({"moderator", "broadcaster", "lead_moderator"})
-# ROOMSTATE slow is in seconds; Helix allows 3..120 s, a day bounds what we believe
+# ROOMSTATE slow is in seconds; Helix (Update Chat Settings) allows 3..120, a day bounds
+# what we believe
 MAX_SLOW_SECONDS = 86_400
 
 
@@ -111,10 +112,12 @@ class IrcReader:
         try:
             return self._handle_line(msg)
         except Exception as exc:
-            _LOGGER.warning("irc: %s line skipped: %s", msg.command, exc)
-            if self._on_skip is not None:
-                raw = {"tags": msg.tags, "source": msg.source, "params": msg.params}
-                self._on_skip(raw, f"{msg.command}: {type(exc).__name__}: {exc}")
+            reason = f"{msg.command}: {type(exc).__name__}: {exc}"
+            raw = {"tags": msg.tags, "source": msg.source, "params": msg.params}
+            if self._on_skip is None:
+                _LOGGER.warning("irc: line skipped: %s", reason)
+            else:  # it logs and counts
+                self._on_skip(raw, reason)
             return None
 
     def _handle_line(self, msg: IrcMessage) -> ChatEvent | None:
