@@ -9,7 +9,8 @@ incrementally, so a character split across two chunks survives.
 
 Work is linear in the bytes fed: a line still open keeps its pieces and only new text is
 scanned for a line end, and a line longer than ``max_line`` characters is dropped (counted
-in ``dropped_lines``, its start kept in ``dropped_head``, one log line) while the stream goes on.
+in ``dropped_lines``, its start kept in ``dropped_head``, one log line) while the stream goes on;
+so is an event whose data lines add up to more than that.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ import logging
 import re
 from dataclasses import dataclass
 
+from connectors.values import ascii_int
+
 _LOGGER = logging.getLogger(__name__)
 _BOM = "\ufeff"
 _LINE_END = re.compile(r"\r\n|\r|\n")
 # A live_comments event is one comment of a few KiB; a line past this is not one.
 MAX_LINE = 256 * 1024
 _HEAD_CHARS = 500
+_MAX_RETRY_MS = 86_400_000  # a reconnection time past a day is not one we follow
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +50,8 @@ class SseParser:
 
     __slots__ = (
         "_data",
+        "_data_chars",
+        "_data_over",
         "_decoder",
         "_dropping",
         "_event",
@@ -73,6 +79,8 @@ class SseParser:
         self._pending_cr = False
         self._started = False
         self._data: list[str] = []
+        self._data_chars = 0
+        self._data_over = False  # this event's data passed max_line: drop it at its end
         self._event = ""
         self._id: str | None = None
         self._retry: int | None = None
@@ -111,10 +119,13 @@ class SseParser:
         self._open.append(piece)
         self._open_chars += len(piece)
         if self._open_chars > self.max_line:
-            self.dropped_lines += 1
-            self.dropped_head = "".join(self._open)[:_HEAD_CHARS]
-            _LOGGER.warning("sse: dropped a line longer than %d characters", self.max_line)
+            self._dropped("".join(self._open), "a line")
             self._open, self._open_chars, self._dropping = [], 0, True
+
+    def _dropped(self, text: str, what: str) -> None:
+        self.dropped_lines += 1
+        self.dropped_head = text[:_HEAD_CHARS]
+        _LOGGER.warning("sse: dropped %s longer than %d characters", what, self.max_line)
 
     def _close_line(self, piece: str) -> str | None:
         """The line that ends with ``piece``; None when it was dropped for its length."""
@@ -136,20 +147,31 @@ class SseParser:
         if colon and value.startswith(" "):
             value = value[1:]
         if name == "data":
-            self._data.append(value)
+            self._add_data(value)
         elif name == "event":
             self._event = value
         elif name == "id":
             if "\0" not in value:
                 self._id = value
                 self.last_event_id = value
-        elif name == "retry" and value.isascii() and value.isdigit():
-            self._retry = int(value)
+        elif name == "retry" and (retry := ascii_int(value, hi=_MAX_RETRY_MS)) is not None:
+            self._retry = retry
         return None
+
+    def _add_data(self, value: str) -> None:
+        if self._data_over:
+            return
+        self._data_chars += len(value) + 1
+        if self._data_chars > self.max_line:
+            self._dropped("\n".join([*self._data[:1], value]), "an event")
+            self._data, self._data_over = [], True
+        else:
+            self._data.append(value)
 
     def _dispatch(self) -> SseEvent | None:
         data, event, event_id, retry = self._data, self._event, self._id, self._retry
         self._data, self._event, self._retry = [], "", None
+        self._data_chars, self._data_over = 0, False
         if not data:
             return None
         return SseEvent(data="\n".join(data), event=event or "message", id=event_id, retry=retry)

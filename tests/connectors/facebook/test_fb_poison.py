@@ -85,6 +85,18 @@ def test_an_empty_chunk_between_cr_and_lf_makes_no_blank_line() -> None:
     assert parser.feed(b"\ndata: b\n\n") == [SseEvent(data="a\nb")]
 
 
+def test_an_event_whose_data_lines_pass_the_cap_is_dropped_once() -> None:
+    parser = SseParser(max_line=100)
+    events = parser.feed(b"".join(b"data: " + b"d" * 40 + b"\n" for _ in range(10)))
+    events += parser.feed(b"\ndata: next\n\n")
+    assert [e.data for e in events] == ["next"] and parser.dropped_lines == 1
+
+
+def test_an_absurd_retry_is_ignored() -> None:
+    (event,) = SseParser().feed(b"retry: " + b"9" * 5000 + b"\ndata: x\n\n")
+    assert event.retry is None and event.data == "x"
+
+
 def test_a_line_at_the_cap_is_kept() -> None:
     line = "data: " + "y" * 94
     assert SseParser(max_line=100).feed((line + "\n\n").encode()) == [SseEvent(data="y" * 94)]
