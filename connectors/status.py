@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 _LOGGER = logging.getLogger(__name__)
+
+SKIP_RAW_CHARS = 500  # how much of a skipped item's raw form status keeps
+_SKIP_REASON_CHARS = 200
+_REPR = reprlib.Repr()  # bounded depth and length, whatever the item holds
+_REPR.maxstring = _REPR.maxother = SKIP_RAW_CHARS
+
+
+def raw_text(raw: object, limit: int = SKIP_RAW_CHARS) -> str:
+    """A short text of an untrusted item for the merchant: JSON when it has one, cut at ``limit``.
+
+    Never raises: an item too deep for JSON (or not JSON at all) is shown by ``reprlib``.
+    """
+    if isinstance(raw, bytes | bytearray):
+        raw = bytes(raw[: limit * 4]).decode("utf-8", "replace")
+    if isinstance(raw, str):
+        text = raw[: limit + 1]
+    else:
+        try:
+            text = json.dumps(raw, ensure_ascii=False, default=str)
+        except (ValueError, TypeError, RecursionError):
+            text = _REPR.repr(raw)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Status(StrEnum):
@@ -55,6 +79,8 @@ class Health:
     extra: dict[str, str] = field(default_factory=dict)
     delivered_until: datetime | None = None
     live_allowance: float | None = None
+    skipped: int = 0
+    last_skipped: str | None = None
 
     def set(self, status: Status, detail: str = "") -> None:
         """Move to ``status``, logging one line per transition."""
@@ -67,6 +93,17 @@ class Health:
     def saw_message(self, at: datetime | None = None) -> None:
         """Record that a message arrived (the dashboard shows its age)."""
         self.last_message_at = at or self.clock()
+
+    def skip(self, raw: object, reason: str) -> None:
+        """Count one inbound item that could not be used, logging one line.
+
+        The item costs only itself: the connector goes on with the next one. Status keeps the
+        count and the last such item (its reason and raw form, cut short) for the merchant.
+        """
+        self.skipped += 1
+        why = reason if len(reason) <= _SKIP_REASON_CHARS else reason[:_SKIP_REASON_CHARS] + "…"
+        self.last_skipped = f"{why} | {raw_text(raw)}"
+        _LOGGER.warning("%s: skipped an item (%s); %d so far", self.name, why, self.skipped)
 
     def delivered(self, through: datetime) -> None:
         """Record that everything sent on the platform up to ``through`` has been handed over."""
@@ -98,5 +135,7 @@ class Health:
             "last_message_at": self.last_message_at.isoformat() if self.last_message_at else None,
             "last_error": self.last_error,
             "delivered_until": mark.isoformat() if mark else None,
+            "skipped": str(self.skipped),
+            "last_skipped": self.last_skipped,
             **self.extra,
         }

@@ -27,6 +27,7 @@ import requests
 
 from connectors.errors import ConnectorError, TransientError
 from connectors.facebook.graph_errors import PLATFORM, classify, usage_summary
+from connectors.values import JSON_ERRORS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class GraphClient:
             raise self._classified(exc.result) from None
         except requests.RequestException as exc:
             raise TransientError(f"graph: {type(exc).__name__}", platform=PLATFORM) from None
-        except (ValueError, KeyError) as exc:  # bad JSON, or no content-type header
+        except (*JSON_ERRORS, KeyError) as exc:  # bad JSON, or no content-type header
             raise self._classified(None, cause=exc) from None
         finally:
             self._note_usage()

@@ -26,6 +26,7 @@ from connectors.errors import (
     RateLimited,
     TransientError,
 )
+from connectors.values import JSON_ERRORS, ascii_int
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613, 80001})
 # (#10) subcode 2018278: message sent outside the allowed window [R].
 PRIVATE_REPLY_CODES = frozenset({10900, 10901, 10902, 10903})
 OUTSIDE_WINDOW_SUBCODE = 2018278
+_MAX_CODE = 2**31 - 1  # Graph codes and subcodes are 32-bit integers
+_MAX_WAIT = 7 * 24 * 60  # minutes; a longer estimated_time_to_regain_access is not believed
+_MAX_PERCENT = 10_000  # usage percentages pass 100 when over the limit, never by this much
 USAGE_HEADERS = ("x-business-use-case-usage", "x-app-usage", "x-page-usage", "x-ad-account-usage")
 
 
@@ -69,16 +73,6 @@ def error_body(result: object) -> Mapping[str, Any] | None:
     return None
 
 
-def _int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
-
-
 def usage_wait_seconds(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait that the usage headers imply, or None when they say nothing.
 
@@ -92,7 +86,7 @@ def usage_wait_seconds(headers: Mapping[str, str]) -> float | None:
         return None
     try:
         doc = json.loads(raw)
-    except ValueError:
+    except JSON_ERRORS:
         _LOGGER.warning("facebook: unparsable X-Business-Use-Case-Usage header")
         return None
     minutes: list[int] = []
@@ -102,7 +96,7 @@ def usage_wait_seconds(headers: Mapping[str, str]) -> float | None:
                 continue
             for entry in entries:
                 if isinstance(entry, Mapping):
-                    value = _int(entry.get("estimated_time_to_regain_access"))
+                    value = ascii_int(entry.get("estimated_time_to_regain_access"), hi=_MAX_WAIT)
                     if value is not None and value > 0:
                         minutes.append(value)
     return max(minutes) * 60.0 if minutes else None
@@ -117,7 +111,7 @@ def usage_summary(headers: Mapping[str, str]) -> dict[str, int]:
             continue
         try:
             doc = json.loads(raw)
-        except ValueError:
+        except JSON_ERRORS:
             continue
         summary[name] = _max_percent(doc)
     return summary
@@ -128,7 +122,7 @@ def _max_percent(doc: object) -> int:
     if isinstance(doc, Mapping):
         for key, value in doc.items():
             if key in ("call_count", "total_time", "total_cputime"):
-                best = max(best, _int(value) or 0)
+                best = max(best, ascii_int(value, hi=_MAX_PERCENT) or 0)
             elif isinstance(value, list | Mapping):
                 best = max(best, _max_percent(value))
     elif isinstance(doc, list):
@@ -157,8 +151,8 @@ def classify(
         if status is not None and (status >= 500 or status == 429):
             return TransientError(f"graph HTTP {status}", platform=PLATFORM)
         return FatalError(f"graph HTTP {status} without an error envelope", platform=PLATFORM)
-    code = _int(err.get("code"))
-    subcode = _int(err.get("error_subcode"))
+    code = ascii_int(err.get("code"), lo=-_MAX_CODE, hi=_MAX_CODE)
+    subcode = ascii_int(err.get("error_subcode"), lo=-_MAX_CODE, hi=_MAX_CODE)
     trace = err.get("fbtrace_id")
     message = f"(#{code}) subcode={subcode} fbtrace_id={trace}"
     if code in RATE_LIMIT_CODES:

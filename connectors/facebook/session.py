@@ -43,6 +43,7 @@ from connectors.facebook.stream import StreamEnded, StreamRequest, read_stream
 from connectors.facebook.translate import (
     PLATFORM,
     backfill_watermark,
+    comment_id_of,
     comment_to_message,
     parse_graph_time,
     read_past,
@@ -208,6 +209,7 @@ class CommentSession:
                 self.token,
                 default_wait=self.config.rate_limit_wait_seconds,
                 on_open=lambda: queue.put_nowait(_Opened()),
+                on_skip=self.health.skip,
             ):
                 queue.put_nowait(dict(comment))
         except StreamEnded as exc:
@@ -253,6 +255,7 @@ class CommentSession:
             newest: datetime | None = None
             for comment in data if isinstance(data, list) else []:
                 if not isinstance(comment, dict):
+                    self.health.skip(comment, "backfill item is not an object")
                     continue
                 created = parse_graph_time(comment.get("created_time"))
                 if created is not None and created > self.state.cursor:
@@ -294,17 +297,23 @@ class CommentSession:
         }
 
     def accept(self, comment: dict[str, Any]) -> ChatMessage | None:
-        """Translate a comment unless it was seen already or is one of our own replies."""
-        comment_id = comment.get("id")
-        if not isinstance(comment_id, str | int) or str(comment_id) in self.state.seen:
+        """Translate a comment unless it was seen already or is one of our own replies.
+
+        A comment that cannot be translated, for any reason, is a counted skip of that
+        comment alone (:meth:`Health.skip`); the stream and the backfill go on.
+        """
+        comment_id = comment_id_of(comment)
+        if comment_id is not None and comment_id in self.state.seen:
             return None
-        if str(comment_id) in self.state.own_ids:
-            self.state.seen.add(str(comment_id), True)
+        if comment_id is not None and comment_id in self.state.own_ids:
+            self.state.seen.add(comment_id, True)
             return None
-        message = comment_to_message(
-            comment, channel=self.channel, page_id=self.page_id, received_at=self.clock()
-        )
-        if message is None:
+        try:
+            message = comment_to_message(
+                comment, channel=self.channel, page_id=self.page_id, received_at=self.clock()
+            )
+        except Exception as exc:
+            self.health.skip(comment, f"comment: {type(exc).__name__}: {exc}")
             return None
         if message.author_id == self.page_id and message.text in self.state.own_texts:
             # our own reply, seen on the stream before the POST that made it returned its id

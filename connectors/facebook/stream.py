@@ -19,6 +19,7 @@ from connectors.facebook.graph_errors import PLATFORM, classify, error_body
 from connectors.facebook.sse import SseParser
 from connectors.facebook.translate import decode_stream_data
 from connectors.facebook.wire import GraphComment
+from connectors.values import JSON_ERRORS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -44,11 +45,15 @@ async def read_stream(
     *,
     default_wait: float,
     on_open: Callable[[], None] | None = None,
+    on_skip: Callable[[object, str], None] | None = None,
 ) -> AsyncIterator[GraphComment]:
     """Yield comments from one SSE connection.
 
     The client's read timeout is the idle watchdog: no byte (data or ``:`` keepalive) for that
     long ends the stream like a clean close, so the caller reconnects and backfills.
+
+    An event whose data is not a comment, or a line over the parser's cap, is passed to
+    ``on_skip(raw, reason)`` and costs only itself.
 
     Raises:
         StreamEnded: the server closed the stream cleanly, or went silent past the read timeout.
@@ -62,6 +67,7 @@ async def read_stream(
         "fields": request.fields,
     }
     parser = SseParser()
+    skip = on_skip or _log_skip
     try:
         async with client.stream(
             "GET", url, params=params, headers={"Accept": "text/event-stream"}
@@ -84,11 +90,19 @@ async def read_stream(
             if on_open is not None:
                 on_open()
             async for chunk in response.aiter_bytes():
-                for event in parser.feed(chunk):
+                dropped = parser.dropped_lines
+                events = parser.feed(chunk)
+                if parser.dropped_lines > dropped:
+                    skip(parser.dropped_head, f"stream line over {parser.max_line} characters")
+                for event in events:
                     if event.event not in ("message", ""):
                         _LOGGER.debug("facebook stream: ignored event type %s", event.event)
                         continue
-                    comment = decode_stream_data(event.data)
+                    try:
+                        comment = decode_stream_data(event.data)
+                    except Exception as exc:  # costs this one event, never the stream
+                        skip(event.data, f"stream data: {type(exc).__name__}: {exc}")
+                        continue
                     if comment is not None:
                         yield comment
         raise StreamEnded("server closed the stream")
@@ -98,8 +112,12 @@ async def read_stream(
         raise TransientError(f"stream: {type(exc).__name__}", platform=PLATFORM) from None
 
 
+def _log_skip(raw: object, reason: str) -> None:
+    _LOGGER.warning("facebook stream: skipped %s", reason)
+
+
 def _json_or_none(body: bytes) -> object:
     try:
         return json.loads(body)
-    except ValueError:
+    except JSON_ERRORS:
         return None

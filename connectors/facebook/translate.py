@@ -10,6 +10,7 @@ from typing import Any
 
 from connectors.events import ChatMessage, Role
 from connectors.facebook.wire import GraphComment
+from connectors.values import JSON_ERRORS, BadPayload, to_utc
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,9 +78,7 @@ def parse_graph_time(value: object) -> datetime | None:
             parsed = datetime.strptime(text.removesuffix("Z") + "+0000", _GRAPH_TIME)
         except ValueError:
             return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(UTC)
+    return to_utc(parsed)  # None when naive, or when 0001-01-01T00:00:00+0100 has no UTC time
 
 
 def format_graph_time(at: datetime) -> str:
@@ -88,20 +87,21 @@ def format_graph_time(at: datetime) -> str:
 
 
 def decode_stream_data(data: str) -> GraphComment | None:
-    """Decode one SSE ``data`` payload into a comment dict; None (logged) if it is not one.
+    """Decode one SSE ``data`` payload into a comment dict; None (logged) for an error body.
 
     The docs print an array; every client reads one object. Accept both (first element).
+
+    Raises:
+        BadPayload: the data is not JSON (or nested too deep to read), or not an object.
     """
     try:
         value: Any = json.loads(data)
-    except ValueError:
-        _LOGGER.warning("facebook stream: skipped non-JSON data (%d chars)", len(data))
-        return None
+    except JSON_ERRORS:
+        raise BadPayload(f"stream data is not JSON ({len(data)} chars)") from None
     if isinstance(value, list) and len(value) == 1:
         value = value[0]
     if not isinstance(value, dict):
-        _LOGGER.warning("facebook stream: skipped data that is not an object")
-        return None
+        raise BadPayload("stream data is not an object")
     if "error" in value:
         _LOGGER.warning("facebook stream: error body inside the stream: %s", value.get("error"))
         return None
@@ -115,19 +115,20 @@ def comment_to_message(
     channel: str,
     page_id: str | None,
     received_at: datetime,
-) -> ChatMessage | None:
-    """Translate one Comment into a :class:`ChatMessage`; None (logged) when unusable.
+) -> ChatMessage:
+    """Translate one Comment into a :class:`ChatMessage`.
 
     A comment without ``from`` (no Page token, or Facebook withheld it) still becomes a message
     with ``author_id=None``: the app then tells the viewer how to get their link privately.
-    ``received_at`` stands in for ``created_time`` when the stream did not send it.
+    ``received_at`` stands in for ``created_time`` when the stream did not send it (or sent
+    one that is not a time).
+
+    Raises:
+        BadPayload: the comment has no id.
     """
-    comment_id = comment.get("id")
-    if isinstance(comment_id, int) and not isinstance(comment_id, bool):
-        comment_id = str(comment_id)
-    if not isinstance(comment_id, str) or not comment_id:
-        _LOGGER.warning("facebook: skipped a comment without an id")
-        return None
+    comment_id = comment_id_of(comment)
+    if comment_id is None:
+        raise BadPayload("comment without an id")
     text = comment.get("message")
     if not isinstance(text, str):
         text = ""
@@ -159,6 +160,14 @@ def comment_to_message(
         reply_to_id=str(reply_to) if isinstance(reply_to, str | int) and reply_to else None,
         raw=dict(comment),
     )
+
+
+def comment_id_of(comment: Mapping[str, Any]) -> str | None:
+    """The comment's id as a string (Graph ids are strings; an int one is read as its digits)."""
+    value = comment.get("id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) and value else None
 
 
 def _author(value: object) -> tuple[str | None, str | None]:

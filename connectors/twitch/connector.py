@@ -273,14 +273,20 @@ class TwitchConnector:
                 self._stamped(msg)  # after the hand-over: the event is queued by now
 
     def _notification(self, msg: Mapping[str, Any]) -> ChatEvent | None:
-        """The event a notification carries, unless it is a duplicate, ours, or unusable."""
+        """The event a notification carries, unless it is a duplicate, ours, or unusable.
+
+        A notification that fails in any way is a counted skip that costs only itself.
+        """
+        try:
+            return self._event_of(msg)
+        except Exception as exc:
+            self.health.skip(msg, f"notification: {type(exc).__name__}: {exc}")
+            return None
+
+    def _event_of(self, msg: Mapping[str, Any]) -> ChatEvent | None:
         if not self._fresh(f"m:{msg['metadata'].get('message_id')}"):
             return None
-        try:
-            event = eventsub_event(msg)
-        except BadPayload as exc:
-            _LOGGER.warning("%s: notification skipped: %s", self.name, exc)
-            return None
+        event = eventsub_event(msg)
         if isinstance(event, ChatMessage):
             if event.author_id == self.bot_id:
                 self._learn_tier(event)
@@ -290,7 +296,12 @@ class TwitchConnector:
         return event
 
     def _learn_tier(self, own: ChatMessage) -> None:
-        badges = {b.get("set_id") for b in own.raw.get("badges") or [] if isinstance(b, dict)}
+        listed = own.raw.get("badges")
+        badges = {
+            b["set_id"]
+            for b in (listed if isinstance(listed, list) else [])
+            if isinstance(b, dict) and isinstance(b.get("set_id"), str)
+        }
         elevated = bool(badges & _ELEVATED_BADGES) or self.broadcaster_id == self.bot_id
         self._guard.set_elevated(elevated or self.config.assume_moderator)
 
@@ -330,6 +341,7 @@ class TwitchConnector:
             bot_id=self.bot_id,
             bot_login=self.bot_login,
             on_ok=self._went_live,
+            on_skip=self.health.skip,
         )
         async with aclosing(reader.events()) as stream:
             async for event in stream:

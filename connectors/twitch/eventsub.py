@@ -14,9 +14,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from connectors.errors import AuthError, ConnectorError, FatalError, TransientError
+from connectors.values import JSON_ERRORS, ascii_int
 
 _LOGGER = logging.getLogger(__name__)
 PLATFORM = "twitch"
+MAX_KEEPALIVE = 600  # keepalive_timeout_seconds is 10..600 [platforms.md §EventSub]
 MAX_FRAME = 1 << 20  # Twitch frames are a few KiB; bigger ones are logged and skipped
 WIRE_LIMIT = 16 << 20  # beyond this the library closes the connection (1009)
 
@@ -53,7 +55,7 @@ def decode(raw: str | bytes) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except JSON_ERRORS:
         _LOGGER.warning("eventsub: skipped a frame that is not JSON (%d bytes)", len(raw))
         return None
     if (
@@ -64,6 +66,12 @@ def decode(raw: str | bytes) -> dict[str, Any] | None:
         _LOGGER.warning("eventsub: skipped a frame without metadata/payload")
         return None
     return data
+
+
+def _part(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``payload[key]`` when it is an object, else an empty one."""
+    value = payload.get(key)
+    return value if isinstance(value, Mapping) else {}
 
 
 def with_keepalive(url: str, seconds: float) -> str:
@@ -120,10 +128,10 @@ class EventSubReader:
                 welcome = await self._recv(ws, self.keepalive + self.grace)
             if welcome["metadata"].get("message_type") != "session_welcome":
                 raise TransientError("eventsub: first frame was not a welcome", platform=PLATFORM)
-            session = welcome["payload"].get("session") or {}
+            session = _part(welcome["payload"], "session")
             self.session_id = str(session.get("id") or "")
-            seconds = session.get("keepalive_timeout_seconds") or self.keepalive
-            return ws, float(seconds) + self.grace
+            seconds = ascii_int(session.get("keepalive_timeout_seconds"), lo=1, hi=MAX_KEEPALIVE)
+            return ws, float(seconds or self.keepalive) + self.grace
         except BaseException:
             await ws.close()
             raise
@@ -166,8 +174,7 @@ class EventSubReader:
                     if self.tick is not None:
                         await self.tick()  # quiet chat still gets the hourly token check
                 elif kind == "session_reconnect":
-                    session = msg["payload"].get("session") or {}
-                    url = session.get("reconnect_url")
+                    url = _part(msg["payload"], "session").get("reconnect_url")
                     if not isinstance(url, str) or not url:
                         raise TransientError("reconnect without url", platform=PLATFORM)
                     _LOGGER.info("eventsub: session_reconnect, handing over")
@@ -176,7 +183,7 @@ class EventSubReader:
                     async for leftover in self._drain(old):
                         yield leftover
                 elif kind == "revocation":
-                    sub = msg["payload"].get("subscription") or {}
+                    sub = _part(msg["payload"], "subscription")
                     raise revocation_error(str(sub.get("status")), str(sub.get("type")))
                 else:
                     _LOGGER.warning("eventsub: unknown message_type %r skipped", kind)

@@ -25,6 +25,7 @@ from connectors.twitch.wire import (
     TokenResponse,
     ValidateResponse,
 )
+from connectors.values import JSON_ERRORS, ascii_int
 
 _LOGGER = logging.getLogger(__name__)
 PLATFORM = "twitch"
@@ -99,7 +100,7 @@ class HelixClient:
             ) from None
         try:
             body = resp.json() if resp.content else None
-        except ValueError:
+        except JSON_ERRORS:
             body = None
         remaining = _int_header(resp.headers.get("Ratelimit-Remaining"))
         reset_at = _int_header(resp.headers.get("Ratelimit-Reset"))
@@ -239,9 +240,4 @@ class HelixClient:
 
 
 def _int_header(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
+    return ascii_int(value, hi=2**53)  # a header of 400 digits parses, but no float holds it

@@ -155,6 +155,6 @@ def strip_reply_prefix(text: str, *names: str | None) -> str:
         return text
     head, _, rest = text.partition(" ")
     mention = head[1:].casefold()
-    if any(n and mention == n.strip().casefold() for n in names):
+    if any(isinstance(n, str) and n and mention == n.strip().casefold() for n in names):
         return rest
     return text

@@ -21,12 +21,16 @@ from connectors.events import ChatEvent, ChatMessage
 from connectors.twitch.irc import IrcMessage, format_line
 from connectors.twitch.ircclient import IrcConnection
 from connectors.twitch.ircregister import Outcome, SendJudge, pong_for
-from connectors.twitch.translate import BadPayload, badge_names, irc_event
+from connectors.twitch.translate import badge_names, irc_event
+from connectors.values import ascii_int
 
 _LOGGER = logging.getLogger(__name__)
 PLATFORM = "twitch"
 _ELEVATED = frozenset({"moderator", "broadcaster", "lead_moderator"})
 _Item = IrcMessage | ConnectorError
+# ROOMSTATE slow is in seconds; Helix (Update Chat Settings) allows 3..120, a day bounds
+# what we believe
+MAX_SLOW_SECONDS = 86_400
 
 
 def is_elevated(userstate: IrcMessage) -> bool:
@@ -169,8 +173,10 @@ class IrcLink:
         if msg.command == "USERSTATE":
             self._on_userstate(is_elevated(msg))
         elif msg.command == "ROOMSTATE" and "slow" in msg.tags:
-            slow = msg.tags["slow"]
-            self._on_slow(float(slow) if slow.isdigit() else 0.0)
+            slow = ascii_int(msg.tags["slow"], hi=MAX_SLOW_SECONDS)
+            if slow is None:
+                _LOGGER.warning("irc: unusable ROOMSTATE slow=%.20r; read as off", msg.tags["slow"])
+            self._on_slow(float(slow or 0))
         if self._judge is not None and self._verdict is not None and not self._verdict.done():
             outcome = self._judge.feed(msg)
             if outcome is not None:
@@ -191,12 +197,14 @@ class IrcReader:
         bot_id: str,
         bot_login: str,
         on_ok: Callable[[], None],
+        on_skip: Callable[[object, str], None] | None = None,
     ) -> None:
         self._link = link
         self._clock = clock
         self.bot_id = bot_id
         self.bot_login = bot_login.lower()
         self._on_ok = on_ok
+        self._on_skip = on_skip
 
     async def events(self) -> AsyncGenerator[ChatEvent, None]:
         """Yield chat events until the connection fails (then raise TransientError/AuthError)."""
@@ -215,16 +223,25 @@ class IrcReader:
             self._link.unlisten()
 
     def _handle(self, msg: IrcMessage) -> ChatEvent | None:
+        """The event one line carries; a line that fails in any way costs only itself."""
+        try:
+            return self._handle_line(msg)
+        except Exception as exc:
+            reason = f"{msg.command}: {type(exc).__name__}: {exc}"
+            raw = {"tags": msg.tags, "source": msg.source, "params": msg.params}
+            if self._on_skip is None:
+                _LOGGER.warning("irc: line skipped: %s", reason)
+            else:  # it logs and counts
+                self._on_skip(raw, reason)
+            return None
+
+    def _handle_line(self, msg: IrcMessage) -> ChatEvent | None:
         if msg.command == "NOTICE":
             _LOGGER.info("irc NOTICE %s", msg.tags.get("msg-id") or msg.trailing[:80])
             return None
         if msg.command not in ("PRIVMSG", "USERNOTICE", "CLEARMSG", "CLEARCHAT"):
             return None
-        try:
-            event = irc_event(msg, received_at=self._clock(), fallback_id=f"irc-{uuid.uuid4()}")
-        except BadPayload as exc:
-            _LOGGER.warning("irc: %s line skipped: %s", msg.command, exc)
-            return None
+        event = irc_event(msg, received_at=self._clock(), fallback_id=f"irc-{uuid.uuid4()}")
         if isinstance(event, ChatMessage) and (
             event.author_id == self.bot_id or (msg.nick or "").lower() == self.bot_login
         ):

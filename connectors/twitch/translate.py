@@ -16,10 +16,15 @@ from connectors.events import (
     UserBanned,
 )
 from connectors.twitch.irc import IrcMessage, strip_action, strip_reply_prefix
+from connectors.values import BadPayload as BadPayload  # raised here; callers import it here
+from connectors.values import ascii_int, later, to_utc
 
 _LOGGER = logging.getLogger(__name__)
 
 PLATFORM = "twitch"
+# Helix "Ban User": a timeout lasts at most 1,209,600 s (two weeks)
+MAX_TIMEOUT_SECONDS = 1_209_600
+_MAX_MILLIS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last time a datetime holds
 
 _BADGE_ROLES = {
     "broadcaster": Role.BROADCASTER,
@@ -41,10 +46,6 @@ EARLIEST_SENT = datetime(2011, 6, 6, tzinfo=UTC)
 MAX_AHEAD = timedelta(days=1)
 
 
-class BadPayload(ValueError):
-    """A payload that lacks a field the event needs; the message says which."""
-
-
 def parse_timestamp(value: str) -> datetime:
     """Parse an RFC 3339 timestamp (``Z``, nanoseconds allowed) into an aware UTC datetime.
 
@@ -62,19 +63,23 @@ def parse_timestamp(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise BadPayload(f"bad timestamp {value!r}") from None
-    if parsed.tzinfo is None:
+        parsed = None
+    if parsed is not None and parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    at = to_utc(parsed) if parsed is not None else None
+    if at is None:
+        raise BadPayload(f"bad timestamp {value[:40]!r}")
+    return at
 
 
 def from_millis(value: str | None) -> datetime | None:
     """Turn ``tmi-sent-ts`` (ms since the epoch) into a UTC datetime; None when unusable."""
-    if not value:
+    millis = ascii_int(value, hi=_MAX_MILLIS)
+    if millis is None:
         return None
     try:
-        return datetime.fromtimestamp(int(value) / 1000, UTC)
-    except (ValueError, OverflowError, OSError):
+        return datetime.fromtimestamp(millis / 1000, UTC)
+    except (ValueError, OverflowError, OSError):  # the platform's own range may be smaller
         return None
 
 
@@ -97,9 +102,9 @@ def irc_roles(tags: Mapping[str, str]) -> frozenset[Role]:
     return roles
 
 
-def roles_from_badges(set_ids: Iterable[str]) -> frozenset[Role]:
+def roles_from_badges(set_ids: Iterable[object]) -> frozenset[Role]:
     """Map Twitch badge set ids (``moderator``, ``subscriber`` ...) to roles."""
-    return frozenset(_BADGE_ROLES[s] for s in set_ids if s in _BADGE_ROLES)
+    return frozenset(_BADGE_ROLES[s] for s in set_ids if isinstance(s, str) and s in _BADGE_ROLES)
 
 
 def badge_names(badges_tag: str) -> list[str]:
@@ -112,6 +117,15 @@ def _str(data: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise BadPayload(f"missing {key}")
     return value
+
+
+def _opt_str(data: Mapping[str, Any], *keys: str) -> str | None:
+    """The first of ``keys`` that holds a non-empty string (None if none does)."""
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def eventsub_event(message: Mapping[str, Any]) -> ChatEvent | None:
@@ -158,22 +172,26 @@ def _chat_message(event: Mapping[str, Any], channel: str, at: datetime) -> ChatM
     body = event.get("message")
     if not isinstance(body, Mapping) or not isinstance(body.get("text"), str):
         raise BadPayload("missing message.text")
-    badges = event.get("badges") or []
-    set_ids = [b.get("set_id", "") for b in badges if isinstance(b, Mapping)]
+    badges = event.get("badges")
+    set_ids = (
+        [b.get("set_id") for b in badges if isinstance(b, Mapping)]
+        if isinstance(badges, list)
+        else []
+    )
     reply = event.get("reply")
     text = str(body["text"])
     reply_to: str | None = None
     if isinstance(reply, Mapping):
-        reply_to = reply.get("parent_message_id") or None
+        reply_to = _opt_str(reply, "parent_message_id")
         text = strip_reply_prefix(
-            text, reply.get("parent_user_login"), reply.get("parent_user_name")
+            text, _opt_str(reply, "parent_user_login"), _opt_str(reply, "parent_user_name")
         )
     return ChatMessage(
         platform=PLATFORM,
         channel=channel,
         message_id=_str(event, "message_id"),
         author_id=_str(event, "chatter_user_id"),
-        author_name=event.get("chatter_user_name") or event.get("chatter_user_login"),
+        author_name=_opt_str(event, "chatter_user_name", "chatter_user_login"),
         text=text,
         sent_at=at,
         roles=roles_from_badges(set_ids),
@@ -236,7 +254,10 @@ def irc_event(msg: IrcMessage, *, received_at: datetime, fallback_id: str) -> Ch
             return None  # the whole chat was cleared: no single author to cancel
         author = tags.get("target-user-id") or msg.trailing
         duration = tags.get("ban-duration")
-        until = at + timedelta(seconds=int(duration)) if duration and duration.isdigit() else None
+        seconds = ascii_int(duration, hi=MAX_TIMEOUT_SECONDS) if duration else None
+        until = later(at, seconds) if seconds is not None else None
+        if duration and until is None:  # still a ban: the claims go, only its end is unknown
+            _LOGGER.warning("twitch: unusable ban-duration %.40r; read as a ban", duration)
         return UserBanned(
             platform=PLATFORM,
             channel=channel,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from connectors.errors import (
     StreamOffline,
     TransientError,
 )
+from connectors.values import JSON_ERRORS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ AUTH_REASONS = frozenset(
     {"forbidden", "insufficientPermissions", "authError", "unauthorized", "invalidCredentials"}
 )
 DEFAULT_RATE_RETRY = 10.0
+MAX_RETRY_AFTER = 86_400.0  # a Retry-After past a day (or inf, NaN) is not a wait we follow
 
 
 def reason_from_content(content: bytes | str | None) -> str | None:
@@ -37,7 +40,7 @@ def reason_from_content(content: bytes | str | None) -> str | None:
         return None
     try:
         body = json.loads(content)
-    except ValueError:
+    except JSON_ERRORS:
         return None
     error = body.get("error") if isinstance(body, Mapping) else None
     if not isinstance(error, Mapping):
@@ -66,9 +69,10 @@ def retry_after_of(headers: Mapping[str, Any] | None) -> float | None:
         return None
     value = headers.get("retry-after") or headers.get("Retry-After")
     try:
-        return max(0.0, float(value)) if value is not None else None
+        seconds = float(value) if value is not None else math.nan
     except (TypeError, ValueError):
         return None
+    return max(0.0, seconds) if math.isfinite(seconds) and seconds <= MAX_RETRY_AFTER else None
 
 
 def classify(

@@ -255,6 +255,8 @@ class YouTubeConnector:
                     skip_ids=self._seen,
                     resume_after=self._resume_after,
                 )
+                for bad in page.rejected:  # each costs itself; the page still moves on
+                    self.health.skip(bad.raw, bad.reason)
                 self._server_hint = page.polling_interval
                 self._healthy()
                 last = len(page.events) - 1

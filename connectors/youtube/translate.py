@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from connectors.events import ChatEnded, ChatEvent, ChatMessage, MessageDeleted, Role, UserBanned
+from connectors.values import BadPayload, ascii_int, later, to_utc
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,6 +31,18 @@ _IGNORED_TYPES = frozenset(
         "invalidType",
     }
 )
+# banDurationSeconds is a uint64 string [platforms.md §YouTube]; YouTube publishes no maximum,
+# and a "timeout" past ten years is read as a ban without an end.
+_MAX_BAN_SECONDS = 10 * 366 * 86_400
+_MAX_POLL_MILLIS = 3_600_000  # a suggested pause past an hour is not a pause we follow
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rejected:
+    """One feed item that could not be translated: kept raw for the merchant, with why."""
+
+    raw: object
+    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,7 +56,8 @@ class Page:
     ended: bool
     item_ids: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # the feed item id behind each event ("" if it had none)
-    skipped: int = 0
+    skipped: int = 0  # items that gave no event: ignored types, filtered, and rejected ones
+    rejected: tuple[Rejected, ...] = ()  # the broken items among them
 
 
 def parse_time(value: object) -> datetime | None:
@@ -57,9 +71,7 @@ def parse_time(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(UTC)
+    return to_utc(parsed)
 
 
 def roles_of(author: Mapping[str, Any]) -> frozenset[Role]:
@@ -97,13 +109,16 @@ def _message_text(kind: str, snippet: Mapping[str, Any]) -> str | None:
 
 
 def translate_item(item: Mapping[str, Any], *, channel: str) -> ChatEvent | None:
-    """Translate one ``liveChatMessage``; None for types the bot ignores or broken items."""
+    """Translate one ``liveChatMessage``; None for types the bot ignores.
+
+    Raises:
+        BadPayload: the item lacks a field its type needs.
+    """
     snippet = _mapping(item.get("snippet"))
     kind = snippet.get("type")
     at = parse_time(snippet.get("publishedAt"))
     if not isinstance(kind, str) or at is None:
-        _LOGGER.warning("youtube: skipping item without type or publishedAt: %r", item.get("id"))
-        return None
+        raise BadPayload("item without type or publishedAt")
     if kind in ("textMessageEvent", "superChatEvent"):
         return _chat_message(item, kind, snippet, at, channel)
     if kind in ("messageDeletedEvent", "messageRetractedEvent"):
@@ -113,8 +128,7 @@ def translate_item(item: Mapping[str, Any], *, channel: str) -> ChatEvent | None
         )
         target = _str(_mapping(snippet.get(holder)).get(key))
         if target is None:
-            _LOGGER.warning("youtube: %s without a message id", kind)
-            return None
+            raise BadPayload(f"{kind} without a message id")
         return MessageDeleted(
             platform=PLATFORM, channel=channel, message_id=target, at=at, raw=item
         )
@@ -134,8 +148,7 @@ def _chat_message(
     author_id = author_channel_id(item)
     text = _message_text(kind, snippet)
     if message_id is None or author_id is None:
-        _LOGGER.warning("youtube: skipping %s without id or author: %r", kind, message_id)
-        return None
+        raise BadPayload(f"{kind} without id or author")
     if text is None:
         _LOGGER.debug("youtube: %s %s has no text", kind, message_id)
         return None
@@ -159,15 +172,14 @@ def _ban(
     details = _mapping(snippet.get("userBannedDetails"))
     banned = _str(_mapping(details.get("bannedUserDetails")).get("channelId"))
     if banned is None:
-        _LOGGER.warning("youtube: userBannedEvent without the banned channel id")
-        return None
+        raise BadPayload("userBannedEvent without the banned channel id")
     until = None
     if details.get("banType") == "temporary":
-        seconds = details.get("banDurationSeconds")
-        try:
-            until = at + timedelta(seconds=int(str(seconds)))
-        except ValueError:
-            _LOGGER.warning("youtube: bad banDurationSeconds %r", seconds)
+        raw = details.get("banDurationSeconds")
+        seconds = ascii_int(raw, hi=_MAX_BAN_SECONDS)
+        until = later(at, seconds) if seconds is not None else None
+        if until is None:  # still a ban: the claims go, only its end is unknown
+            _LOGGER.warning("youtube: unusable banDurationSeconds %.40r; read as a ban", raw)
     return UserBanned(
         platform=PLATFORM, channel=channel, author_id=banned, at=at, until=until, raw=item
     )
@@ -210,10 +222,12 @@ def translate_page(
     events: list[ChatEvent] = []
     sources: list[str] = []
     ids: list[str] = []
+    rejected: list[Rejected] = []
     skipped = 0
     for raw in raw_items:
         if not isinstance(raw, Mapping):
             skipped += 1
+            rejected.append(Rejected(raw=raw, reason="item is not an object"))
             continue
         item_id = _str(raw.get("id"))
         if item_id is not None:
@@ -221,7 +235,12 @@ def translate_page(
             if item_id in skip_ids:
                 skipped += 1
                 continue
-        event = translate_item(raw, channel=channel)
+        try:
+            event = translate_item(raw, channel=channel)
+        except Exception as exc:  # any failure costs this one item, never the connector
+            skipped += 1
+            rejected.append(Rejected(raw=raw, reason=f"{type(exc).__name__}: {exc}"))
+            continue
         if event is None:
             skipped += 1
             continue
@@ -234,18 +253,24 @@ def translate_page(
         events.append(event)
         sources.append(item_id or "")
     offline_at = parse_time(body.get("offlineAt"))
-    interval = body.get("pollingIntervalMillis")
-    polling = interval / 1000 if isinstance(interval, int | float) and interval >= 0 else None
     return Page(
         events=tuple(events),
         next_page_token=_str(body.get("nextPageToken")),
-        polling_interval=polling,
+        polling_interval=_polling(body.get("pollingIntervalMillis")),
         offline_at=offline_at,
         ended=offline_at is not None or any(isinstance(e, ChatEnded) for e in events),
         item_ids=tuple(ids),
         sources=tuple(sources),
         skipped=skipped,
+        rejected=tuple(rejected),
     )
+
+
+def _polling(millis: object) -> float | None:
+    """``pollingIntervalMillis`` in seconds; None when absent, negative, NaN or absurd."""
+    if isinstance(millis, bool) or not isinstance(millis, int | float):
+        return None
+    return millis / 1000 if 0 <= millis <= _MAX_POLL_MILLIS else None
 
 
 def chat_id_from_video(body: object) -> str | None:

@@ -15,6 +15,7 @@ from chat_commands.index import CatalogIndex
 from chat_commands.language import load_config_languages
 from chat_commands.parse import ParseContext, parse
 from chat_commands.record import intent_record
+from connectors.values import JSON_ERRORS
 
 
 def _text_of(line: str) -> str:
@@ -37,8 +38,8 @@ def run(lines: TextIO, out: TextIO, context: ParseContext) -> int:
     for line in lines:
         try:
             record = intent_record(parse(_text_of(line), context))
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
-            record = {"error": f"malformed line: {exc}"}
+        except JSON_ERRORS as exc:  # bad JSON, or nested too deep to read
+            record = {"error": f"malformed line: {type(exc).__name__}: {exc}"[:200]}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
         count += 1

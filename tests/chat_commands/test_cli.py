@@ -77,6 +77,14 @@ def test_malformed_lines_yield_an_error_and_the_run_goes_on(app: typer.Typer) ->
     assert lines[3]["sku"] == "CH-102-M-BLA"
 
 
+def test_deeply_nested_json_is_one_malformed_line(app: typer.Typer) -> None:
+    deep = '{"text": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    code, lines, _ = _run(app, f"{deep}\nsold 102 M black\n")
+    assert code == 0
+    assert set(lines[0]) == {"error"} and "RecursionError" in str(lines[0]["error"])
+    assert lines[1]["sku"] == "CH-102-M-BLA"
+
+
 def test_featured_by_code_or_handle(app: typer.Typer) -> None:
     for featured in ("A7", "wool-scarf"):
         _, lines, _ = _run(app, "sold burgundy\nprice?\n", "--featured", featured)

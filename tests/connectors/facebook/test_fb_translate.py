@@ -18,6 +18,7 @@ from connectors.facebook.translate import (
     format_graph_time,
     parse_graph_time,
 )
+from connectors.values import BadPayload
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGE_ID = "104532198765432"
@@ -46,6 +47,9 @@ def _page() -> list[dict[str, Any]]:
         (True, None),
         ({"t": 1}, None),
         (10**20, None),
+        ("0001-01-01T00:00:00+0100", None),  # parses, but its UTC time is before year 1
+        ("9999-12-31T23:59:59-0100", None),  # and this one is after 9999
+        (float("nan"), None),
     ],
 )
 def test_parse_graph_time(raw: object, expected: datetime | None) -> None:
@@ -122,15 +126,12 @@ def test_comment_without_from_still_becomes_a_message() -> None:
 
 
 @pytest.mark.parametrize(
-    ("comment", "expected"),
-    [
-        ({"message": "no id"}, None),
-        ({"id": "", "message": "empty id"}, None),
-        ({"id": ["1"], "message": "list id"}, None),
-    ],
+    "comment",
+    [{"message": "no id"}, {"id": "", "message": "empty id"}, {"id": ["1"], "message": "list id"}],
 )
-def test_unusable_comments_are_skipped(comment: dict[str, Any], expected: None) -> None:
-    assert comment_to_message(comment, channel="p", page_id="p", received_at=NOW) is expected
+def test_comments_without_an_id_are_refused(comment: dict[str, Any]) -> None:
+    with pytest.raises(BadPayload, match="without an id"):
+        comment_to_message(comment, channel="p", page_id="p", received_at=NOW)
 
 
 @pytest.mark.parametrize(
@@ -141,6 +142,7 @@ def test_unusable_comments_are_skipped(comment: dict[str, Any], expected: None) 
         ({"id": "1_2", "message": 5}, "text", ""),
         ({"id": "1_2"}, "sent_at", NOW),  # the stream sent no created_time
         ({"id": "1_2", "created_time": "garbage"}, "sent_at", NOW),
+        ({"id": "1_2", "created_time": "0001-01-01T00:00:00+0100"}, "sent_at", NOW),
         ({"id": "1_2", "from": "Ana"}, "author_id", None),
         ({"id": "1_2", "from": {"name": "Ana"}}, "author_name", "Ana"),
         ({"id": "1_2", "from": {"id": 2711636948859886}}, "author_id", "2711636948859886"),
@@ -159,11 +161,7 @@ def test_odd_fields(comment: dict[str, Any], field: str, value: object) -> None:
     [
         ('{"id":"1_2","message":"hi"}', "1_2"),
         ('[{"id":"1_3","message":"array as in the docs"}]', "1_3"),
-        ("not json", None),
-        ("[1, 2]", None),
-        ('"a string"', None),
         ('{"error":{"code":1,"message":"boom"}}', None),
-        ("", None),
     ],
 )
 def test_decode_stream_data(data: str, expected_id: str | None, caplog: Any) -> None:
@@ -171,7 +169,15 @@ def test_decode_stream_data(data: str, expected_id: str | None, caplog: Any) -> 
     comment = decode_stream_data(data)
     assert (comment.get("id") if comment is not None else None) == expected_id
     if expected_id is None:
-        assert caplog.records, "a skipped frame is logged"
+        assert caplog.records, "an error body inside the stream is logged"
+
+
+@pytest.mark.parametrize(
+    "data", ["not json", "[1, 2]", '"a string"', "", "[" * 100_000 + "]" * 100_000]
+)
+def test_stream_data_that_is_no_comment_is_refused(data: str) -> None:
+    with pytest.raises(BadPayload):
+        decode_stream_data(data)
 
 
 @pytest.mark.parametrize(
