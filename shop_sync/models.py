@@ -92,6 +92,8 @@ class ShopWebhookEvent(SQLModel, table=True):
         default=0, sa_column=Column(Integer, nullable=False, default=0, server_default="0")
     )
     error: str | None = Field(default=None, max_length=512)  # the last apply error
+    next_attempt_at: datetime | None = _ts()  # when the inbox worker may try it (again)
+    failed_at: datetime | None = _ts()  # given up after its last attempt: kept, shown in status
 
 
 class ShopWebhookSeen(SQLModel, table=True):

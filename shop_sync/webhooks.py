@@ -1,5 +1,7 @@
 """Shopify webhooks: check the shop and the size, verify the HMAC of the raw body, dedupe,
-record, answer, then apply (an apply error leaves the webhook pending, to be tried again).
+record, answer, then apply. An apply error leaves the webhook pending with its next attempt
+scheduled by the :class:`~shop_sync.inbox.RetryPolicy`; :class:`~shop_sync.inbox.InboxWorker`
+tries it again (and applies what a crash left, at start-up).
 
 Topics: ``products/create``, ``products/update``, ``products/delete``,
 ``inventory_levels/update`` and ``orders/create`` (holds named in the order's note attribute
@@ -27,6 +29,7 @@ from sqlalchemy.engine import Engine
 from shop_sync.dedupe import DedupeStore
 from shop_sync.hold_types import HOLD_NOTE_ATTRIBUTE
 from shop_sync.holds import HoldBook, hold_ids_from_note
+from shop_sync.inbox import DEFAULT_RETRY, RetryPolicy
 from shop_sync.mirror import Mirror
 from shop_sync.models import ShopWebhookEvent, table
 from shop_sync.stock import write_txn
@@ -88,6 +91,7 @@ class WebhookReceiver:
         reread: Re-reads variants from the store (GraphQL) and stores them in the mirror
             (``Reconciler.lineup_sync``): settles two level updates stamped in the same second.
         max_body_bytes: The largest body :func:`webhook_router` reads (413 above it).
+        retry: When a failing apply is tried again, and when it is given up.
     """
 
     def __init__(
@@ -104,8 +108,10 @@ class WebhookReceiver:
         reread: Callable[[Sequence[str]], object] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self._engine = engine
+        self._retry = retry
         self._mirror = mirror
         self._holds = holds
         self._secrets = tuple(s for s in (secret, old_secret) if s)
@@ -121,6 +127,7 @@ class WebhookReceiver:
         self.rejected = 0
         self.duplicates = 0
         self._parsed: dict[int, tuple[str, dict[str, Any]]] = {}  # recorded, not yet applied
+        self._applying: set[int] = set()  # the answer's apply and the worker never overlap
 
     # --- receiving ------------------------------------------------------------------------
 
@@ -193,6 +200,7 @@ class WebhookReceiver:
             self.duplicates += 1
             _LOGGER.info("ignored a duplicate %s webhook %s", topic, webhook_id)
             return 200, None
+        now = self._clock()
         with write_txn(self._engine) as conn:
             event_id = conn.execute(
                 EVENTS.insert().returning(EVENTS.c.id),
@@ -200,7 +208,9 @@ class WebhookReceiver:
                     "webhook_id": webhook_id[:128],
                     "topic": topic,
                     "body": raw.decode("utf-8", "replace"),
-                    "received_at": self._clock(),
+                    "received_at": now,
+                    # the worker's turn comes only if the apply after the answer did not happen
+                    "next_attempt_at": now + self._retry.delay(0),
                 },
             ).scalar_one()
         self._parsed[int(event_id)] = (topic, payload)
@@ -210,8 +220,25 @@ class WebhookReceiver:
 
     def apply_event(self, event_id: int) -> None:
         """Apply one recorded webhook (never raises). An apply error leaves the event pending
-        (``applied_at`` empty) with its ``attempts`` counted and the last ``error`` kept, so
-        :meth:`apply_pending` tries it again."""
+        (``applied_at`` empty) with its ``attempts`` counted, the last ``error`` kept and its
+        ``next_attempt_at`` set by the retry policy, or ``failed_at`` after the last attempt."""
+        with self._cond:
+            if event_id in self._applying:
+                return
+            self._applying.add(event_id)
+        error: str | None = "interrupted"
+        try:
+            error = self._apply_and_record(event_id)
+        finally:
+            with self._cond:
+                self._applying.discard(event_id)
+                if error is None:
+                    self.applied += 1
+                else:
+                    self.failed += 1
+                self._cond.notify_all()
+
+    def _apply_and_record(self, event_id: int) -> str | None:
         parsed = self._parsed.pop(event_id, None)
         error: str | None = None
         try:
@@ -223,20 +250,26 @@ class WebhookReceiver:
             error = f"{type(exc).__name__}: {exc}"[:500]
             _LOGGER.exception("failed to apply webhook %s; it stays pending", event_id)
         try:
+            now = self._clock()
             with write_txn(self._engine) as conn:
-                values: dict[str, Any] = {"attempts": EVENTS.c.attempts + 1, "error": error}
+                attempts = 1 + int(
+                    conn.execute(
+                        select(EVENTS.c.attempts).where(EVENTS.c.id == event_id)
+                    ).scalar_one()
+                )
+                values: dict[str, Any] = {"attempts": attempts, "error": error}
                 if error is None:
-                    values["applied_at"] = self._clock()
+                    values["applied_at"] = now
+                elif self._retry.gives_up(attempts):
+                    values["failed_at"] = now
+                    _LOGGER.error("gave up webhook %s after %d attempts", event_id, attempts)
+                else:
+                    values["next_attempt_at"] = now + self._retry.delay(attempts)
                 conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(values))
         except Exception as exc:
             _LOGGER.exception("could not record the outcome of webhook %s", event_id)
             error = error or f"{type(exc).__name__}: {exc}"[:500]
-        with self._cond:
-            if error is None:
-                self.applied += 1
-            else:
-                self.failed += 1
-            self._cond.notify_all()
+        return error
 
     def _recorded(self, event_id: int) -> tuple[str, dict[str, Any]] | None:
         with self._engine.connect() as conn:
@@ -244,19 +277,6 @@ class WebhookReceiver:
                 select(EVENTS.c.topic, EVENTS.c.body).where(EVENTS.c.id == event_id)
             ).first()
         return (str(row.topic), json.loads(row.body)) if row is not None else None
-
-    def apply_pending(self) -> int:
-        """Apply the recorded webhooks not applied yet (after a restart); return how many."""
-        with self._engine.connect() as conn:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    select(EVENTS.c.id).where(EVENTS.c.applied_at.is_(None)).order_by(EVENTS.c.id)
-                )
-            ]
-        for event_id in ids:
-            self.apply_event(event_id)
-        return len(ids)
 
     def wait_applied(self, count: int, timeout: float = 10.0) -> bool:
         """Block until ``count`` webhooks were applied in total (tests and the demo)."""

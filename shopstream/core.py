@@ -26,6 +26,7 @@ from shop_sync.client import ShopifyClient
 from shop_sync.config import TOKEN_ENV, WEBHOOK_SECRET_ENV
 from shop_sync.dedupe import DbDedupe, RedisDedupe
 from shop_sync.holds import HoldBook
+from shop_sync.inbox import InboxWorker
 from shop_sync.mirror import Mirror
 from shop_sync.reconcile import Reconciler, SyncReport
 from shop_sync.tokens import StaticToken
@@ -106,6 +107,7 @@ class Core:
     mirror: Mirror
     reconciler: Reconciler
     receiver: WebhookReceiver
+    inbox: InboxWorker
     catalog: LiveCatalog
     shortlinks: ShortLinks
     ledger: OrderLedger
@@ -248,6 +250,7 @@ def build_core(
         mirror=mirror,
         reconciler=reconciler,
         receiver=receiver,
+        inbox=InboxWorker(engine, receiver.apply_event, clock=clock),
         catalog=catalog,
         shortlinks=shortlinks,
         ledger=ledger,

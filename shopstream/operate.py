@@ -138,6 +138,7 @@ async def check_all(settings: Settings) -> dict[str, str]:
         out["store"] = await asyncio.to_thread(_store_check, settings, access)
         core = await asyncio.to_thread(build_core, settings, access)
         try:
+            out["webhooks"] = (await asyncio.to_thread(core.inbox.status)).key
             for connector in _connectors(settings, core, platforms):
                 out[connector.name] = await _connector_check(connector)
         finally:

@@ -134,8 +134,17 @@ class ShowRunner:
         self._stop.set()
 
     def status(self) -> list[dict[str, str | None]]:
-        """Each connector's health, for the dashboard."""
-        return [c.health.snapshot() for c in self.connectors]
+        """Each connector's health and the webhook inbox's, for the dashboard."""
+        return [c.health.snapshot() for c in self.connectors] + [
+            self.core.inbox.status().snapshot()
+        ]
+
+    async def _start_inbox(self) -> None:
+        # what an earlier run recorded and answered but did not apply (a crash, a blip)
+        try:
+            await asyncio.to_thread(self.core.inbox.start_up)
+        except Exception:
+            _LOGGER.exception("could not apply the pending webhooks at start-up; the job retries")
 
     async def _notify(self, make: Callable[[], list[Reply]]) -> int:
         replies = await asyncio.to_thread(make)
@@ -214,7 +223,9 @@ class ShowRunner:
                 remind=lambda: self._notify(lambda: remind_holds(svc)),
                 expire=lambda: self._notify(lambda: expire_holds(svc)),
                 offer_waitlist=lambda: self._notify(lambda: offer_waitlist(svc)),
+                webhooks=lambda: asyncio.to_thread(self.core.inbox.run_due),
             )
+            await self._start_inbox()
             scheduler = build_scheduler(
                 self.core.run_of_show,
                 jobs,

@@ -138,6 +138,9 @@ class SchedulerConfig(_Section):
     waitlist_every_seconds: float = Field(
         10.0, gt=0, description="How often released stock is offered to the waitlist."
     )
+    webhook_inbox_seconds: float = Field(
+        1.0, gt=0, description="How often webhooks whose retry is due are applied again."
+    )
     misfire_grace_seconds: int = Field(
         30, ge=1, description="A job late by up to this many seconds still runs."
     )

@@ -106,6 +106,7 @@ class ShowJobs:
         remind: Remind buyers whose holds expire soon; returns how many.
         expire: Release expired holds; returns how many.
         offer_waitlist: Offer released stock to the waitlist; returns how many.
+        webhooks: Apply the webhooks whose retry is due (the inbox worker); None: no job.
     """
 
     open_drop: Callable[[ScheduledDrop], Awaitable[object]]
@@ -113,6 +114,7 @@ class ShowJobs:
     remind: Job
     expire: Job
     offer_waitlist: Job
+    webhooks: Job | None = None
 
 
 def build_scheduler(
@@ -127,7 +129,7 @@ def build_scheduler(
     """Register the show's jobs on an ``AsyncIOScheduler`` (not started).
 
     Job ids: ``drop:<n>:<code>``, ``timer:<n>``, ``holds:remind``, ``holds:expire``,
-    ``waitlist:offer``.
+    ``waitlist:offer`` and ``webhooks:inbox``.
 
     Args:
         run_of_show: Drops and timers.
@@ -165,11 +167,13 @@ def build_scheduler(
             id=f"timer:{n}",
             **common,
         )
-    periodic = (
+    periodic = [
         ("holds:remind", jobs.remind, config.reminder_every_seconds),
         ("holds:expire", jobs.expire, config.expiry_sweep_seconds),
         ("waitlist:offer", jobs.offer_waitlist, config.waitlist_every_seconds),
-    )
+    ]
+    if jobs.webhooks is not None:
+        periodic.append(("webhooks:inbox", jobs.webhooks, config.webhook_inbox_seconds))
     for job_id, job, seconds in periodic:
         scheduler.add_job(
             guarded(job_id, job),

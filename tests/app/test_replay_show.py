@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
+from checkout_links.ledger import OrderLedger
 from checkout_links.models import ShortLink
 from connectors.base import Connector
 from connectors.replay.config import ReplayConfig
 from connectors.replay.connector import DEMO_LOG, ReplayConnector
+from shop_sync.webhooks import EVENTS
 from shopstream.core import Core
 from shopstream.demo import run_sandbox_show
+from shopstream.runtime.show import ShowRunner
 from shopstream.sandbox_store import SandboxStore
 from shopstream.settings import parse_settings
 from shopstream.storage import make_engine
+from shopstream.storage.migrate import upgrade
 from shopstream.storage.records import Records
 
 
@@ -97,3 +104,49 @@ async def test_a_restart_replays_nothing_twice(tmp_path: Path, sqlite_db_url: st
     assert second.result.duplicates == 2
     assert replay2.sent == []  # no second reply
     assert second.holds == first.holds
+
+
+async def test_the_show_applies_a_webhook_a_crash_left_pending(
+    tmp_path: Path, sqlite_db_url: str
+) -> None:
+    """An order answered 200 by an earlier run that died before applying it: the show's
+    start-up applies it (Shopify does not send it again), and the dashboard row says so."""
+    engine = make_engine(sqlite_db_url)
+    upgrade(engine)
+    order = {"id": 820982911946154508, "name": "#9999", "line_items": [], "currency": "USD"}
+    with engine.begin() as conn:
+        conn.execute(
+            EVENTS.insert(),
+            {
+                "webhook_id": "w-before-the-crash",
+                "topic": "orders/create",
+                "body": json.dumps(order),
+                "received_at": datetime.now(UTC),
+                "next_attempt_at": datetime.now(UTC),
+            },
+        )
+    seen: list[list[dict[str, str | None]]] = []
+
+    async def watch(_store: SandboxStore, runner: ShowRunner) -> None:
+        assert await asyncio.to_thread(runner.core.receiver.wait_applied, 1)
+        seen.append(await asyncio.to_thread(runner.status))
+
+    lines = [{"platform": "twitch", "author": "ann", "text": "!buy 101 S red", "offset": 0}]
+    log = tmp_path / "chat.jsonl"
+    log.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
+    made: list[ReplayConnector] = []
+
+    async def connectors(store: SandboxStore, core: Core) -> list[Connector]:
+        made.append(ReplayConnector(ReplayConfig(path=log), sleep=_no_wait))
+        return list(made)
+
+    await run_sandbox_show(
+        _settings(tmp_path), connectors, database_url=sqlite_db_url, after_start=watch
+    )
+    assert [o.order_id for o in OrderLedger(engine).orders()] == ["820982911946154508"]
+    with engine.connect() as conn:
+        row = conn.execute(sa_select(EVENTS.c.applied_at, EVENTS.c.attempts)).one()
+    assert row.applied_at is not None and row.attempts == 1
+    webhooks = [s for s in seen[0] if s["name"] == "webhooks"]
+    assert webhooks and webhooks[0]["status"] == "ok" and webhooks[0]["pending"] == "0"
+    engine.dispose()

@@ -22,9 +22,11 @@ from sandbox.shopify.signing import sign
 from shop_sync.config import HoldConfig, ShopConfig
 from shop_sync.dedupe import DbDedupe
 from shop_sync.holds import HoldBook
+from shop_sync.inbox import InboxStatus, InboxWorker
 from shop_sync.mirror import Mirror
 from shop_sync.translate import LevelRecord, ProductRecord, VariantRecord
 from shop_sync.webhooks import EVENTS, WebhookReceiver, read_capped, webhook_router
+from tests.shop_sync.conftest import FakeClock
 from tests.shop_sync.samples import sample
 
 SECRET = "s3cret"
@@ -205,6 +207,7 @@ SAME_SECOND = sample("inventory_levels_update") | {"updated_at": "2026-11-23T20:
 )
 def test_apply_outcomes(
     engine: Engine,
+    clock: FakeClock,
     payload: dict[str, object],
     store_down: bool,
     pending: bool,
@@ -233,24 +236,35 @@ def test_apply_outcomes(
         shop=SHOP,
         dedupe=DbDedupe(engine),
         reread=reread,
+        clock=clock,
     )
+    worker = InboxWorker(engine, receiver.apply_event, clock=clock)
     inbox = Inbox(receiver, mirror, engine, [])
     event_id = apply_one(inbox, payload)
     applied_at, attempts, last_error = inbox.event(event_id)
     assert (applied_at is None, attempts, last_error) == (pending, 1, error)
     assert (receiver.applied, receiver.failed) == ((0, 1) if pending else (1, 0))
     if not pending:
-        assert receiver.apply_pending() == 0
+        clock.advance(3600)
+        assert worker.run_due() == 0 and worker.status().key == "ok"
         return
     assert mirror.sellable_quantity("6426670414") == 5  # nothing half-applied
-    assert receiver.apply_pending() == 1  # tried again: still failing, still pending
+    assert worker.status().key == "retrying" and worker.status().last_error == error
+    assert worker.run_due() == 0  # the first retry comes 5 s after the failure
+    clock.advance(5)
+    assert worker.run_due() == 1  # tried again: still failing, still pending
     assert inbox.event(event_id)[1:] == (2, error)
+    clock.advance(9.9)
+    assert worker.run_due() == 0  # backed off: 10 s now
     down[0] = False
-    assert receiver.apply_pending() == 1
+    clock.advance(0.1)
+    assert worker.run_due() == 1
     applied_at, attempts, last_error = inbox.event(event_id)
     assert applied_at is not None and (attempts, last_error) == (3, None)
     assert mirror.sellable_quantity("6426670414") == 2
-    assert receiver.apply_pending() == 0
+    clock.advance(3600)
+    assert worker.run_due() == 0 and worker.start_up() == 0
+    assert worker.status() == InboxStatus()
 
 
 class Pulled:

@@ -22,6 +22,7 @@ from shop_sync.config import HoldConfig, ShopConfig
 from shop_sync.dedupe import DbDedupe, RedisDedupe
 from shop_sync.hold_types import ClaimRequest
 from shop_sync.holds import HoldBook
+from shop_sync.inbox import InboxWorker
 from shop_sync.mirror import Mirror
 from shop_sync.reconcile import Reconciler
 from shop_sync.tokens import StaticToken
@@ -201,20 +202,25 @@ def test_product_webhooks_update_and_delete(rig: Rig) -> None:
 
 
 def test_recorded_but_unapplied_webhooks_apply_after_a_restart(engine: Engine) -> None:
-    holds = HoldBook(engine, clock=lambda: datetime.now(UTC), config=HoldConfig())
-    mirror = Mirror(engine, ShopConfig())
-    receiver = WebhookReceiver(
-        engine=engine,
-        mirror=mirror,
-        holds=holds,
-        secret="s",
-        shop="demo-shop.myshopify.com",
-        dedupe=DbDedupe(engine),
-    )
     from sandbox.shopify.signing import sign
 
+    def start() -> tuple[WebhookReceiver, InboxWorker, Mirror]:
+        """What the app builds at start-up over the database (build_core)."""
+        holds = HoldBook(engine, clock=lambda: datetime.now(UTC), config=HoldConfig())
+        mirror = Mirror(engine, ShopConfig())
+        receiver = WebhookReceiver(
+            engine=engine,
+            mirror=mirror,
+            holds=holds,
+            secret="s",
+            shop="demo-shop.myshopify.com",
+            dedupe=DbDedupe(engine),
+        )
+        return receiver, InboxWorker(engine, receiver.apply_event), mirror
+
+    before, _, _ = start()
     body = b'{"id": 1, "title": "t", "handle": "h", "variants": []}'
-    status, event = receiver.accept(
+    status, event = before.accept(
         {
             "X-Shopify-Topic": "products/create",
             "X-Shopify-Hmac-Sha256": sign(body, "s"),
@@ -223,9 +229,13 @@ def test_recorded_but_unapplied_webhooks_apply_after_a_restart(engine: Engine) -
         },
         body,
     )
-    assert status == 200 and event is not None
-    assert receiver.apply_pending() == 1 and receiver.apply_pending() == 0
+    assert status == 200 and event is not None  # answered, then the process died unapplied
+    receiver, worker, mirror = start()  # the restart
+    assert worker.status().pending == 1
+    assert worker.start_up() == 1 and worker.start_up() == 0
+    assert receiver.applied == 1
     assert [p["handle"] for p in mirror.catalog_products()] == ["h"]
+    assert worker.status().pending == 0
 
 
 @pytest.mark.redis

@@ -121,3 +121,35 @@ async def test_scheduler_registers_every_job_and_runs_due_ones() -> None:
     finally:
         scheduler.shutdown(wait=False)
     assert ran["expire"] >= 1
+
+
+async def test_the_webhook_inbox_job_runs_on_its_interval() -> None:
+    tried = asyncio.Event()
+
+    async def noop(_: object = None) -> int:
+        return 0
+
+    async def inbox() -> int:
+        tried.set()
+        return 0
+
+    jobs = ShowJobs(
+        open_drop=noop,
+        announce=noop,
+        remind=noop,
+        expire=noop,
+        offer_waitlist=noop,
+        webhooks=inbox,
+    )
+    config = SchedulerConfig(webhook_inbox_seconds=0.05)
+    scheduler = build_scheduler(
+        ROS, jobs, start=datetime.now(UTC), activity=ChatActivity(), config=config
+    )
+    job = scheduler.get_job("webhooks:inbox")
+    assert isinstance(job.trigger, IntervalTrigger)
+    assert job.trigger.interval == timedelta(seconds=0.05)
+    scheduler.start()
+    try:
+        await asyncio.wait_for(tried.wait(), 5)
+    finally:
+        scheduler.shutdown(wait=False)
