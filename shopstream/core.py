@@ -133,6 +133,13 @@ class Core:
             self.control.replace_state(replace(self.control.state, lineup=lineup))
         return report
 
+    def paid_order(self, hold_ids: tuple[str, ...]) -> str | None:
+        """The name (``#1001``) of the order that paid for ``hold_ids``, if one did."""
+        order = self.ledger.order_for_holds(hold_ids)
+        if order is None:
+            return None
+        return order.name or order.order_id
+
     def close(self) -> None:
         """Release the database."""
         self.holds.close()

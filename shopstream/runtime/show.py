@@ -193,7 +193,10 @@ class ShowRunner:
                 "duplicates": self.pipeline.stats.duplicates,
                 "replies": self.pipeline.stats.replies,
             },
-            routers=[webhook_router(self.core.receiver), shortlink_router(self.core.shortlinks)],
+            routers=[
+                webhook_router(self.core.receiver),
+                shortlink_router(self.core.shortlinks, paid_order=self.core.paid_order),
+            ],
             title=f"shopstream — {self.core.settings.show.title}",
         )
 
