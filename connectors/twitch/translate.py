@@ -196,6 +196,10 @@ def _chat_message(event: Mapping[str, Any], channel: str, at: datetime) -> ChatM
         sent_at=at,
         roles=roles_from_badges(set_ids),
         reply_to_id=reply_to,
+        channel_id=_opt_str(event, "broadcaster_user_id"),
+        # Shared Chat: null when the message was typed in this channel (EventSub reference,
+        # channel.chat.message); a partner's id when it was typed in theirs
+        source_channel_id=_opt_str(event, "source_broadcaster_user_id"),
         raw=event,
     )
 
@@ -236,6 +240,8 @@ def irc_event(msg: IrcMessage, *, received_at: datetime, fallback_id: str) -> Ch
             roles=irc_roles(tags),
             reply_to_id=reply_to,
             action=action,
+            channel_id=tags.get("room-id") or None,
+            source_channel_id=tags.get("source-room-id") or None,
             raw={"tags": tags, "source": msg.source, "params": msg.params},
         )
     if msg.command == "USERNOTICE":
@@ -292,7 +298,19 @@ def _usernotice(
         text=text,
         sent_at=at,
         roles=irc_roles(tags),
-        kind=tags.get("msg-id") or "usernotice",
+        kind=_notice_kind(tags),
         action=action,
+        channel_id=tags.get("room-id") or None,
+        source_channel_id=tags.get("source-room-id") or None,
         raw={"tags": tags, "source": msg.source, "params": msg.params},
     )
+
+
+def _notice_kind(tags: Mapping[str, str]) -> str:
+    """A USERNOTICE's kind; a Shared Chat one (``msg-id=sharedchatnotice``) by what it was
+    in its own channel (``source-msg-id``, e.g. ``announcement``; Chatterino
+    tests/snapshots/IrcMessageHandler/shared-chat-announcement.json)."""
+    kind = tags.get("msg-id") or "usernotice"
+    if kind == "sharedchatnotice":
+        return tags.get("source-msg-id") or kind
+    return kind

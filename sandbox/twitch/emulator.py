@@ -21,7 +21,7 @@ from sandbox.twitch.certs import server_context, write_self_signed
 from sandbox.twitch.eventsub_server import EventSubServer
 from sandbox.twitch.helix_app import HelixRoutes
 from sandbox.twitch.irc_server import IrcServer
-from sandbox.twitch.state import BotSend, ChatLine, TwitchWorld
+from sandbox.twitch.state import BotSend, ChatLine, SharedSource, TwitchWorld
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -179,14 +179,30 @@ class TwitchEmulator:
         author_name: str = "viewer",
         badges: Iterable[str] = (),
         reply_to: str | None = None,
+        shared_from: str | None = None,
+        source_badges: Iterable[str] = (),
     ) -> str:
-        """Make a viewer say ``text`` (fanned out to IRC and EventSub); return its message id."""
+        """Make a viewer say ``text`` (fanned out to IRC and EventSub); return its message id.
+
+        ``shared_from`` names a Shared Chat partner channel the viewer typed it in (with
+        ``source_badges``, their badges there); it turns the session on.
+        """
         author = self.world.account(user_id=author_id, login=author_name)
         names = list(badges)
         if author is self.world.broadcaster and "broadcaster" not in names:
             names.insert(0, "broadcaster")  # Twitch always shows the streamer's badge
         badge_pairs = tuple((b, "1") for b in names)
-        line = self.world.new_line(author, text, badges=badge_pairs, reply_to=reply_to)
+        source = None
+        if shared_from is not None:
+            self.world.shared_session = True
+            source = SharedSource(
+                self.world.partner(shared_from),
+                str(uuid.uuid4()),  # its id in the partner's chat differs from ours
+                tuple((b, "1") for b in source_badges),
+            )
+        line = self.world.new_line(
+            author, text, badges=badge_pairs, reply_to=reply_to, source=source
+        )
         self._fan_out(line)
         return line.id
 
@@ -364,6 +380,7 @@ class TwitchEmulator:
                 "thread_user_login": parent.author.login,
             }
         a = line.author
+        src = line.source
         event = {
             **self._broadcaster_fields(),
             "chatter_user_id": a.id,
@@ -377,10 +394,13 @@ class TwitchEmulator:
             "color": "#1E90FF",
             "reply": reply,
             "channel_points_custom_reward_id": None,
-            "source_broadcaster_user_id": None,
-            "source_broadcaster_user_login": None,
-            "source_broadcaster_user_name": None,
-            "source_message_id": None,
-            "source_badges": None,
+            # Shared Chat: all null when typed in this channel (EventSub reference)
+            "source_broadcaster_user_id": src.channel.id if src else None,
+            "source_broadcaster_user_login": src.channel.login if src else None,
+            "source_broadcaster_user_name": src.channel.display_name if src else None,
+            "source_message_id": src.message_id if src else None,
+            "source_badges": (
+                [{"set_id": k, "id": v, "info": ""} for k, v in src.badges] if src else None
+            ),
         }
         self.eventsub.notify("channel.chat.message", event)

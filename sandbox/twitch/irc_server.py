@@ -150,6 +150,22 @@ class IrcServer:
             ("user-id", line.author.id),
             ("user-type", "mod" if "moderator" in names else ""),
         ]
+        src = line.source
+        if src is not None:  # Chatterino tests/snapshots/.../shared-chat-known.json
+            tags += [
+                ("source-badge-info", ""),
+                ("source-badges", ",".join(f"{k}/{v}" for k, v in src.badges)),
+                ("source-id", src.message_id),
+                ("source-only", "0"),
+                ("source-room-id", src.channel.id),
+            ]
+        elif self.world.shared_session:  # shared-chat-same-channel.json: our own room
+            tags += [
+                ("source-badge-info", ""),
+                ("source-badges", badges),
+                ("source-id", line.id),
+                ("source-room-id", self.world.broadcaster.id),
+            ]
         parent = self.world.lines.get(line.reply_to or "")
         if parent is not None:
             tags += [
