@@ -292,7 +292,10 @@ class TwitchConnector:
             return None
 
     def _event_of(self, msg: Mapping[str, Any]) -> ChatEvent | None:
-        if not self._fresh(f"m:{msg['metadata'].get('message_id')}"):
+        frame_id = msg["metadata"].get("message_id")
+        # at least once: a redelivery has the same metadata.message_id (EventSub reference);
+        # a frame without one is not deduped by it (the chat message id still is)
+        if isinstance(frame_id, str) and frame_id and not self._fresh(f"m:{frame_id}"):
             return None
         event = eventsub_event(msg)
         if isinstance(event, ChatMessage):

@@ -181,11 +181,15 @@ class TwitchEmulator:
         reply_to: str | None = None,
         shared_from: str | None = None,
         source_badges: Iterable[str] = (),
+        message_type: str = "text",
+        bits: int = 0,
     ) -> str:
         """Make a viewer say ``text`` (fanned out to IRC and EventSub); return its message id.
 
         ``shared_from`` names a Shared Chat partner channel the viewer typed it in (with
-        ``source_badges``, their badges there); it turns the session on.
+        ``source_badges``, their badges there); it turns the session on. ``message_type``
+        is EventSub's (``user_intro`` ...); ``bits`` > 0 makes it a cheer (the text should
+        start with its cheermote, e.g. ``Cheer100``).
         """
         author = self.world.account(user_id=author_id, login=author_name)
         names = list(badges)
@@ -203,6 +207,7 @@ class TwitchEmulator:
         line = self.world.new_line(
             author, text, badges=badge_pairs, reply_to=reply_to, source=source
         )
+        line.message_type, line.bits = message_type, bits
         self._fan_out(line)
         return line.id
 
@@ -367,18 +372,27 @@ class TwitchEmulator:
         parent = self.world.lines.get(line.reply_to or "")
         text = f"@{parent.author.display_name} {line.text}" if parent else line.text
         reply = None
+        fragments = _fragments(line.text, line.bits)
         if parent is not None:
+            # a reply to a reply joins its parent's thread (threads are one level deep)
+            root = self.world.lines.get(parent.reply_to or "") or parent
             reply = {
                 "parent_message_id": parent.id,
                 "parent_message_body": parent.text,
                 "parent_user_id": parent.author.id,
                 "parent_user_name": parent.author.display_name,
                 "parent_user_login": parent.author.login,
-                "thread_message_id": parent.id,
-                "thread_user_id": parent.author.id,
-                "thread_user_name": parent.author.display_name,
-                "thread_user_login": parent.author.login,
+                "thread_message_id": root.id,
+                "thread_user_id": root.author.id,
+                "thread_user_name": root.author.display_name,
+                "thread_user_login": root.author.login,
             }
+            p = parent.author
+            mention = {"user_id": p.id, "user_name": p.display_name, "user_login": p.login}
+            fragments = [
+                _fragment("mention", f"@{p.display_name}", mention=mention),
+                *_fragments(" " + line.text, line.bits),
+            ]
         a = line.author
         src = line.source
         event = {
@@ -387,10 +401,10 @@ class TwitchEmulator:
             "chatter_user_login": a.login,
             "chatter_user_name": a.display_name,
             "message_id": line.id,
-            "message": {"text": text, "fragments": [{"type": "text", "text": text}]},
-            "message_type": "text",
+            "message": {"text": text, "fragments": fragments},
+            "message_type": line.message_type,
             "badges": [{"set_id": k, "id": v, "info": ""} for k, v in line.badges],
-            "cheer": None,
+            "cheer": {"bits": line.bits} if line.bits else None,
             "color": "#1E90FF",
             "reply": reply,
             "channel_points_custom_reward_id": None,
@@ -404,3 +418,21 @@ class TwitchEmulator:
             ),
         }
         self.eventsub.notify("channel.chat.message", event)
+
+
+def _fragment(kind: str, text: str, **part: Any) -> dict[str, Any]:
+    """One ``message.fragments[]`` entry: every one names all four parts, unused ones null
+    (EventSub reference, channel.chat.message example)."""
+    return {"type": kind, "text": text, "cheermote": None, "emote": None, "mention": None, **part}
+
+
+def _fragments(text: str, bits: int) -> list[dict[str, Any]]:
+    """A body as fragments: a leading cheermote (``Cheer100 ...``) when it cheers, then text."""
+    head, space, rest = text.lstrip().partition(" ")
+    amount = head.lower().removeprefix("cheer")
+    if bits and head.lower().startswith("cheer") and amount.isdigit():
+        tier = max(t for t in (1, 100, 1000, 5000, 10000) if t <= max(1, int(amount)))
+        cheer = {"prefix": "cheer", "bits": int(amount), "tier": tier}
+        out = [_fragment("cheermote", head, cheermote=cheer)]
+        return out + ([_fragment("text", space + rest)] if rest else [])
+    return [_fragment("text", text)]

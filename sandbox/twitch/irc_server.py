@@ -150,6 +150,11 @@ class IrcServer:
             ("user-id", line.author.id),
             ("user-type", "mod" if "moderator" in names else ""),
         ]
+        if line.bits:
+            tags.append(("bits", str(line.bits)))
+        intro = {"user_intro": "user-intro", "channel_points_highlighted": "highlighted-message"}
+        if line.message_type in intro:
+            tags.append(("msg-id", intro[line.message_type]))
         src = line.source
         if src is not None:  # Chatterino tests/snapshots/.../shared-chat-known.json
             tags += [

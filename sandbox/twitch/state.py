@@ -63,6 +63,8 @@ class ChatLine:
     reply_to: str | None = None
     from_bot: bool = False
     source: SharedSource | None = None  # typed in a Shared Chat partner's channel
+    message_type: str = "text"  # EventSub's: text, user_intro, channel_points_highlighted ...
+    bits: int = 0  # cheered with the message (its text holds the cheermote, e.g. Cheer100)
 
 
 @dataclass(frozen=True, slots=True)
