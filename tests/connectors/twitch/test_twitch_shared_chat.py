@@ -174,3 +174,12 @@ async def test_both_transports_count_and_keep_partner_messages_out_of_stock(
     console = Console(width=120, record=True)
     console.print(summary_table(summary, holds={}))
     assert "│ Shared Chat messages (partner channels) │     1 │" in console.export_text()
+
+
+def test_the_answers_setting_is_off_by_default_and_described() -> None:
+    settings = parse_settings({})
+    field = type(settings.connectors.twitch).model_fields["shared_chat_answers"]
+    assert settings.connectors.twitch.shared_chat_answers is False
+    assert field.description and "Shared Chat" in field.description
+    on = parse_settings({"connectors": {"twitch": {"shared_chat_answers": True}}})
+    assert on.connectors.twitch.shared_chat_answers is True
