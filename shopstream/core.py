@@ -229,6 +229,9 @@ def build_core(
         control,
         cooldowns=Cooldowns(settings.cooldowns),
         throttle=ClaimThrottle(settings.cooldowns),
+        shared_answers=frozenset(
+            {"twitch"} if settings.connectors.twitch.shared_chat_answers else set()
+        ),
     )
     dedupe: DbDedupe | RedisDedupe
     dedupe_ttl = timedelta(hours=settings.shop.webhook_dedupe_hours)
