@@ -114,12 +114,14 @@ async def run(
     fairness_horizon_ms: int | None = None,
     youtube_poll_ms: int | None = None,
     facebook_burst_backfill_ms: int | None = None,
+    youtube_transport: str = "stream",
+    show_minutes: float | None = None,
 ) -> dict[str, Any]:
     raw: dict[str, Any] = {"show": {"id": "flash", "featured": "201"}}
     raw["app"] = {"log_level": "WARNING"}
-    connectors: dict[str, Any] = {}
+    connectors: dict[str, Any] = {"youtube": {"transport": youtube_transport}}
     if youtube_poll_ms is not None:  # the server's interval, and the connector's own floor
-        connectors["youtube"] = {"quota": {"min_interval_seconds": youtube_poll_ms / 1000}}
+        connectors["youtube"]["quota"] = {"min_interval_seconds": youtube_poll_ms / 1000}
     if facebook_burst_backfill_ms is not None:
         burst = facebook_burst_backfill_ms / 1000
         connectors["facebook"] = {"burst_backfill_seconds": burst}
@@ -150,7 +152,9 @@ async def run(
             build_core, settings, store.access, database_url=database_url
         )
         await asyncio.to_thread(core.sync)
-        connectors = platforms.connectors(settings, core.records, planned_minutes=5)
+        # the quota plan of a real show: the show's planned length unless --show-minutes
+        minutes = show_minutes or settings.show.planned_minutes
+        connectors = platforms.connectors(settings, core.records, planned_minutes=minutes)
         classify = core.handler.needs_order  # parses ahead on the event loop: time it too
         classifying = [0.0]
 
@@ -190,6 +194,12 @@ async def run(
         youtube = settings.connectors.youtube
         floor = youtube.quota.min_interval_seconds if youtube else 1.0
         metrics["youtube_poll_ms"] = max(youtube_poll_ms or 500, round(1000 * floor))
+        metrics["youtube_transport"] = youtube_transport
+        metrics["youtube_plan_minutes"] = minutes
+        for made in connectors:
+            if made.platform == "youtube":
+                metrics["youtube_transport_live"] = getattr(made, "transport", "?")
+                metrics["youtube_read_interval_s"] = made.quota.read_interval()
         metrics["emulators"] = "same process" if same_process else "separate process"
         metrics["handling_latency_ms_p50"] = round(1000 * _pct(handling, 0.50), 1)
         metrics["handling_latency_ms_p99"] = round(1000 * _pct(handling, 0.99), 1)
@@ -328,6 +338,18 @@ def main() -> None:
         default=None,
         help="Facebook's backfill interval while its stream is capped (default: the setting)",
     )
+    parser.add_argument(
+        "--youtube-transport",
+        choices=("stream", "poll"),
+        default="stream",
+        help="read YouTube by streamList (default) or by the polling fallback",
+    )
+    parser.add_argument(
+        "--show-minutes",
+        type=float,
+        default=None,
+        help="the show length YouTube's quota is planned for (default: show.planned_minutes)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if args.postgres:
@@ -351,6 +373,8 @@ def main() -> None:
             fairness_horizon_ms=args.fairness_horizon_ms,
             youtube_poll_ms=args.youtube_poll_ms,
             facebook_burst_backfill_ms=args.facebook_burst_backfill_ms,
+            youtube_transport=args.youtube_transport,
+            show_minutes=args.show_minutes,
         )
     )
     for key, value in metrics.items():

@@ -59,7 +59,9 @@ async def _ready(platforms: SandboxPlatforms, connectors: Sequence[Connector]) -
             await emus["facebook"].hub.wait_opened(1)
         for _ in range(400):  # YouTube offers no "listening" signal: look every 50 ms
             if all(c.health.status is Status.OK for c in connectors) and (
-                "youtube" not in emus or emus["youtube"].calls("list") >= 1
+                "youtube" not in emus
+                or emus["youtube"].calls("list") >= 1
+                or emus["youtube"].streams_opened >= 1
             ):
                 return
             await asyncio.sleep(0.05)

@@ -1,11 +1,12 @@
-"""The YouTube live chat connector: quota-planned polling and 200-character replies."""
+"""The YouTube live chat connector: chat pushed by streamList (gRPC) or read by quota-planned
+polling, and 200-character replies."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import replace
 from datetime import datetime
@@ -16,7 +17,7 @@ from connectors.errors import ConnectorError, RateLimited, StreamOffline
 from connectors.events import ChatEnded, ChatEvent, ChatMessage, Reply, SendResult
 from connectors.limits import PlatformLimits
 from connectors.status import Health, Status, utc_now
-from connectors.youtube.classify import PLATFORM
+from connectors.youtube.classify import PLATFORM, QUOTA_REASONS
 from connectors.youtube.client import YouTubeApi
 from connectors.youtube.config import YouTubeConfig, YouTubeSecrets
 from connectors.youtube.cursor import (
@@ -29,7 +30,9 @@ from connectors.youtube.cursor import (
     page_token_key,
 )
 from connectors.youtube.metered import ChatIsOver, MeteredApi, TextRefused
-from connectors.youtube.quota import QuotaPlanner
+from connectors.youtube.quota import QuotaPlanner, Spend
+from connectors.youtube.stream import StreamFailure, StreamListClient, StreamRefused
+from connectors.youtube.stream_wire import error_of, reason_from_details
 from connectors.youtube.text import fit_message
 from connectors.youtube.translate import Page, translate_page
 
@@ -96,6 +99,12 @@ class YouTubeConnector:
         self._last_read: datetime | None = None
         self._opened_at: datetime | None = None
         self._seen: OrderedDict[str, None] = OrderedDict()
+        target = config.resolved_stream_target()
+        self.transport = config.transport if target else "poll"
+        self._stream_target = target
+        self._stream_client: StreamListClient | None = None
+        self._stream: AsyncIterator[dict[str, Any]] | None = None
+        self._refresh_next = False
 
     @property
     def limits(self) -> PlatformLimits:
@@ -113,10 +122,14 @@ class YouTubeConnector:
             await api.close()
             raise
         self._api = MeteredApi(api, self.quota, self.config.quota, on_spend=self._save_quota)
+        if self.transport == "stream" and self._stream_target:
+            self._stream_client = StreamListClient(
+                self._stream_target, insecure=self.config.stream_insecure
+            )
         now = self._clock()
         self._opened_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self.quota.load(self.cursor_store.get(QUOTA_KEY))
-        self.health.set(Status.STARTING, self.quota.detail())
+        self.health.set(Status.STARTING, self._detail())
         return self
 
     async def __aexit__(
@@ -128,9 +141,17 @@ class YouTubeConnector:
         """Save today's spend and close every connection."""
         metered, self._api = self._api, None
         self._save_quota()
+        await self._close_stream()
+        if self._stream_client is not None:
+            await self._stream_client.close()
+            self._stream_client = None
         if metered is not None:
             await metered.api.close()
-        self.health.set(Status.STOPPED, self.quota.detail())
+        self.health.set(Status.STOPPED, self._detail())
+
+    def _detail(self) -> str:
+        """The health detail: quota left and the transport reading chat (stream or poll)."""
+        return f"{self.quota.detail()} transport={self.transport}"
 
     def _require_api(self) -> MeteredApi:
         if self._api is None:
@@ -146,14 +167,14 @@ class YouTubeConnector:
         if isinstance(error, StreamOffline):
             self._chat_id = None  # look the chat up again next time
         self.health.last_error = str(error)
-        self.health.set(Status(error.key), self.quota.detail())
+        self.health.set(Status(error.key), self._detail())
 
     def _healthy(self) -> None:
         """Mark the session ok; a changed quota figure alone is updated without a log line."""
         if self.health.status is Status.OK:
-            self.health.detail = self.quota.detail()
+            self.health.detail = self._detail()
         else:
-            self.health.set(Status.OK, self.quota.detail())
+            self.health.set(Status.OK, self._detail())
 
     def _quota_paused(self) -> RateLimited:
         wait = self.quota.seconds_until_reset()
@@ -227,11 +248,10 @@ class YouTubeConnector:
             self._token_chat = chat_id
         try:
             while True:
-                await self._wait_turn()
                 token = self._page_token
                 asked = self._clock()  # a full answer holds all that was sent before this
                 try:
-                    body = await api.read(chat_id, token)
+                    body = await self._next_body(api, chat_id, token)
                 except ChatIsOver:
                     if chat_id in self._ended_chats:
                         raise
@@ -284,8 +304,84 @@ class YouTubeConnector:
                     yield self._end(chat_id, ended)
                     return
         finally:
+            await self._close_stream()
             if self._token_chat == chat_id:
                 self._save_progress(key)
+
+    # --- the two transports -------------------------------------------------------------
+
+    async def _next_body(self, api: MeteredApi, chat_id: str, token: str | None) -> Any:
+        """The next page: pushed by the open stream, else read by a paced poll."""
+        if self.transport == "stream":
+            try:
+                return await self._stream_next(api, chat_id, token)
+            except StreamRefused as refused:
+                _LOGGER.warning("youtube: streamList refused (%s); reading by polling", refused)
+                self.transport = "poll"
+                self.health.live(None)
+                self.health.detail = self._detail()
+        await self._wait_turn()
+        return await api.read(chat_id, token)
+
+    async def _stream_next(self, api: MeteredApi, chat_id: str, token: str | None) -> Any:
+        """Pull the next response of the open stream, opening one (paced by the quota plan,
+        resumed from ``token``) when none is open or the server ended the last one."""
+        client = self._stream_client
+        if client is None:
+            raise StreamRefused("no stream client")
+        while True:
+            if self._stream is None:
+                await self._wait_turn()  # each connection is one read of the quota plan
+                access = await api.api.access_token(refresh=self._refresh_next)
+                self._refresh_next = False
+                self._stream = client.pages(chat_id, token, access_token=access)
+                fresh = True
+            else:
+                fresh = False
+            stream = self._stream
+            try:
+                body = await anext(stream)
+            except StopAsyncIteration:  # the server closed it: resume from the last token
+                await self._close_stream()
+                token = self._page_token
+                continue
+            except StreamFailure as failure:
+                await self._close_stream()
+                if failure.answered:
+                    self._charge_stream()
+                error = self._stream_error(failure)
+                if failure.code == "UNAUTHENTICATED" and fresh and not self._refresh_next:
+                    self._refresh_next = True  # refresh the token once, then open again
+                    continue
+                raise error from None
+            if fresh:
+                self._charge_stream()
+            self.health.live(self.config.stream_allowance_seconds)
+            return body
+
+    def _charge_stream(self) -> None:
+        # streamList costs what a list costs: 5 units a call (its reference page)
+        self.quota.charge(Spend.READ, self.config.quota.cost_list)
+        self._save_quota()
+
+    def _stream_error(self, failure: StreamFailure) -> ConnectorError:
+        reason = reason_from_details(failure.details)
+        if reason in QUOTA_REASONS:
+            self.quota.mark_exhausted()
+        if reason == "liveChatEnded":
+            return ChatIsOver("youtube stream liveChatEnded", platform=PLATFORM)
+        return error_of(
+            failure.code,
+            failure.details,
+            message=failure.message,
+            quota_reset_in=self.quota.seconds_until_reset(),
+        )
+
+    async def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        self.health.live(None)
+        if isinstance(stream, AsyncGenerator):
+            await stream.aclose()
 
     def _finish_page(self, page: Page, token: str | None) -> None:
         """Move past a page whose events are all handed over (idempotent)."""
@@ -307,7 +403,7 @@ class YouTubeConnector:
         self._page_token = None
         self._resume_after = None
         self._token_chat = None
-        self.health.set(Status.STREAM_OFFLINE, self.quota.detail())
+        self.health.set(Status.STREAM_OFFLINE, self._detail())
         return event
 
     # --- sending ------------------------------------------------------------------------
@@ -358,7 +454,7 @@ class YouTubeConnector:
             message_id = self._learn_own(body)
             first_id = first_id or message_id
         if self.health.status is Status.OK:
-            self.health.detail = self.quota.detail()
+            self.health.detail = self._detail()
         return SendResult(sent=True, platform_message_id=first_id)
 
     def _learn_own(self, body: Any) -> str | None:

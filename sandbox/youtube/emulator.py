@@ -9,11 +9,13 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+import grpc
 import uvicorn
 
 from sandbox.youtube.api import YouTubeApiState
 from sandbox.youtube.app import build_app
 from sandbox.youtube.state import Author, ChatState, utc_now
+from sandbox.youtube.stream_server import StreamListService, start_stream_server
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,7 +61,10 @@ class YouTubeEmulator:
         )
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
+        self._grpc: grpc.aio.Server | None = None
+        self._stream: StreamListService | None = None
         self.base_url = ""
+        self.stream_target = ""  # host:port of the streamList gRPC service
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -85,7 +90,9 @@ class YouTubeEmulator:
                 await asyncio.sleep(0.005)
         host, port = server.servers[0].sockets[0].getsockname()[:2]
         self.base_url = f"http://{host}:{port}"
-        _LOGGER.info("youtube emulator at %s", self.base_url)
+        self._grpc, self._stream, grpc_port = await start_stream_server(self.state)
+        self.stream_target = f"127.0.0.1:{grpc_port}"
+        _LOGGER.info("youtube emulator at %s (streamList at %s)", self.base_url, self.stream_target)
         return self
 
     async def __aexit__(
@@ -94,7 +101,10 @@ class YouTubeEmulator:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Stop the server."""
+        """Stop the servers."""
+        if self._grpc is not None:
+            await self._grpc.stop(grace=0.5)
+            self._grpc = None
         if self._server is not None and self._task is not None:
             self._server.should_exit = True
             await self._task
@@ -183,6 +193,30 @@ class YouTubeEmulator:
         """Make a member post a milestone message (with their comment, if any); return its id."""
         author = self.state.chat.author(author_name, author_id)
         return self.state.chat.add_member_milestone(text, author, months=months)
+
+    # --- streamList -----------------------------------------------------------------------
+
+    def _streams(self) -> StreamListService:
+        if self._stream is None:
+            raise RuntimeError("use 'async with YouTubeEmulator()' first")
+        return self._stream
+
+    def stream_lifetime(self, seconds: float | None) -> None:
+        """End each stream ``seconds`` after it opens (None: open for the whole broadcast)."""
+        self._streams().lifetime_seconds = seconds
+
+    def end_streams(self) -> None:
+        """End every open streamList call now, cleanly (the client resumes by its token)."""
+        self._streams().end_streams()
+
+    def refuse_streaming(self, refuse: bool = True) -> None:
+        """Answer streamList with UNIMPLEMENTED (a server that does not stream)."""
+        self._streams().refuse = refuse
+
+    @property
+    def streams_opened(self) -> int:
+        """How many streamList calls were accepted."""
+        return self._streams().opened
 
     def inject_raw(self, *items: Any) -> None:
         """Append raw feed items as they are (malformed ones included)."""
