@@ -83,6 +83,18 @@ def settings_or_exit(path: Path) -> Settings:
         raise typer.Exit(2) from None
 
 
+def live_credentials_or_exit(cfg: Settings) -> None:
+    """In live mode: every missing or unusable credential (one line each), then exit 2."""
+    from shopstream.credentials import prepare_live
+
+    problems = prepare_live(cfg)
+    if problems:
+        err = Console(stderr=True)
+        err.print(f"[bold red]{len(problems)} credential problem(s) for a live show:[/]")
+        print_problems(problems, err)
+        raise typer.Exit(2)
+
+
 @app.command()
 def claims(
     settings: SettingsPath = Path("settings.toml"),
@@ -205,6 +217,7 @@ def run(settings: SettingsPath = Path("settings.toml")) -> None:
     from shopstream.operate import run_show
 
     cfg = settings_or_exit(settings)
+    live_credentials_or_exit(cfg)
     setup_logging(cfg.app.log_level)
     result = asyncio.run(run_show(cfg))
     Console().print(summary_table(result, holds={}))
@@ -222,6 +235,7 @@ def check(settings: SettingsPath = Path("settings.toml")) -> None:
     from shopstream.operate import check_all
 
     cfg = settings_or_exit(settings)
+    live_credentials_or_exit(cfg)
     setup_logging("WARNING")
     typer.echo(f"settings: ok ({settings}, mode {cfg.app.mode})")
     statuses = asyncio.run(check_all(cfg))
