@@ -13,6 +13,7 @@ import uvicorn
 
 from sandbox.youtube.api import YouTubeApiState
 from sandbox.youtube.app import build_app
+from sandbox.youtube.oauth import GoogleOAuth
 from sandbox.youtube.state import Author, ChatState, utc_now
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class YouTubeEmulator:
             costs=costs,
             strict_polling=strict_polling,
         )
+        self.oauth = GoogleOAuth(self.state.auth)  # sandbox/youtube/oauth.py
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
         self.base_url = ""
@@ -66,7 +68,7 @@ class YouTubeEmulator:
     async def __aenter__(self) -> Self:
         """Start serving on 127.0.0.1 on a port the OS picks."""
         config = uvicorn.Config(
-            build_app(self.state),
+            build_app(self.state, self.oauth),
             host="127.0.0.1",
             port=0,
             log_level="warning",
