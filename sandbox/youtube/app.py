@@ -66,7 +66,7 @@ def build_app(state: YouTubeApiState, oauth: GoogleOAuth | None = None) -> Starl
         raw = (await request.body()).decode("utf-8", "replace")
         form = dict(parse_qsl(raw))
         if oauth is not None and form.get("grant_type") == "authorization_code":
-            return _respond(oauth.exchange(form))
+            return _respond(oauth.exchange(form, request.headers.get("authorization")))
         return _respond(state.token(form))
 
     return Starlette(

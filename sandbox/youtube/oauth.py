@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -78,12 +78,20 @@ class GoogleOAuth:
         query = urlencode({"state": state, "code": code, "scope": scope})
         return RedirectResponse(f"{redirect}?{query}", status_code=302)
 
-    def exchange(self, form: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
-        """``POST /token`` with ``grant_type=authorization_code``."""
-        if (
-            form.get("client_id") != self.auth.client_id
-            or form.get("client_secret") != self.auth.client_secret
-        ):
+    def exchange(
+        self, form: Mapping[str, str], authorization: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """``POST /token`` with ``grant_type=authorization_code``; the client authenticates in
+        the form or with HTTP Basic (RFC 6749 §2.3.1; requests-oauthlib uses Basic)."""
+        client = (form.get("client_id"), form.get("client_secret"))
+        scheme, _, value = (authorization or "").partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                user, _, password = base64.b64decode(value).decode("utf-8").partition(":")
+            except ValueError:
+                user, password = "", ""
+            client = (unquote_plus(user), unquote_plus(password))
+        if client != (self.auth.client_id, self.auth.client_secret):
             return 401, {"error": "invalid_client", "error_description": "Unauthorized"}
         found = self.codes.pop(str(form.get("code", "")), None)
         if found is None:
