@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shopstream.commands.auth import auth_command
 from shopstream.commands.parse import parse_command
 from shopstream.secrets import RedactSecrets
 from shopstream.settings import Settings, load_settings
@@ -228,7 +229,9 @@ def check(settings: SettingsPath = Path("settings.toml")) -> None:
     """Validate settings, then make one read-only call to the store and each connector.
 
     Prints one status key per line (ok, invalid_auth, rate_limited, stream_offline,
-    cannot_connect); exits 1 when any is not ok.
+    cannot_connect); exits 1 when any is not ok. In live mode every credential is first
+    checked for presence (exit 2 with the list of what is missing) and then validated at the
+    platform's own endpoint: whose token, scopes, expiry, the stream it will attach to.
     """
     import asyncio
 
@@ -238,10 +241,18 @@ def check(settings: SettingsPath = Path("settings.toml")) -> None:
     live_credentials_or_exit(cfg)
     setup_logging("WARNING")
     typer.echo(f"settings: ok ({settings}, mode {cfg.app.mode})")
-    statuses = asyncio.run(check_all(cfg))
+    failed = False
+    if cfg.app.mode == "live":
+        from shopstream.auth.live_check import live_findings
+
+        for finding in live_findings(cfg):
+            failed |= not finding.ok
+            print_problems(finding.lines(), Console())
+    details: dict[str, str] = {}
+    statuses = asyncio.run(check_all(cfg, details))
     for name, key in statuses.items():
-        typer.echo(f"{name}: {key}")
-    if any(key != "ok" for key in statuses.values()):
+        typer.echo(f"{name}: {key}" + (f" ({details[name]})" if details.get(name) else ""))
+    if failed or any(key != "ok" for key in statuses.values()):
         raise typer.Exit(1)
 
 
@@ -371,6 +382,7 @@ def rehearse(
 
 
 app.command("parse")(parse_command)
+app.command("auth")(auth_command)
 
 
 def main() -> None:
