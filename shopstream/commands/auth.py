@@ -44,7 +44,7 @@ class _Ask:
             return ""
         value, why = normalise(name, raw)
         if why is not None:
-            self.console.print(f"{name} {why}", markup=False)
+            self.console.print(f"{name} {why}", markup=False, soft_wrap=True)
             raise typer.Exit(2)
         return value
 
@@ -56,7 +56,11 @@ def _finish(console: Console, settings: Settings, finding: Finding, values: dict
         raise typer.Exit(1)
     path = write_stored(settings.app.data_dir, values)
     names = ", ".join(sorted(values))
-    console.print(f"stored {names} in {path} (mode 0600; environment variables override it)")
+    console.print(
+        f"stored {names} in {path} (mode 0600; environment variables override it)",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _youtube(settings: Settings, ask: _Ask, console: Console, browser: bool) -> None:
@@ -71,7 +75,9 @@ def _youtube(settings: Settings, ask: _Ask, console: Console, browser: bool) -> 
         secret,
         auth_uri=auth_uri,
         token_uri=token_uri,
-        open_url=None if browser else (lambda url: console.print(f"Open: {url}", markup=False)),
+        open_url=None
+        if browser
+        else (lambda url: console.print(f"Open: {url}", markup=False, soft_wrap=True)),
     )
     with requests.Session() as http:
         finding = youtube.validate(
@@ -119,7 +125,9 @@ def _facebook(settings: Settings, ask: _Ask, console: Console) -> None:
     app_id = ask("SHOPSTREAM_FACEBOOK_APP_ID", "Facebook app id")
     app_secret = ask("SHOPSTREAM_FACEBOOK_APP_SECRET", "Facebook app secret")
     needed = ", ".join(facebook.needed_permissions(cfg))
-    console.print(f"A user token of a Page admin with: {needed} (Graph API Explorer)")
+    console.print(
+        f"A user token of a Page admin with: {needed} (Graph API Explorer)", soft_wrap=True
+    )
     user_token = ask("SHOPSTREAM_FACEBOOK_USER_TOKEN", "user access token")
     page_id = os.environ.get("SHOPSTREAM_FACEBOOK_PAGE_ID", "").strip() or None
     with requests.Session() as http:
@@ -129,7 +137,7 @@ def _facebook(settings: Settings, ask: _Ask, console: Console) -> None:
         finding = facebook.validate(
             http, cfg, page_token=grant.token, app_token=f"{app_id}|{app_secret}"
         )
-    console.print(f"Page: {grant.page_name} ({grant.page_id})", markup=False)
+    console.print(f"Page: {grant.page_name} ({grant.page_id})", markup=False, soft_wrap=True)
     values = {
         "SHOPSTREAM_FACEBOOK_APP_ID": app_id,
         "SHOPSTREAM_FACEBOOK_APP_SECRET": app_secret,
@@ -207,7 +215,7 @@ def auth_command(
     try:
         load_stored(cfg.app.data_dir)
     except ValueError as exc:
-        console.print(str(exc), markup=False)
+        console.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     ask = _Ask(console)
     try:
@@ -222,7 +230,7 @@ def auth_command(
         else:
             _links(cfg, console)
     except AuthFlowError as exc:
-        console.print(f"{platform}: {exc}", markup=False)
+        console.print(f"{platform}: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except requests.RequestException as exc:
         console.print(f"{platform}: cannot reach the platform ({type(exc).__name__})")
