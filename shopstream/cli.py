@@ -214,13 +214,22 @@ def run(settings: SettingsPath = Path("settings.toml")) -> None:
     """
     import asyncio
 
+    from shop_sync.errors import ShopError
     from shopstream.demo_view import summary_table
     from shopstream.operate import run_show
 
     cfg = settings_or_exit(settings)
     live_credentials_or_exit(cfg)
+    if cfg.app.mode == "live":
+        from shopstream.auth.live_check import start_findings
+
+        start_findings(cfg, Console(stderr=True))
     setup_logging(cfg.app.log_level)
-    result = asyncio.run(run_show(cfg))
+    try:
+        result = asyncio.run(run_show(cfg))
+    except ShopError as exc:
+        Console(stderr=True).print(f"store: {exc.key} ({exc}); fix: run `shopstream check`")
+        raise typer.Exit(1) from None
     Console().print(summary_table(result, holds={}))
 
 

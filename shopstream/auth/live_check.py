@@ -10,6 +10,8 @@ import os
 from collections.abc import Mapping
 
 import requests
+import typer
+from rich.console import Console
 
 from shopstream.auth import facebook, shopify, twitch, youtube
 from shopstream.auth.findings import Finding
@@ -52,3 +54,16 @@ def live_findings(settings: Settings, environ: Mapping[str, str] | None = None) 
                 )
             )
     return out
+
+
+def start_findings(settings: Settings, console: Console) -> None:
+    """Before a live ``run``: a refused store stops the start (exit 1); a refused platform is
+    reported with its fix and the show starts without it (that connector goes
+    ``invalid_auth``, the others sell)."""
+    for finding in live_findings(settings):
+        if finding.ok:
+            continue
+        for line in finding.lines():
+            console.print(line, markup=False, soft_wrap=True)
+        if finding.part == "store":
+            raise typer.Exit(1)

@@ -103,3 +103,24 @@ async def test_live_check_validates_every_platform_then_names_the_broken_one(
     assert "facebook: invalid_auth (Error validating access token" in out
     assert "facebook:   fix: run `shopstream auth facebook`" in out
     assert tw.token not in out and fb.page_token not in out
+
+
+async def test_live_run_with_a_refused_store_token_stops_before_starting(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    with ShopifyEmulator() as shop:
+        async with (
+            YouTubeEmulator() as yt,
+            TwitchEmulator(tls=False) as tw,
+            FacebookEmulator() as fb,
+        ):
+            path = _settings(tmp_path, shop, yt, tw, fb)
+            env = {**_env(yt, tw, fb), "SHOPSTREAM_SHOPIFY_TOKEN": "shpat_revoked"}
+            result = await asyncio.to_thread(
+                CliRunner().invoke, app, ["run", "--settings", str(path)], env=env
+            )
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # no traceback
+    assert "store: invalid_auth (demo-shop.myshopify.com refused the Admin token)" in result.output
+    assert "store:   fix: run `shopstream auth shopify`" in result.output
+    assert not (tmp_path / "data" / "shopstream.db").exists()
