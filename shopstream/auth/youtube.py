@@ -24,6 +24,7 @@ from connectors.youtube.config import GOOGLE_TOKEN_URI, YOUTUBE_SCOPE, YouTubeCo
 from shopstream.auth.findings import AuthFlowError, Finding, for_humans, missing_scopes, unreachable
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
+YOUTUBE_API = "https://youtube.googleapis.com/"
 FIX = "run `shopstream auth youtube` and sign in as the channel owner"
 
 
@@ -156,10 +157,33 @@ def validate(
     lacking = missing_scopes(str(body.get("scope", "")), (YOUTUBE_SCOPE,))
     if lacking:
         return Finding("youtube", "invalid_auth", f"token lacks {lacking[0]}", FIX)
-    stream = f"video {config.video_id}" if config.video_id else "the channel's active broadcast"
     expires = for_humans(float(body.get("expires_in", 0)))
+    stream = _broadcast(session, config, access)
     summary = f"refresh ok, access token {expires} left, will attach to {stream}"
     return Finding("youtube", "ok", summary)
+
+
+def _broadcast(session: requests.Session, config: YouTubeConfig, access: str) -> str:
+    """The broadcast the connector will read (``liveBroadcasts.list``, 1 unit; platforms.md
+    §1.2), or what it will wait for."""
+    base = (config.api_endpoint or YOUTUBE_API).rstrip("/")
+    params = {"part": "snippet", "broadcastType": "all", "maxResults": "1"}
+    params |= {"id": config.video_id} if config.video_id else {"broadcastStatus": "active"}
+    try:
+        reply = session.get(
+            f"{base}/youtube/v3/liveBroadcasts",
+            params=params,
+            headers={"Authorization": f"Bearer {access}"},
+            timeout=15,
+        )
+        items = reply.json().get("items", []) if reply.status_code == 200 else []
+    except (requests.RequestException, ValueError, AttributeError):
+        items = []
+    if not items:
+        wanted = f"video {config.video_id}" if config.video_id else "the channel's broadcast"
+        return f"{wanted} (none live yet; start the stream before the show)"
+    item = items[0]
+    return f"broadcast {item.get('id')} {item.get('snippet', {}).get('title', '')!r}"
 
 
 def _error(reply: requests.Response) -> str:

@@ -154,7 +154,7 @@ async def test_youtube_loopback_flow_yields_a_refresh_token_that_validates() -> 
                 refresh_token=got["refresh_token"],
             )
     assert got["refresh_token"] == emu.oauth_client[2]
-    assert finding.ok and "the channel's active broadcast" in finding.summary, finding
+    assert finding.ok and f"broadcast {emu.video_id} " in finding.summary, finding
     assert revoked.key == "invalid_auth" and "expired or revoked" in revoked.summary
 
 

@@ -22,14 +22,16 @@ from shopstream.storage.records import Records
 WAIT = 20.0
 
 
-async def _until(condition: Callable[[], bool], what: str) -> None:
+async def _until(condition: Callable[[], bool], what: str | Callable[[], str]) -> None:
     """Wait for ``condition`` (checked as the show runs), at most ``WAIT`` seconds."""
     try:
         async with asyncio.timeout(WAIT):
             while not condition():  # noqa: ASYNC110 - the show's own state is the sync point
                 await asyncio.sleep(0.02)
     except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
+        raise AssertionError(
+            f"timed out waiting for {what if isinstance(what, str) else what()}"
+        ) from None
 
 
 def _claims(records: Records, platform: str) -> list[str]:
@@ -50,11 +52,22 @@ async def test_revoked_twitch_token_mid_show_stops_only_twitch(
         async def play(store: SandboxStore, runner: ShowRunner) -> None:
             by_platform = {c.platform: c for c in runner.connectors}
             twitch, facebook = by_platform["twitch"], by_platform["facebook"]
-            await _until(lambda: bool(twitch_emu.eventsub.sessions), "twitch subscribed")
+            sessions = twitch_emu.eventsub.sessions
+            await _until(
+                lambda: any(
+                    sub["type"] == "channel.chat.message"
+                    for session in sessions.values()
+                    for sub in session.subscriptions
+                ),
+                "twitch subscribed to chat",
+            )
             await _until(lambda: str(facebook.health.status) == "ok", "facebook up")
             running.say("twitch", "!buy 101 S Red", author_id="9001", author_name="early")
             records = runner.core.records
-            await _until(lambda: "held" in _claims(records, "twitch"), "a twitch claim")
+            await _until(
+                lambda: "held" in _claims(records, "twitch"),
+                lambda: f"a twitch claim ({_claims(records, 'twitch')}, {twitch.health.status})",
+            )
             twitch_emu.revoke_tokens()  # the host removed the app's access on twitch.tv
             twitch_emu.eventsub.revoke("channel.chat.message")
             await _until(lambda: str(twitch.health.status) == "invalid_auth", "twitch stopped")
