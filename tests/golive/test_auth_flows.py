@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -258,3 +259,38 @@ def test_shopify_scopes_check_names_what_the_app_lacks() -> None:
     assert ok.ok, ok
     assert lacking.key == "invalid_auth" and "write_draft_orders" in lacking.summary
     assert refused.key == "invalid_auth" and "refused" in refused.summary
+
+
+def test_google_token_info_expires_with_the_access_token() -> None:
+    from sandbox.youtube.api import AuthState
+    from sandbox.youtube.oauth import GoogleOAuth
+
+    clock = FakeClock()
+    auth = AuthState(accept_any_token=False)
+    oauth = GoogleOAuth(auth, clock=clock.monotonic)
+    redirect = "http://127.0.0.1:8080/"
+    consent = oauth.authorize(
+        {
+            "client_id": auth.client_id,
+            "redirect_uri": redirect,
+            "response_type": "code",
+            "scope": youtube.YOUTUBE_SCOPE,
+            "state": "s",
+        }
+    )
+    code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
+    form = {"client_id": auth.client_id, "client_secret": auth.client_secret}
+    status, body = oauth.exchange({**form, "code": code, "redirect_uri": redirect})
+    assert status == 200 and body["refresh_token"] == auth.refresh_token
+    status, info = oauth.tokeninfo(body["access_token"])
+    assert status == 200 and info["scope"] == youtube.YOUTUBE_SCOPE and info["expires_in"] == "3599"
+    assert oauth.exchange({**form, "code": code, "redirect_uri": redirect})[0] == 400  # used once
+    clock.advance(3600)
+    assert oauth.tokeninfo(body["access_token"]) == (
+        400,
+        {"error": "invalid_token", "error_description": "Invalid Value"},
+    )
+    elsewhere = oauth.authorize(
+        {"client_id": auth.client_id, "redirect_uri": "https://evil.example/"}
+    )
+    assert elsewhere.status_code == 400  # only a loopback redirect for an installed app
