@@ -45,6 +45,7 @@ class DeviceFlow:
     clock: Callable[[], float]
     pending: dict[str, _Pending] = field(default_factory=dict)  # device code -> pending
     polls: int = 0
+    approve_at_once: bool = False  # the user approves before the first poll
 
     def start(self, form: Mapping[str, str]) -> Response:
         """``POST /oauth2/device``."""
@@ -54,6 +55,8 @@ class DeviceFlow:
         user_code = "".join(secrets.choice(string.ascii_uppercase) for _ in range(8))
         device_code = secrets.token_urlsafe(24)
         self.pending[device_code] = _Pending(device_code, user_code, scopes, self.clock())
+        if self.approve_at_once:
+            self.approve(user_code)
         return JSONResponse(
             {
                 "device_code": device_code,

@@ -102,7 +102,8 @@ def _twitch(settings: Settings, ask: _Ask, console: Console) -> None:
     url = twitch.oauth_url(cfg)
 
     def show(uri: str, code: str) -> None:
-        console.print(f"Sign in as the bot account at {uri} and enter the code {code}")
+        text = f"Sign in as the bot account at {uri} and enter the code {code}"
+        console.print(text, markup=False, soft_wrap=True)
 
     with requests.Session() as http:
         body = twitch.device_flow(

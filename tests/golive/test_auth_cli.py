@@ -113,3 +113,26 @@ async def test_auth_facebook_refuses_a_token_pasted_with_its_scheme(
 def test_auth_names_the_platforms_it_knows(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["auth", "tiktok", "--settings", str(_settings(tmp_path))])
     assert result.exit_code == 2 and "youtube, twitch, facebook, shopify, links" in result.output
+
+
+async def test_auth_twitch_runs_the_device_flow_and_stores_the_bot_token(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    from sandbox.twitch.emulator import TwitchEmulator
+
+    async with TwitchEmulator(tls=False) as emu:
+        emu.helix.device.approve_at_once = True  # approved on twitch.tv before the first poll
+        clean_env.setenv("SHOPSTREAM_TWITCH_CLIENT_ID", f" {emu.client_id} ")
+        path = _settings(tmp_path, f'[connectors.twitch]\noauth_url = "{emu.oauth_url}"\n')
+        result = await asyncio.to_thread(
+            CliRunner().invoke, app, ["auth", "twitch", "--settings", str(path)], input="\n"
+        )
+    assert result.exit_code == 0, result.output
+    assert "twitch.tv/activate" in result.output and "enter the code" in result.output
+    assert "twitch: ok (bot shopstream_bot" in result.output
+    stored = read_stored(tmp_path / "data")
+    token = stored["SHOPSTREAM_TWITCH_TOKEN"]
+    assert emu.world.tokens[token].scopes == ["user:read:chat", "user:write:chat"]
+    assert stored["SHOPSTREAM_TWITCH_CLIENT_ID"] == emu.client_id
+    assert "SHOPSTREAM_TWITCH_CLIENT_SECRET" not in stored  # a public client has none
+    assert token not in result.output
