@@ -93,9 +93,14 @@ def validate(
     page_token: str,
     app_token: str | None,
 ) -> Finding:
-    """``/debug_token`` on the Page token: valid, a PAGE token, permissions, expiry."""
+    """``/debug_token`` on the Page token: valid, a PAGE token, permissions, expiry.
+
+    ``/debug_token`` needs the app token (developers.facebook.com/docs/graph-api/reference/
+    debug_token); without the app id and secret only ``/me`` is asked (valid, which Page)."""
     base = graph_base(config)
-    params = {"input_token": page_token, "access_token": app_token or page_token}
+    if app_token is None:
+        return _me_only(session, base, page_token, config)
+    params = {"input_token": page_token, "access_token": app_token}
     try:
         reply = session.get(f"{base}/debug_token", params=params, timeout=15)
     except requests.RequestException as exc:
@@ -119,6 +124,27 @@ def validate(
     left = "does not expire" if not expires_at else f"expires in {for_humans(expires_at - issued)}"
     video = config.live_video_id or "the Page's current live video"
     summary = f"Page {data.get('profile_id', '?')}, {left}, will attach to {video}"
+    return Finding("facebook", "ok", summary)
+
+
+def _me_only(
+    session: requests.Session, base: str, page_token: str, config: FacebookConfig
+) -> Finding:
+    try:
+        reply = session.get(
+            f"{base}/me", params={"fields": "id,name", "access_token": page_token}, timeout=15
+        )
+    except requests.RequestException as exc:
+        return unreachable("facebook", exc)
+    body = _json(reply)
+    if reply.status_code != 200:
+        message = body.get("error", {}).get("message", f"HTTP {reply.status_code}")
+        return Finding("facebook", "invalid_auth", str(message), FIX)
+    video = config.live_video_id or "the Page's current live video"
+    summary = (
+        f"Page {body.get('name', '')} ({body.get('id', '?')}), will attach to {video};"
+        " permissions not checked: set SHOPSTREAM_FACEBOOK_APP_ID and _APP_SECRET"
+    )
     return Finding("facebook", "ok", summary)
 
 

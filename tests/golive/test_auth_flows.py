@@ -294,3 +294,18 @@ def test_google_token_info_expires_with_the_access_token() -> None:
         {"client_id": auth.client_id, "redirect_uri": "https://evil.example/"}
     )
     assert elsewhere.status_code == 400  # only a loopback redirect for an installed app
+
+
+async def test_facebook_check_without_the_app_secret_still_checks_the_page_token() -> None:
+    async with FacebookEmulator() as emu:
+        cfg = _fb_cfg(emu)
+        with requests.Session() as http:
+            ok = await asyncio.to_thread(
+                facebook.validate, http, cfg, page_token=emu.page_token, app_token=None
+            )
+            emu.oauth.expire(emu.page_token)
+            expired = await asyncio.to_thread(
+                facebook.validate, http, cfg, page_token=emu.page_token, app_token=None
+            )
+    assert ok.ok and "Demo Boutique" in ok.summary and "not checked" in ok.summary
+    assert expired.key == "invalid_auth" and "Session has expired" in expired.summary
