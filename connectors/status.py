@@ -83,7 +83,13 @@ class Health:
     last_skipped: str | None = None
 
     def set(self, status: Status, detail: str = "") -> None:
-        """Move to ``status``, logging one line per transition."""
+        """Move to ``status``, logging one line per transition.
+
+        ``invalid_auth`` is not replaced by ``cannot_connect``: a send to a connector stopped
+        for its credentials fails as "not open", which must not hide the credential to fix.
+        """
+        if self.status is Status.INVALID_AUTH and status is Status.CANNOT_CONNECT:
+            return
         if status is not self.status or detail != self.detail:
             _LOGGER.info("%s: %s -> %s %s", self.name, self.status, status, detail)
             self.status = status

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shopstream.commands.auth import auth_command
 from shopstream.commands.parse import parse_command
 from shopstream.secrets import RedactSecrets
 from shopstream.settings import Settings, load_settings
@@ -81,6 +82,18 @@ def settings_or_exit(path: Path) -> Settings:
         err.print(f"[bold red]{len(exc.problems)} problem(s) in the settings:[/]")
         print_problems(exc.problems, err)
         raise typer.Exit(2) from None
+
+
+def live_credentials_or_exit(cfg: Settings) -> None:
+    """In live mode: every missing or unusable credential (one line each), then exit 2."""
+    from shopstream.credentials import prepare_live
+
+    problems = prepare_live(cfg)
+    if problems:
+        err = Console(stderr=True)
+        err.print(f"[bold red]{len(problems)} credential problem(s) for a live show:[/]")
+        print_problems(problems, err)
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -201,12 +214,22 @@ def run(settings: SettingsPath = Path("settings.toml")) -> None:
     """
     import asyncio
 
+    from shop_sync.errors import ShopError
     from shopstream.demo_view import summary_table
     from shopstream.operate import run_show
 
     cfg = settings_or_exit(settings)
+    live_credentials_or_exit(cfg)
+    if cfg.app.mode == "live":
+        from shopstream.auth.live_check import start_findings
+
+        start_findings(cfg, Console(stderr=True))
     setup_logging(cfg.app.log_level)
-    result = asyncio.run(run_show(cfg))
+    try:
+        result = asyncio.run(run_show(cfg))
+    except ShopError as exc:
+        Console(stderr=True).print(f"store: {exc.key} ({exc}); fix: run `shopstream check`")
+        raise typer.Exit(1) from None
     Console().print(summary_table(result, holds={}))
 
 
@@ -215,19 +238,30 @@ def check(settings: SettingsPath = Path("settings.toml")) -> None:
     """Validate settings, then make one read-only call to the store and each connector.
 
     Prints one status key per line (ok, invalid_auth, rate_limited, stream_offline,
-    cannot_connect); exits 1 when any is not ok.
+    cannot_connect); exits 1 when any is not ok. In live mode every credential is first
+    checked for presence (exit 2 with the list of what is missing) and then validated at the
+    platform's own endpoint: whose token, scopes, expiry, the stream it will attach to.
     """
     import asyncio
 
     from shopstream.operate import check_all
 
     cfg = settings_or_exit(settings)
+    live_credentials_or_exit(cfg)
     setup_logging("WARNING")
     typer.echo(f"settings: ok ({settings}, mode {cfg.app.mode})")
-    statuses = asyncio.run(check_all(cfg))
+    failed = False
+    if cfg.app.mode == "live":
+        from shopstream.auth.live_check import live_findings
+
+        for finding in live_findings(cfg):
+            failed |= not finding.ok
+            print_problems(finding.lines(), Console())
+    details: dict[str, str] = {}
+    statuses = asyncio.run(check_all(cfg, details))
     for name, key in statuses.items():
-        typer.echo(f"{name}: {key}")
-    if any(key != "ok" for key in statuses.values()):
+        typer.echo(f"{name}: {key}" + (f" ({details[name]})" if details.get(name) else ""))
+    if failed or any(key != "ok" for key in statuses.values()):
         raise typer.Exit(1)
 
 
@@ -357,6 +391,7 @@ def rehearse(
 
 
 app.command("parse")(parse_command)
+app.command("auth")(auth_command)
 
 
 def main() -> None:

@@ -122,7 +122,8 @@ def _store_check(settings: Settings, access: StoreAccess) -> str:
 async def _connector_check(connector: Connector) -> str:
     try:
         async with asyncio.timeout(30):
-            return await connector.check()
+            async with connector:  # connectors build their clients on open (the contract
+                return await connector.check()  # suite checks them open too)
     except AuthError:
         return "invalid_auth"
     except ConnectorError as exc:
@@ -131,8 +132,9 @@ async def _connector_check(connector: Connector) -> str:
         return "cannot_connect"
 
 
-async def check_all(settings: Settings) -> dict[str, str]:
-    """One read-only call to the store and to each enabled connector; their status keys."""
+async def check_all(settings: Settings, details: dict[str, str] | None = None) -> dict[str, str]:
+    """One read-only call to the store and to each enabled connector; their status keys
+    (and into ``details`` each connector's health note, e.g. YouTube's ``quota_left``)."""
     out: dict[str, str] = {}
     async with environment(settings) as (access, _store, platforms):
         out["store"] = await asyncio.to_thread(_store_check, settings, access)
@@ -141,6 +143,8 @@ async def check_all(settings: Settings) -> dict[str, str]:
             out["webhooks"] = (await asyncio.to_thread(core.inbox.status)).key
             for connector in _connectors(settings, core, platforms):
                 out[connector.name] = await _connector_check(connector)
+                if details is not None and connector.health.detail:
+                    details[connector.name] = connector.health.detail
         finally:
             core.close()
     return out

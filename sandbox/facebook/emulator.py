@@ -34,6 +34,7 @@ from starlette.routing import Route
 
 from connectors.status import utc_now
 from sandbox.facebook.graph_routes import handle, route_kind
+from sandbox.facebook.oauth import FacebookOAuth
 from sandbox.facebook.sse_hub import SseHub
 from sandbox.facebook.state import ROUTES, GraphFailure, PageState, SentReply
 
@@ -66,6 +67,7 @@ class FacebookEmulator:
             status="LIVE" if live else "SCHEDULED_UNPUBLISHED",
         )
         self.hub = SseHub(keepalive_seconds=keepalive_seconds)
+        self.oauth = FacebookOAuth(self.state)  # sandbox/facebook/oauth.py
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._port = 0
@@ -258,6 +260,11 @@ class FacebookEmulator:
         params = await _params(request)
         headers = {"facebook-api-version": version}
         kind = route_kind(request.method, parts) if parts else "unknown"
+        oauth = self.oauth.answer(request.method, parts, params, _token(request, params))
+        if oauth is not None:
+            return Response(
+                json.dumps(oauth[1]), oauth[0], headers=headers, media_type="application/json"
+            )
         try:
             token_kind = self.state.token_kind(_token(request, params))
             percent = self.state.count_call()

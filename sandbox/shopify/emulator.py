@@ -24,6 +24,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from sandbox.shopify.app import AdminControl, AdminFallback, create_app
+from sandbox.shopify.app_scopes import AppScopes
 from sandbox.shopify.graphql import AdminGraphQL, Bucket
 from sandbox.shopify.serve import ServedApp
 from sandbox.shopify.store import MAIN_LOCATION, EmulatedStore, generate_catalog, load_demo
@@ -82,8 +83,12 @@ class ShopifyEmulator:
         self.shop = shop
         self.api_version = api_version
         self.token = token
+        self.app_scopes = AppScopes()  # sandbox/shopify/app_scopes.py
         self.app = create_app(
-            self.admin, self.control, extra_routers=extra_routers, admin_fallbacks=admin_fallbacks
+            self.admin,
+            self.control,
+            extra_routers=extra_routers,
+            admin_fallbacks=(*admin_fallbacks, self.app_scopes.answer),
         )
         self._served: ServedApp | None = None
 

@@ -14,6 +14,7 @@ import uvicorn
 
 from sandbox.youtube.api import YouTubeApiState
 from sandbox.youtube.app import build_app
+from sandbox.youtube.oauth import GoogleOAuth
 from sandbox.youtube.state import Author, ChatState, utc_now
 from sandbox.youtube.stream_server import StreamListService, start_stream_server
 
@@ -59,6 +60,7 @@ class YouTubeEmulator:
             costs=costs,
             strict_polling=strict_polling,
         )
+        self.oauth = GoogleOAuth(self.state.auth)  # sandbox/youtube/oauth.py
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._grpc: grpc.aio.Server | None = None
@@ -71,7 +73,7 @@ class YouTubeEmulator:
     async def __aenter__(self) -> Self:
         """Start serving on 127.0.0.1 on a port the OS picks."""
         config = uvicorn.Config(
-            build_app(self.state),
+            build_app(self.state, self.oauth),
             host="127.0.0.1",
             port=0,
             log_level="warning",

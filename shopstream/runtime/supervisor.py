@@ -30,6 +30,7 @@ from connectors.errors import (
 )
 from connectors.events import ChatEvent
 from connectors.status import Status
+from shopstream.credentials import fix_for
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -112,9 +113,15 @@ class Supervisor:
                         conn.health.set(Status.STOPPED, "ended")
                         return
             except AuthError as exc:
+                fix = fix_for(getattr(conn, "platform", conn.name))
                 conn.health.last_error = str(exc)
-                conn.health.set(Status.INVALID_AUTH, "re-authorise")
-                _LOGGER.error("%s: authorisation refused: %s", conn.name, exc)
+                conn.health.set(Status.INVALID_AUTH, f"re-authorise: {fix}")
+                _LOGGER.error(
+                    "%s: authorisation refused (%s); it stops, the other platforms go on; fix: %s",
+                    conn.name,
+                    exc,
+                    fix,
+                )
                 return
             except FatalError as exc:
                 conn.health.last_error = str(exc)
