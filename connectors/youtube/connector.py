@@ -30,7 +30,7 @@ from connectors.youtube.cursor import (
 )
 from connectors.youtube.metered import ChatIsOver, MeteredApi, TextRefused
 from connectors.youtube.quota import QuotaPlanner
-from connectors.youtube.text import fit_message
+from connectors.youtube.text import YOUTUBE_TEXT, fit_message
 from connectors.youtube.translate import Page, translate_page
 
 _LOGGER = logging.getLogger(__name__)
@@ -40,7 +40,8 @@ _LOGGER = logging.getLogger(__name__)
 YOUTUBE_LIMITS = PlatformLimits(
     max_messages=20,
     window_seconds=30.0,
-    max_chars=200,
+    max_chars=YOUTUBE_TEXT.max_length,
+    length_unit=YOUTUBE_TEXT.unit,
     min_interval_seconds=1.0,
     threads=False,
     coalesce=True,
@@ -325,7 +326,7 @@ class YouTubeConnector:
             reply.text,
             mention=reply.mention,
             short=reply.short,
-            max_chars=min(self.config.max_chars, self._limits.max_chars),
+            rule=self._limits.length_rule,
             max_parts=self.config.max_parts,
         )
         if not parts:
