@@ -5,6 +5,8 @@ Splitting is connectors/text.py's, tested in tests/connectors/test_text.py.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from connectors.events import Priority, Reply
@@ -88,6 +90,13 @@ def _rec(at: float, text: str = "x") -> SendRecord:
 )
 def test_find_violations_table(records: list[SendRecord], broken: int) -> None:
     assert len(find_violations(records, LIMITS)) == broken
+
+
+def test_find_violations_measures_in_the_platform_unit() -> None:
+    emoji = [_rec(0, "\U0001f525" * 11)]  # 11 code points, 22 UTF-16 units
+    assert find_violations(emoji, LIMITS) == []
+    utf16 = replace(LIMITS, length_unit=LengthUnit.UTF16)
+    assert ["22 utf16 > 20" in v for v in find_violations(emoji, utf16)] == [True]
 
 
 def test_find_violations_context_records_only_count() -> None:
