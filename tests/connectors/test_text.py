@@ -79,6 +79,9 @@ def test_measure(text: str, unit: LengthUnit, length: int) -> None:
         (f"{FAMILY}{FAMILY}", 10, [FAMILY, FAMILY]),
         (f"{FLAG * 3}", 4, [FLAG * 2, FLAG]),
         (f"ok {THUMB}{THUMB}{THUMB}", 5, ["ok", THUMB * 2, THUMB]),
+        # found by the hunt: a word that starts with a mark (U+0DCF) after a line break
+        ("x\n\u0dcf", 5, ["x \u0dcf"]),
+        ("xxxx\n\u0dcf", 5, ["xxxx", "\u0dcf"]),
         ("   ", 10, []),
         ("", 10, []),
     ],
@@ -182,7 +185,9 @@ def texts(draw: st.DrawFn) -> tuple[str, list[str]]:
 
 
 def _clusters(text: str) -> list[str]:
-    return [g for g in graphemes(text) if not g.isspace() and g != "\x00"]
+    """The grapheme clusters of ``text`` but for whitespace: a word that starts with a mark
+    (``\\nා``) joins the space put before it into one cluster, with the same visible text."""
+    return [g.strip() for g in graphemes(text) if g.strip() and g != "\x00"]
 
 
 @settings(max_examples=examples(300))
@@ -207,6 +212,22 @@ def test_split_fits_keeps_everything_and_cuts_no_link_mention_or_cluster(
     # ... and every link and mention sits whole inside one piece
     for word in atomic:
         assert any(word in p for p in parts)
+
+
+@settings(max_examples=examples(200))
+@given(
+    st.lists(st.lists(CLUSTERS, min_size=1, max_size=40).map("".join), min_size=1, max_size=5),
+    st.integers(min_value=25, max_value=80),  # the longest cluster here is 25 UTF-8 bytes
+    UNITS,
+)
+def test_long_words_are_cut_only_between_clusters(
+    word_list: list[str], limit: int, unit: LengthUnit
+) -> None:
+    rule = LengthRule(limit, unit)
+    text = " ".join(word_list)
+    parts = split_text(text, rule)
+    assert all(rule.fits(p) and p for p in parts)
+    assert [g for p in parts for g in graphemes(p) if g != " "] == _clusters(text)
 
 
 @settings(max_examples=examples(200))
