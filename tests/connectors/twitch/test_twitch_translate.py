@@ -53,6 +53,7 @@ def test_irc_lines_to_events(case: dict[str, Any]) -> None:
         assert event.roles == frozenset(Role(r) for r in want["roles"])
         assert event.kind == want.get("kind", "chat")
         assert event.action is want.get("action", False)
+        assert event.shared is want.get("shared", False)
     elif isinstance(event, UserBanned):
         assert event.author_id == want["author_id"]
         secs = want["until_seconds"]
