@@ -17,12 +17,13 @@ from connectors.errors import AuthError, ConnectorError, FatalError, RateLimited
 from connectors.events import ChatEvent, ChatMessage, Reply, SendResult
 from connectors.limits import PlatformLimits
 from connectors.status import Health, Status, utc_now
+from connectors.text import TextTooLong, split_text
 from connectors.twitch.config import TwitchConfig, TwitchSecrets
 from connectors.twitch.eventsub import EventSubReader
 from connectors.twitch.helix import HelixClient, Unauthorized
 from connectors.twitch.ircclient import IrcConnection, IrcEndpoint
 from connectors.twitch.ircsession import IrcLink, IrcReader, IrcSender
-from connectors.twitch.sendlimits import WINDOW_SECONDS, SendLimits, split_text
+from connectors.twitch.sendlimits import WINDOW_SECONDS, SendLimits
 from connectors.twitch.translate import BadPayload, eventsub_event, parse_timestamp
 
 _LOGGER = logging.getLogger(__name__)
@@ -388,7 +389,11 @@ class TwitchConnector:
             AuthError: the token was refused and could not be refreshed.
         """
         await self._maybe_revalidate()
-        parts = split_text(reply.text, self.limits.max_chars)
+        try:
+            parts = split_text(reply.text, self.limits.length_rule)
+        except TextTooLong as exc:
+            _LOGGER.warning("twitch: reply %s cannot be split to fit (%s); dropped", reply.key, exc)
+            return SendResult(sent=False, drop_reason="too_long")
         if not parts:
             return SendResult(sent=False, drop_reason="empty")
         now = self._monotonic()

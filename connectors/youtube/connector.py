@@ -33,7 +33,7 @@ from connectors.youtube.metered import ChatIsOver, MeteredApi, TextRefused
 from connectors.youtube.quota import QuotaPlanner, Spend
 from connectors.youtube.stream import StreamFailure, StreamListClient, StreamRefused
 from connectors.youtube.stream_wire import error_of, reason_from_details
-from connectors.youtube.text import fit_message
+from connectors.youtube.text import YOUTUBE_TEXT, fit_message
 from connectors.youtube.translate import Page, translate_page
 
 _LOGGER = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ _LOGGER = logging.getLogger(__name__)
 YOUTUBE_LIMITS = PlatformLimits(
     max_messages=20,
     window_seconds=30.0,
-    max_chars=200,
+    max_chars=YOUTUBE_TEXT.max_length,
+    length_unit=YOUTUBE_TEXT.unit,
     min_interval_seconds=1.0,
     threads=False,
     coalesce=True,
@@ -421,7 +422,7 @@ class YouTubeConnector:
             reply.text,
             mention=reply.mention,
             short=reply.short,
-            max_chars=min(self.config.max_chars, self._limits.max_chars),
+            rule=self._limits.length_rule,
             max_parts=self.config.max_parts,
         )
         if not parts:
