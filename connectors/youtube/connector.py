@@ -54,6 +54,12 @@ _SEEN_MAX = 5_000
 Sleep = Callable[[float], Awaitable[None]]
 
 
+def _newest(page: Page) -> datetime | None:
+    """The platform time of the newest event on a page (None for an empty page)."""
+    times = [e.sent_at if isinstance(e, ChatMessage) else e.at for e in page.events]
+    return max(times, default=None)
+
+
 class YouTubeConnector:
     """Read one YouTube live chat and answer in it.
 
@@ -297,7 +303,13 @@ class YouTubeConnector:
                     yield event
                 self._finish_page(page, token)
                 self._save_progress(key)
-                if len(page.item_ids) < self.config.max_results:  # else more is waiting
+                if self.transport == "stream":
+                    # pushed in order, oldest first: the newest item proves all before it
+                    self.health.pushed()
+                    newest = _newest(page)
+                    if newest is not None:
+                        self.health.delivered(newest)
+                elif len(page.item_ids) < self.config.max_results:  # else more is waiting
                     self.health.delivered(asked)
                 if page.ended:
                     at = page.offline_at or self._clock()
