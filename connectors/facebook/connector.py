@@ -103,6 +103,11 @@ class FacebookConnector:
         self._private_done: RecentIds[str, bool] = RecentIds()
         self._blocked_until: float | None = None
 
+    @property
+    def proof_interval(self) -> float:
+        """Seconds between delivery proofs: only a completed backfill round proves delivery."""
+        return self.config.backfill_interval_seconds
+
     # ----------------------------------------------------------------------------- lifecycle
 
     async def __aenter__(self) -> Self:

@@ -75,6 +75,11 @@ class TwitchConnector:
         self.shared_chat = 0  # messages from Shared Chat partners' channels read so far
 
     @property
+    def proof_interval(self) -> float:
+        """Seconds behind now that a connected push stream counts as delivered."""
+        return self.config.delivery_allowance_seconds
+
+    @property
     def limits(self) -> PlatformLimits:
         """Twitch's limits for this bot in this channel right now (tier learned at runtime)."""
         return self._guard.limits

@@ -114,6 +114,14 @@ class YouTubeConnector:
         self._refresh_next = False
 
     @property
+    def proof_interval(self) -> float | None:
+        """Seconds between delivery proofs: the stream's quiet allowance while streaming, else
+        the quota plan's poll interval (None while the plan pauses reading)."""
+        if self.transport == "stream":
+            return self.config.stream_allowance_seconds
+        return self.quota.read_interval(self._server_hint)
+
+    @property
     def limits(self) -> PlatformLimits:
         """Pacing limits, and ``sends_left``: the inserts the quota plan leaves for replies."""
         return replace(self._limits, sends_left=self.quota.sends_left())

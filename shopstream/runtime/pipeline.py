@@ -160,12 +160,22 @@ class Pipeline:
                 await self._sleep(self._recheck)  # watermarks move on their own; look again
                 continue
             stats = self.stats
+            expired = 0
             for item in released:
                 stats.gate_wait_seconds.append(item.waited)
-                stats.gate_expired += item.expired
+                expired += item.expired
                 if item.waited > 0:
                     stats.gate_held += 1
                     stats.gate_wait_max = max(stats.gate_wait_max, item.waited)
+            if expired:  # a failure of first come, first served, not a tuning detail
+                stats.gate_expired += expired
+                _LOGGER.warning(
+                    "fairness: %d events let through by the %.2f s horizon before every"
+                    " platform proved delivery (%d so far)",
+                    expired,
+                    gate.horizon,
+                    stats.gate_expired,
+                )
             at = time.perf_counter()
             batch = [replace(item.envelope, released=at) for item in released] + direct
             direct = []

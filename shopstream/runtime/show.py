@@ -20,6 +20,7 @@ from shopstream.core import Core
 from shopstream.handlers.hold_notices import expire_holds, offer_waitlist, remind_holds
 from shopstream.outbox.outbox import Outbox
 from shopstream.outbox.store import SqlSentKeys
+from shopstream.runtime.fairness import derived_horizon
 from shopstream.runtime.pipeline import Pipeline
 from shopstream.runtime.supervisor import Envelope, Supervisor
 from shopstream.runtime.webserver import serve_asgi
@@ -100,11 +101,7 @@ class ShowRunner:
             self.outboxes,
             ledger=core.records,
             fairness_window=fairness_window,
-            fairness_horizon=(
-                core.settings.show.fairness_horizon_ms / 1000
-                if fairness_horizon is None
-                else fairness_horizon
-            ),
+            fairness_horizon=(self._horizon() if fairness_horizon is None else fairness_horizon),
             watermarks=self.watermarks,
             needs_order=core.handler.needs_order,
             on_event=self._seen,
@@ -113,6 +110,18 @@ class ShowRunner:
                 for c in self.connectors
             },
         )
+
+    def proof_intervals(self) -> dict[str, float | None]:
+        """Each connector's declared delivery-proof interval (seconds; None: it declares none)."""
+        return {c.name: getattr(c, "proof_interval", None) for c in self.connectors}
+
+    def _horizon(self) -> float:
+        show = self.core.settings.show
+        if show.fairness_horizon_ms is not None:
+            return show.fairness_horizon_ms / 1000
+        horizon = derived_horizon(self.proof_intervals(), cap=show.fairness_horizon_cap_ms / 1000)
+        _LOGGER.info("fairness horizon %.2f s (from %s)", horizon, self.proof_intervals())
+        return horizon
 
     def _seen(self, envelope: Envelope, replies: Sequence[Reply]) -> None:
         event = envelope.event
@@ -193,6 +202,7 @@ class ShowRunner:
                 "events": self.pipeline.stats.events,
                 "duplicates": self.pipeline.stats.duplicates,
                 "replies": self.pipeline.stats.replies,
+                "released_by_horizon": self.pipeline.stats.gate_expired,
             },
             routers=[
                 webhook_router(self.core.receiver),
