@@ -4,6 +4,7 @@ refunds; stale, unknown-topic and duplicate deliveries are ignored with a log li
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -296,3 +297,57 @@ def test_the_emulators_order_life_cycle_moves_revenue(
         "X-Shopify-Triggered-At",
     } <= set(headers)
     assert all(status == 200 for _, status in emu.webhooks.sent)
+
+
+def _keys(payload: dict[str, Any], nested: str) -> tuple[set[str], set[str]]:
+    return set(payload), set().union(*(set(x) for x in payload[nested]))
+
+
+@pytest.mark.parametrize(
+    ("topic", "fixture", "nested"),
+    [
+        ("orders/create", "orders_create_2025-10", "line_items"),
+        ("orders/paid", "orders_paid_2026-04", "line_items"),
+        ("orders/cancelled", "orders_cancelled_2026-04", "line_items"),
+        ("refunds/create", "refunds_create_2026-04", "refund_line_items"),
+    ],
+)
+def test_the_emulator_sends_the_fields_shopifys_samples_have_that_the_bot_reads(
+    topic: str, fixture: str, nested: str
+) -> None:
+    read = {
+        "line_items": (
+            {
+                "id",
+                "currency",
+                "financial_status",
+                "cancelled_at",
+                "total_price",
+                "created_at",
+                "updated_at",
+                "note_attributes",
+                "name",
+            },
+            {"id", "variant_id", "product_id", "quantity", "price", "sku"},
+        ),
+        "refund_line_items": (
+            {"id", "order_id", "created_at", "transactions"},
+            {"line_item_id", "quantity", "subtotal_set"},
+        ),
+    }[nested]
+    with ShopifyEmulator() as emu:
+        order = emu.place_order([("44000000001", 2)], financial_status="pending")
+        oid = str(order["id"])
+        payloads = {
+            "orders/create": order,
+            "orders/paid": emu.mark_paid(oid),
+            "refunds/create": emu.refund(oid, [(order["line_items"][0]["id"], 1)]),
+            "orders/cancelled": emu.cancel_order(oid),
+        }
+    ours = _keys(payloads[topic], nested)
+    shopifys = _keys(sample(fixture), nested)
+    for wanted, emulated, sampled in zip(read, ours, shopifys, strict=True):
+        assert wanted <= sampled, f"the fixture lacks {wanted - sampled}"
+        assert wanted <= emulated, f"the emulator lacks {wanted - emulated}"
+    stamp = str(payloads[topic]["created_at"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp)  # whole seconds
