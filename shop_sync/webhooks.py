@@ -379,10 +379,9 @@ class WebhookReceiver:
                 "order %s converted %s of %s hold(s)", order_id, len(converted), len(hold_ids)
             )
         if self._on_order is not None:
-            try:
-                self._on_order(payload)
-            except Exception:
-                _LOGGER.exception("on_order failed for order %s (%s)", order_id, topic)
+            # an error here (the ledger's database) leaves the webhook pending and the inbox
+            # tries it again: converting holds and recording the order twice change nothing
+            self._on_order(payload)
 
     def _refund(self, payload: dict[str, Any]) -> None:
         numeric_id(payload["order_id"])  # a refund of no order is malformed

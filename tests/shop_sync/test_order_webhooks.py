@@ -351,3 +351,33 @@ def test_the_emulator_sends_the_fields_shopifys_samples_have_that_the_bot_reads(
         assert wanted <= emulated, f"the emulator lacks {wanted - emulated}"
     stamp = str(payloads[topic]["created_at"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp)  # whole seconds
+
+
+def test_an_order_the_app_failed_to_record_is_tried_again_not_lost(
+    ledger_engine: Engine, clock: FakeClock
+) -> None:
+    ledger = OrderLedger(ledger_engine, clock=clock)
+    failures = [RuntimeError("database went away")]
+
+    def flaky(payload: dict[str, Any]) -> object:
+        if failures:
+            raise failures.pop()
+        return ledger.record_payload(payload)
+
+    receiver = WebhookReceiver(
+        engine=ledger_engine,
+        mirror=Mirror(ledger_engine, ShopConfig()),
+        holds=HoldBook(ledger_engine, clock=clock, config=HoldConfig()),
+        secret="s",
+        shop=SHOP,
+        dedupe=DbDedupe(ledger_engine, clock=clock),
+        on_order=flaky,
+        clock=clock,
+    )
+    sender = WebhookSender(secret="s", shop=SHOP, api_version="2026-07", clock=clock)
+    status, event_id = deliver(receiver, sender, "orders/paid", shown("orders_paid_2026-04"))
+    assert status == 200 and event_id is not None
+    assert receiver.failed == 1 and ledger.orders() == []
+    receiver.apply_event(event_id)  # what the inbox worker does when its retry is due
+    assert receiver.applied == 1
+    assert revenue(ledger) == {("twitch", "USD"): Decimal("29.99")}
