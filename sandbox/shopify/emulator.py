@@ -78,11 +78,7 @@ class ShopifyEmulator:
             self.store, Bucket(maximum=bucket_max, restore_rate=restore_rate, clock=monotonic)
         )
         self.webhooks = WebhookSender(
-            secret=webhook_secret,
-            shop=shop,
-            api_version=api_version,
-            target=webhook_url,
-            clock=clock,
+            secret=webhook_secret, shop=shop, api_version=api_version, target=webhook_url
         )
         self.shop = shop
         self.api_version = api_version
@@ -91,6 +87,7 @@ class ShopifyEmulator:
             self.admin, self.control, extra_routers=extra_routers, admin_fallbacks=admin_fallbacks
         )
         self._served: ServedApp | None = None
+        self.webhooks.clock = clock  # X-Shopify-Triggered-At by the store's clock
 
     # --- lifecycle ------------------------------------------------------------------------
 
