@@ -109,13 +109,13 @@ class StockChange:
 def _merchant_plan(units: int) -> list[tuple[float, str, int]]:
     """(fraction of the drop, action, figure): what the merchant does in Shopify admin."""
     return [
-        (0.15, "set", units * 8 // 10),  # counted the shelf: 20% fewer
-        (0.30, "set", units * 9 // 10),  # two edits in the same second (whole-second stamps)
-        (0.30, "set", units * 85 // 100),
-        (0.45, "price", 0),  # products/update without inventory_management
-        (0.60, "set", units * 125 // 100),  # a restock
-        (0.75, "set", units * 120 // 100),  # five sold at the pop-up till
-        (0.90, "set", units * 130 // 100),  # another restock
+        (0.05, "price", 0),  # products/update without inventory_management, as claims come in
+        (0.40, "set", units * 8 // 10),  # counted the shelf: 20% fewer
+        (0.65, "set", units * 9 // 10),  # two edits in the same second (whole-second stamps)
+        (0.65, "set", units * 85 // 100),
+        (0.80, "set", units * 125 // 100),  # a restock
+        (0.90, "set", units * 120 // 100),  # five sold at the pop-up till
+        (0.95, "set", units * 130 // 100),  # another restock
     ]
 
 
@@ -171,6 +171,11 @@ def stock_check(holds: Sequence[Hold], changes: Sequence[StockChange]) -> dict[s
         "held_beyond_final_stock": max(0, held - final),
         "webhook_apply_ms_max": round(
             max((c.known_at - c.changed_at).total_seconds() * 1000 for c in changes[1:]), 1
+        ),
+        "stock_changes": ", ".join(
+            f"{c.what} {c.available} @{(c.changed_at - changes[0].changed_at).total_seconds():.2f}s"
+            f" (+{(c.known_at - c.changed_at).total_seconds() * 1000:.0f} ms)"
+            for c in changes[1:]
         ),
     }
 
