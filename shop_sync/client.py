@@ -1,6 +1,11 @@
 """Shopify Admin GraphQL client: requests with an injected session, cost-based throttling,
 429 / 5xx backoff, token refresh, paged ``productVariants`` reads and bulk operations.
 
+Every response's ``X-Shopify-API-Version`` is read: Shopify serves a version it no longer
+supports as the oldest one it does ("falls forward", shopify.dev API versioning; commerce.md
+§1.2), so a served version other than the pinned one is logged once and kept in
+:attr:`ShopifyClient.served_version` for ``shopstream check`` and the store's status row.
+
 Time is injected (``sleep``, ``monotonic``) so tests never really wait.
 """
 
@@ -81,6 +86,52 @@ class ShopifyClient:
         self._costs: dict[str, float] = {}
         self.waited = 0.0
         self.bulk_waited = 0.0
+        self.served_version: str | None = None
+        """The ``X-Shopify-API-Version`` of the last response that had one."""
+        self._warned_versions: set[str] = set()
+
+    @property
+    def pinned_version(self) -> str:
+        """The API version the settings pin (``[shop] api_version``)."""
+        return self._config.api_version
+
+    @property
+    def fell_forward(self) -> bool:
+        """Whether the store served another version than the pinned one."""
+        return self.served_version is not None and self.served_version != self.pinned_version
+
+    def version_status(self) -> dict[str, str | None]:
+        """The store's status row: ``ok``, or ``api_version_fell_forward`` with both versions."""
+        if self.fell_forward:
+            status = "api_version_fell_forward"
+            detail = (
+                f"asked for {self.pinned_version}, Shopify served {self.served_version}: "
+                "the pinned version is no longer supported; update [shop] api_version"
+            )
+        else:
+            status = "ok"
+            detail = f"API {self.served_version or self.pinned_version}"
+        return {
+            "name": "store",
+            "status": status,
+            "detail": detail,
+            "last_message_at": None,
+            "last_error": None,
+        }
+
+    def _note_version(self, resp: requests.Response) -> None:
+        served = (resp.headers.get("X-Shopify-API-Version") or "").strip()[:32]
+        if not served:
+            return
+        self.served_version = served
+        if served != self.pinned_version and served not in self._warned_versions:
+            self._warned_versions.add(served)
+            _LOGGER.warning(
+                "Shopify served API version %s for the pinned %s (it falls forward to the "
+                "oldest supported version): update [shop] api_version",
+                served,
+                self.pinned_version,
+            )
 
     # --- the one call ---------------------------------------------------------------------
 
@@ -143,6 +194,7 @@ class ShopifyClient:
             except requests.RequestException as exc:
                 delay, why = self._backoff(attempt), f"network error ({type(exc).__name__})"
             else:
+                self._note_version(resp)
                 status = resp.status_code
                 if status in (401, 403):
                     if status == 401 and not refreshed and self._tokens.refresh():

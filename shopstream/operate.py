@@ -116,7 +116,8 @@ def _store_check(settings: Settings, access: StoreAccess) -> str:
         return str(getattr(exc, "key", "cannot_connect"))
     except requests.RequestException:
         return "cannot_connect"
-    return "ok"
+    # a pinned version Shopify no longer serves falls forward (logged by the client)
+    return str(client.version_status()["status"])
 
 
 async def _connector_check(connector: Connector) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,19 @@ def create_app(
     ``admin_fallbacks`` answer Admin GraphQL documents this emulator does not know."""
     app = FastAPI(title="Shopify Admin emulator", docs_url=None, redoc_url=None)
     fallbacks = list(admin_fallbacks)
+
+    @app.middleware("http")
+    async def api_version_header(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # every versioned Admin response says which version served it, errors included
+        # (shopify.dev "API versioning"); a route that decided the version itself keeps it
+        response = await call_next(request)
+        parts = request.url.path.split("/")
+        versioned = len(parts) > 3 and parts[1:3] == ["admin", "api"]
+        if versioned and "x-shopify-api-version" not in response.headers:
+            response.headers["X-Shopify-API-Version"] = parts[3]
+        return response
 
     @app.post("/admin/api/{version}/graphql.json")
     async def graphql(version: str, request: Request) -> Response:

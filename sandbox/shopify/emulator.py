@@ -19,6 +19,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter
@@ -91,6 +92,7 @@ class ShopifyEmulator:
             admin_fallbacks=(*admin_fallbacks, self.app_scopes.answer),
         )
         self._served: ServedApp | None = None
+        self.webhooks.clock = clock  # X-Shopify-Triggered-At by the store's clock
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -166,16 +168,51 @@ class ShopifyEmulator:
         *,
         note_attributes: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
         notify: bool = True,
+        financial_status: str = "paid",
     ) -> dict[str, Any]:
         """Place an order: stock drops; send ``orders/create`` then the level updates."""
         order, levels = self.store.place_order(
-            [(str(v), q) for v, q in lines], note_attributes=note_attributes
+            [(str(v), q) for v, q in lines],
+            note_attributes=note_attributes,
+            financial_status=financial_status,
         )
         if notify:
             self.webhooks.send("orders/create", order)
             for level in levels:
                 self.webhooks.send("inventory_levels/update", level)
         return order
+
+    def mark_paid(self, order_id: str, *, notify: bool = True) -> dict[str, Any]:
+        """Capture an unpaid order's payment; send ``orders/paid``."""
+        payload = self.store.mark_paid(str(order_id))
+        if notify:
+            self.webhooks.send("orders/paid", payload)
+        return payload
+
+    def cancel_order(
+        self, order_id: str, *, restock: bool = True, notify: bool = True
+    ) -> dict[str, Any]:
+        """Cancel an order (restocking it); send ``orders/cancelled`` then the level updates."""
+        payload, levels = self.store.cancel_order(str(order_id), restock=restock)
+        if notify:
+            self.webhooks.send("orders/cancelled", payload)
+            for level in levels:
+                self.webhooks.send("inventory_levels/update", level)
+        return payload
+
+    def refund(
+        self,
+        order_id: str,
+        lines: Sequence[tuple[int | str, int]] = (),
+        *,
+        amount: Decimal | None = None,
+        notify: bool = True,
+    ) -> dict[str, Any]:
+        """Refund order lines (or an amount); send ``refunds/create``."""
+        payload = self.store.refund(str(order_id), lines, amount=amount)
+        if notify:
+            self.webhooks.send("refunds/create", payload)
+        return payload
 
     def record_order(self, order: Mapping[str, Any], *, notify: bool = True) -> dict[str, Any]:
         """Take an order placed elsewhere (the checkout emulator's ``on_order``): stock drops

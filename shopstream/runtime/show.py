@@ -144,9 +144,11 @@ class ShowRunner:
         self._stop.set()
 
     def status(self) -> list[dict[str, str | None]]:
-        """Each connector's health and the webhook inbox's, for the dashboard."""
+        """Each connector's health, the webhook inbox's and the store's (its API version),
+        for the dashboard."""
         return [c.health.snapshot() for c in self.connectors] + [
-            self.core.inbox.status().snapshot()
+            self.core.inbox.status().snapshot(),
+            self.core.reconciler.client.version_status(),
         ]
 
     async def _start_inbox(self) -> None:
