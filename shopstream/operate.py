@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import requests
 
@@ -21,6 +20,7 @@ from shop_sync.client import ShopifyClient
 from shop_sync.errors import ShopError
 from shop_sync.tokens import StaticToken
 from shopstream.core import Core, StoreAccess, build_core, live_store_access, replace_model
+from shopstream.interrupt import stop_on_interrupt
 from shopstream.runtime.show import ShowResult, ShowRunner
 from shopstream.sandbox_platforms import PLATFORMS
 from shopstream.settings import Settings
@@ -87,8 +87,13 @@ def _connectors(settings: Settings, core: Core, platforms: object | None) -> lis
     return made
 
 
-async def run_show(settings: Settings) -> ShowResult:
-    """Run the show until its connectors end or the operator presses Ctrl-C."""
+async def run_show(
+    settings: Settings, *, on_web_ready: Callable[[str], None] | None = None
+) -> ShowResult:
+    """Run the show until its connectors end or the operator presses Ctrl-C (once).
+
+    ``on_web_ready(url)`` learns where the web app (dashboard, webhooks) listens.
+    """
     async with environment(settings) as (access, store, platforms):
         core = await asyncio.to_thread(build_core, settings, access)
         try:
@@ -96,12 +101,16 @@ async def run_show(settings: Settings) -> ShowResult:
             connectors = _connectors(settings, core, platforms)
             if not connectors:
                 raise SystemExit("no connector is enabled in the settings ([connectors.*])")
-            on_web = getattr(store, "deliver_webhooks_to", None)
-            runner = ShowRunner(core, connectors, on_web_ready=on_web)
-            loop = asyncio.get_running_loop()
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signal.SIGINT, runner.stop)
-                loop.add_signal_handler(signal.SIGTERM, runner.stop)
+            deliver = getattr(store, "deliver_webhooks_to", None)
+
+            def web_ready(url: str) -> None:
+                if deliver is not None:
+                    deliver(url)
+                if on_web_ready is not None:
+                    on_web_ready(url)
+
+            runner = ShowRunner(core, connectors, on_web_ready=web_ready)
+            stop_on_interrupt(runner.stop)
             return await runner.run()
         finally:
             core.close()
@@ -122,7 +131,8 @@ def _store_check(settings: Settings, access: StoreAccess) -> str:
 async def _connector_check(connector: Connector) -> str:
     try:
         async with asyncio.timeout(30):
-            return await connector.check()
+            async with connector:  # a connector builds its clients on entry
+                return await connector.check()
     except AuthError:
         return "invalid_auth"
     except ConnectorError as exc:
