@@ -103,6 +103,7 @@ async def run_platform_demo(
     run_of_show: Path | None = DEMO_SHOW,
     console: Console | None = None,
     platforms: Sequence[str] = PLATFORMS,
+    title: str = "shopstream demo",
 ) -> tuple[DemoOutcome, Funnel]:
     """Run a sandbox show on the three emulated platforms with simulated viewers."""
     audience = audience or Audience()
@@ -164,6 +165,7 @@ async def run_platform_demo(
             run_of_show=run_of_show,
             console=console,
             after_start=play,
+            title=title,
         )
     return outcome, funnel[0]
 

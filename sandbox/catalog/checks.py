@@ -266,9 +266,7 @@ def _check_variant(
         else:
             variant["product_id"] = product["id"]
             if names.report_ids:
-                report.assume(
-                    v_where, name("product_id"), "missing", f"{product['id']} (its product)"
-                )
+                report.assume(v_where, name("product_id"), "missing", "the id of its product")
     price = variant.get("price")
     try:
         amount = Decimal(str(price).strip())

@@ -60,6 +60,19 @@ class CatalogReport:
             Finding(where=where, field=field_name, message=message, assumed=assumed)
         )
 
+    def lines(self, *, per_kind: int = 3) -> list[str]:
+        """Every problem on its own line, then the assumptions: ``per_kind`` lines of each
+        kind (same field, message and assumption), the rest counted."""
+        out = [f.line() for f in self.errors()]
+        kinds: dict[tuple[str, str, str], list[Finding]] = {}
+        for f in self.assumptions():
+            kinds.setdefault((f.field, f.message, f.assumed), []).append(f)
+        for same in kinds.values():
+            out += [f.line() for f in same[:per_kind]]
+            if len(same) > per_kind:
+                out.append(f"  … and {len(same) - per_kind} more like this")
+        return out
+
     def summary(self) -> str:
         """One line: products, variants, problems, assumptions."""
         variants = sum(len(p.get("variants") or ()) for p in self.products)
