@@ -24,6 +24,7 @@ from shopstream.interrupt import stop_on_interrupt
 from shopstream.runtime.show import ShowResult, ShowRunner
 from shopstream.sandbox_platforms import PLATFORMS
 from shopstream.settings import Settings
+from shopstream.settings_errors import SettingsError
 from shopstream.storage.records import Records
 
 _LOGGER = logging.getLogger(__name__)
@@ -98,6 +99,9 @@ async def run_show(
         core = await asyncio.to_thread(build_core, settings, access)
         try:
             await asyncio.to_thread(core.sync)
+            unknown = show_problems(core)
+            if unknown:
+                raise SettingsError(unknown)
             connectors = _connectors(settings, core, platforms)
             if not connectors:
                 raise SystemExit("no connector is enabled in the settings ([connectors.*])")
@@ -114,6 +118,23 @@ async def run_show(
             return await runner.run()
         finally:
             core.close()
+
+
+def show_problems(core: Core) -> list[str]:
+    """Lineup handles and a featured product the store's catalog does not have."""
+    settings = core.settings
+    source = settings.show.run_of_show or "run of show"
+    problems = [
+        f"{source}: lineup code {item.code!r}: the store has no product {item.handle!r}"
+        for item in core.run_of_show.lineup
+        if item.handle not in core.catalog.products
+    ]
+    featured = settings.show.featured
+    if featured and core.catalog.resolve(featured) is None:
+        problems.append(
+            f"show.featured: {featured!r} is neither a lineup code nor a product of the store"
+        )
+    return problems
 
 
 def _store_check(settings: Settings, access: StoreAccess) -> str:
