@@ -512,7 +512,7 @@ def rehearse(
     err = Console(stderr=True)
     console = Console()
     checked = load_catalog(catalog)
-    console.print(checked.summary(), highlight=False)
+    console.print(checked.summary(), highlight=False, soft_wrap=True)
     print_problems(checked.lines(), console)
     if checked.stops:
         err.print(
@@ -546,6 +546,10 @@ def rehearse(
         )
 
     with as_sentences("the rehearsal"):
+        console.print(
+            f"rehearsal starting: {viewers} viewers, {lines} lines, {seconds:g} s — Ctrl-C stops it",
+            highlight=False,
+        )
         try:
             outcome, funnel = run_interruptibly(go)
         except SandboxFailure as exc:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,7 @@ async def run_sandbox_show(
             is stopped rather than left waiting for an answer that will never come.
     """
     view = DemoView(title=title)
+    stops: list[Callable[[], Any]] = []  # how to end what has started so far
     body = asyncio.ensure_future(
         _sandbox_show(
             settings,
@@ -107,6 +108,7 @@ async def run_sandbox_show(
             run_of_show,
             console,
             after_start,
+            stops,
         )
     )
     with thread_failures() as failed:
@@ -115,10 +117,15 @@ async def run_sandbox_show(
         if body in done:
             failed.cancel()
             return body.result()
-        body.cancel()
+        for stop in stops:  # end the show the normal way: sockets and files close
+            stop()
+        try:
+            async with asyncio.timeout(15):
+                await asyncio.wait({body})
+        except TimeoutError:
+            body.cancel()  # stuck before the show (a store call that never returns)
         with contextlib.suppress(BaseException):
-            async with asyncio.timeout(10):
-                await body
+            await body
         raise SandboxFailure(failed.result())
 
 
@@ -167,6 +174,7 @@ async def _sandbox_show(
     run_of_show: Path | None,
     console: Console | None,
     after_start: Any,
+    stops: list[Callable[[], Any]],
 ) -> DemoOutcome:
     async with sandbox_store(settings, products=products) as store:
         core = await asyncio.to_thread(
@@ -177,7 +185,9 @@ async def _sandbox_show(
             run_of_show=run_of_show,
         )
         try:
-            await in_daemon_thread(core.sync)  # never holds the process if the store hangs
+            syncing = asyncio.ensure_future(in_daemon_thread(core.sync))
+            stops.append(syncing.cancel)  # a sync that never ends is given up
+            await syncing  # in a daemon thread: never holds the process if the store hangs
             connectors: Sequence[Connector] = await connectors_for(store, core)
             runner = ShowRunner(
                 core,
@@ -187,7 +197,8 @@ async def _sandbox_show(
                 on_announce=view.on_announce,
             )
             stop_on_interrupt(runner.stop)
-            outcome = await _run_with_view(runner, view, console, store, after_start)
+            stops.append(runner.stop)
+            outcome = await _run_with_view(runner, view, console, store, after_start, stops)
         finally:
             core.close()
     return outcome
@@ -199,6 +210,7 @@ async def _run_with_view(
     console: Console | None,
     store: SandboxStore,
     after_start: Any,
+    stops: list[Callable[[], Any]] | None = None,
 ) -> DemoOutcome:
     extra: asyncio.Task[Any] | None = None
     if after_start is not None:
@@ -210,13 +222,17 @@ async def _run_with_view(
                 runner.stop()  # a failing script must not leave the show running forever
 
         extra = asyncio.create_task(side())
+        if stops is not None:
+            stops.append(extra.cancel)
     if console is not None and console.is_terminal:
         with Live(view, console=console, refresh_per_second=8, transient=False):
             result = await runner.run()
     else:
         result = await runner.run()
     if extra is not None:
-        await extra
+        await asyncio.wait({extra})
+        if not extra.cancelled():  # cancelled: the sandbox failed (SandboxFailure follows)
+            extra.result()
     replies = [r.text for c in runner.connectors if isinstance(c, ReplayConnector) for r in c.sent]
     skipped = [s for c in runner.connectors if isinstance(c, ReplayConnector) for s in c.skipped]
     return DemoOutcome(
