@@ -547,7 +547,8 @@ def rehearse(
 
     with as_sentences("the rehearsal"):
         console.print(
-            f"rehearsal starting: {viewers} viewers, {lines} lines, {seconds:g} s — Ctrl-C stops it",
+            f"rehearsal starting: {viewers} viewers, {lines} lines, {seconds:g} s"
+            " — Ctrl-C stops it",
             highlight=False,
         )
         try:
