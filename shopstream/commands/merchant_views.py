@@ -242,12 +242,14 @@ def variant_lines(engine: Engine, show: str) -> list[VariantLine]:
             currency[vid] = orders.get(li.order_id, "")
         variants = _variants(session)
         skus = dict(session.exec(select(ShopVariant.variant_id, ShopVariant.sku)).all())
+        positions = dict(session.exec(select(ShopVariant.variant_id, ShopVariant.position)).all())
         stock = {
             s.variant_id: (None if s.unlimited else max(0, s.sellable))
             for s in session.exec(select(HoldStock)).all()
         }
     out = []
-    for vid in sorted(set(claims) | set(holds) | set(paid)):
+    order = sorted(set(claims) | set(holds) | set(paid), key=lambda v: (positions.get(v, 0), v))
+    for vid in order:
         product, variant, _price, cur = variants.get(vid, ("", "", "", ""))
         out.append(
             VariantLine(
@@ -262,7 +264,7 @@ def variant_lines(engine: Engine, show: str) -> list[VariantLine]:
                 stock_left=stock.get(vid),
             )
         )
-    return sorted(out, key=lambda v: (v.product, v.variant))
+    return sorted(out, key=lambda v: v.product)  # stable: the store's variant order stays
 
 
 def _money(amount: Decimal, currency: str) -> str:
