@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from checkout_links.models import LedgerOrder, LedgerOrderLine, ShortLink
-from shop_sync.models import Hold, HoldStock, ShopProduct, ShopVariant
+from shop_sync.models import Hold, HoldStock, ShopLevel, ShopProduct, ShopVariant
 from shopstream.storage.models import Claim
 
 
@@ -161,7 +161,9 @@ def claim_lines(engine: Engine, show: str | None = None) -> list[ClaimLine]:
 def claims_table(lines: Sequence[ClaimLine], *, title: str = "") -> Table:
     """Claims in 80 columns: product and variant share a column, folded when long."""
     heading = f"{len(lines)} claim(s)" + (f" — {title}" if title else "")
-    table = Table(title=heading, box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
+    table = Table(
+        title=heading, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, expand=False
+    )
     table.add_column("time", no_wrap=True)
     table.add_column("viewer", overflow="fold", max_width=14)
     table.add_column("product / variant", overflow="fold", ratio=1)
@@ -171,7 +173,7 @@ def claims_table(lines: Sequence[ClaimLine], *, title: str = "") -> Table:
     table.add_column("order", no_wrap=True)
     table.add_column("paid", no_wrap=True)
     for c in lines:
-        item = c.product + (f" — {c.variant}" if c.variant else "")
+        item = c.product + (f"\n{c.variant}" if c.variant else "")
         table.add_row(
             c.sent_at[11:19],
             f"{c.viewer}\n[dim]{c.platform}[/]",
@@ -243,10 +245,21 @@ def variant_lines(engine: Engine, show: str) -> list[VariantLine]:
         variants = _variants(session)
         skus = dict(session.exec(select(ShopVariant.variant_id, ShopVariant.sku)).all())
         positions = dict(session.exec(select(ShopVariant.variant_id, ShopVariant.position)).all())
-        stock = {
-            s.variant_id: (None if s.unlimited else max(0, s.sellable))
-            for s in session.exec(select(HoldStock)).all()
+        levels: dict[str, int] = defaultdict(int)
+        for item, available in session.exec(
+            select(ShopLevel.inventory_item_id, ShopLevel.available)
+        ).all():
+            levels[item] += int(available)
+        stock: dict[str, int | None] = {  # the mirror's count, for variants never held
+            v.variant_id: max(0, levels.get(v.inventory_item_id, 0)) if v.tracked else None
+            for v in session.exec(select(ShopVariant)).all()
         }
+        stock.update(
+            {
+                s.variant_id: (None if s.unlimited else max(0, s.sellable))
+                for s in session.exec(select(HoldStock)).all()
+            }
+        )
     out = []
     order = sorted(set(claims) | set(holds) | set(paid), key=lambda v: (positions.get(v, 0), v))
     for vid in order:
