@@ -186,8 +186,12 @@ async def _settle(runner: ShowRunner) -> None:
 
 
 def _first_code(core: Core) -> str:
+    """What the host features first: the lineup's first code, else a catalog product."""
     state = core.control.state
-    return state.lineup[0].code if state.lineup else "101"
+    if state.lineup:
+        return state.lineup[0].code
+    first = next(iter(core.catalog.products.values()), None)
+    return (first.live_code or first.handle) if first else "101"
 
 
 def _demo_products() -> list[dict[str, Any]]:

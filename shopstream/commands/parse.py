@@ -95,8 +95,8 @@ def parse_command(
         if handle is None:
             hint = "" if run_of_show else " (a lineup code needs --run-of-show FILE)"
             typer.echo(
-                f"error: --featured {featured!r} is no live code, lineup code or handle of"
-                f" {catalog}{hint}",
+                f"error: --featured {featured!r} names no product (no live code, lineup code"
+                f" or handle of {catalog}){hint}",
                 err=True,
             )
             raise typer.Exit(code=2)
