@@ -67,10 +67,10 @@ async def environment(
         yield live_store_access(settings), None, None
         return
     from shopstream.sandbox_platforms import sandbox_platforms
-    from shopstream.sandbox_store import sandbox_store
+    from shopstream.sandbox_store import sandbox_products, sandbox_store
 
     async with (
-        sandbox_store(settings) as store,
+        sandbox_store(settings, products=sandbox_products(settings)) as store,
         sandbox_platforms(enabled_platforms(settings)) as platforms,
     ):
         yield store.access, store, platforms

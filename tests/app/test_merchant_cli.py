@@ -348,3 +348,22 @@ def test_rehearse_stops_on_one_ctrl_c(tmp_path: Path) -> None:
     code, _out, err = _interrupt(proc)
     assert code == 130, err
     assert "stop" in err and "Traceback" not in err
+
+
+def test_the_sandbox_store_serves_the_merchant_catalog_and_refuses_a_broken_one(
+    tmp_path: Path,
+) -> None:
+    ours = f'[app]\nsandbox_catalog = "{DATA / "knit_shop_export.csv"}"\n'
+    settings = _settings(tmp_path).read_text(encoding="utf-8").replace("[app]\n", ours, 1)
+    (tmp_path / "settings.toml").write_text(settings, encoding="utf-8")
+    code, out = _invoke("sync", "-s", str(tmp_path / "settings.toml"))
+    assert code == 0, out
+    assert "full sync: 5 variants" in out  # the export's, not the demo's 62
+    bad = tmp_path / "broken.csv"
+    bad.write_text("Handle,Title,Variant Price\nhat,Hat,free\n", encoding="utf-8")
+    (tmp_path / "settings.toml").write_text(
+        settings.replace(str(DATA / "knit_shop_export.csv"), str(bad)), encoding="utf-8"
+    )
+    code, out = _invoke("run", "-s", str(tmp_path / "settings.toml"))
+    assert code == 2
+    assert f"app.sandbox_catalog: {bad}:2: Variant Price: expected a price like 24.00" in out
