@@ -21,7 +21,7 @@ from connectors.replay.connector import ReplayConnector
 from shop_sync.models import Hold
 from shopstream.core import Core, build_core, replace_model
 from shopstream.demo_view import DemoView, summary_table
-from shopstream.interrupt import in_daemon_thread, stop_on_interrupt
+from shopstream.interrupt import in_daemon_thread, interrupt_stops
 from shopstream.runtime.show import ShowResult, ShowRunner
 from shopstream.sandbox_store import SandboxStore, sandbox_store
 from shopstream.settings import Settings
@@ -196,9 +196,9 @@ async def _sandbox_show(
                 on_web_ready=store.deliver_webhooks_to,
                 on_announce=view.on_announce,
             )
-            stop_on_interrupt(runner.stop)
             stops.append(runner.stop)
-            outcome = await _run_with_view(runner, view, console, store, after_start, stops)
+            with interrupt_stops(runner.stop):
+                outcome = await _run_with_view(runner, view, console, store, after_start, stops)
         finally:
             core.close()
     return outcome

@@ -15,7 +15,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -67,32 +68,47 @@ class Interrupt:
             self._timer.cancel()
 
 
-_INSTALLED: dict[int, Interrupt] = {}
+_INSTALLED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Interrupt] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def stop_on_interrupt(stop: Callable[[], None], *, grace: float = 8.0) -> Interrupt:
-    """Make Ctrl-C and SIGTERM call ``stop`` on the running loop (replacing an earlier action).
+@contextlib.contextmanager
+def interrupt_stops(stop: Callable[[], None], *, grace: float = 8.0) -> Iterator[Interrupt]:
+    """While the block runs, Ctrl-C and SIGTERM call ``stop`` on the running loop.
 
-    The forced exit after ``grace`` seconds stays armed whichever action is current.
+    Nested inside another such block (the command's), only the action changes, and
+    changes back on exit; the forced exit after ``grace`` seconds stays armed once fired.
     """
     loop = asyncio.get_running_loop()
-    current = _INSTALLED.get(id(loop))
+    current = _INSTALLED.get(loop)
     if current is not None:
-        current.stop = stop
-        return current
+        previous, current.stop = current.stop, stop
+        try:
+            yield current
+        finally:
+            current.stop = previous
+        return
     handler = Interrupt(stop, grace=grace)
-    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-        loop.add_signal_handler(signal.SIGINT, handler)
-        loop.add_signal_handler(signal.SIGTERM, handler)
-        _INSTALLED[id(loop)] = handler
-    return handler
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, handler)  # main thread only
+            installed.append(sig)
+    _INSTALLED[loop] = handler
+    try:
+        yield handler
+    finally:
+        _INSTALLED.pop(loop, None)
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
 def run_interruptibly(make: Callable[[], Any], *, grace: float = 8.0) -> Any:
     """``asyncio.run(make())`` where Ctrl-C cancels the command, then exits if it hangs.
 
-    A show started inside may redirect Ctrl-C to its own graceful stop with
-    :func:`stop_on_interrupt`. Raises :class:`KeyboardInterrupt` when the command was
+    A show started inside redirects Ctrl-C to its own graceful stop with
+    :func:`interrupt_stops`. Raises :class:`KeyboardInterrupt` when the command was
     cancelled by Ctrl-C before it finished.
     """
 
@@ -103,18 +119,13 @@ def run_interruptibly(make: Callable[[], Any], *, grace: float = 8.0) -> Any:
         def cancel() -> None:
             task.cancel()
 
-        handler = stop_on_interrupt(cancel, grace=grace)
-        try:
-            return await task_body()
-        except asyncio.CancelledError:
-            if handler.fired:
-                raise KeyboardInterrupt from None
-            raise
-        finally:
-            _INSTALLED.pop(id(asyncio.get_running_loop()), None)
-
-    async def task_body() -> Any:
-        return await make()
+        with interrupt_stops(cancel, grace=grace) as handler:
+            try:
+                return await make()
+            except asyncio.CancelledError:
+                if handler.fired:
+                    raise KeyboardInterrupt from None
+                raise
 
     return asyncio.run(main())
 

@@ -20,7 +20,7 @@ from shop_sync.client import ShopifyClient
 from shop_sync.errors import ShopError
 from shop_sync.tokens import StaticToken
 from shopstream.core import Core, StoreAccess, build_core, live_store_access, replace_model
-from shopstream.interrupt import stop_on_interrupt
+from shopstream.interrupt import interrupt_stops
 from shopstream.runtime.show import ShowResult, ShowRunner
 from shopstream.sandbox_platforms import PLATFORMS
 from shopstream.settings import Settings
@@ -114,8 +114,8 @@ async def run_show(
                     on_web_ready(url)
 
             runner = ShowRunner(core, connectors, on_web_ready=web_ready)
-            stop_on_interrupt(runner.stop)
-            return await runner.run()
+            with interrupt_stops(runner.stop):
+                return await runner.run()
         finally:
             core.close()
 
