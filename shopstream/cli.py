@@ -59,8 +59,6 @@ NOISY_LIBRARIES = (
     "alembic",
     "apscheduler",
     "uvicorn",
-    "uvicorn.access",
-    "uvicorn.error",
     "httpx",
     "httpcore",
     "websockets",
@@ -75,11 +73,20 @@ def setup_logging(level: str, *, quiet_libraries: bool = True) -> None:
     handler = _StderrHandler()
     handler.addFilter(RedactSecrets())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if quiet_libraries:
+        handler.addFilter(_quiet_libraries)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in NOISY_LIBRARIES:
-        logging.getLogger(name).setLevel(logging.WARNING if quiet_libraries else logging.NOTSET)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    """Drop third-party records below WARNING (a filter on our handler: the libraries'
+    own logger levels stay as they are)."""
+    if record.levelno >= logging.WARNING:
+        return True
+    return not any(record.name == n or record.name.startswith(f"{n}.") for n in NOISY_LIBRARIES)
 
 
 def print_problems(problems: list[str] | tuple[str, ...], console: Console) -> None:
