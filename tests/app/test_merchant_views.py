@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from checkout_links.models import LedgerOrder, LedgerOrderLine
 from connectors.events import ChatMessage
@@ -233,3 +233,23 @@ def test_one_ctrl_c_stops_and_a_hung_stop_exits_after_the_grace() -> None:
     again()  # the second Ctrl-C quits at once
     again.cancel_timer()
     assert codes == [EXIT_INTERRUPTED, EXIT_INTERRUPTED]
+
+
+async def test_checked_stock_without_tracking_stays_limited_in_the_store(db_url: str) -> None:
+    from sandbox.catalog import check_products
+
+    products = json.loads((ROOT / "sandbox/data/demo_products.json").read_text())["products"]
+    for product in products:
+        for variant in product["variants"]:
+            del variant["inventory_management"]  # the catalog: stock "unlimited"
+    checked = check_products(products, "mine.json")
+    settings = parse_settings({"show": {"id": "stock"}})
+    async with sandbox_store(settings, products=checked.products) as store:
+        core = build_core(settings, store.access, database_url=db_url)
+        try:
+            core.sync()
+            with Session(core.engine) as session:
+                tracked = {v.tracked for v in session.exec(select(ShopVariant)).all()}
+        finally:
+            core.close()
+    assert tracked == {True}
