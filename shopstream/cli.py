@@ -125,6 +125,8 @@ def settings_problems(problems: list[str] | tuple[str, ...]) -> NoReturn:
 @contextlib.contextmanager
 def as_sentences(what: str) -> Iterator[None]:
     """Turn the errors a merchant can cause into one sentence each and an exit code."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from shop_sync.errors import ShopError
     from shopstream.replies.templates import TemplateError
     from shopstream.show.run_of_show import RunOfShowError
@@ -141,6 +143,14 @@ def as_sentences(what: str) -> Iterator[None]:
     except KeyboardInterrupt:
         Console(stderr=True).print(f"{what} stopped by Ctrl-C")
         raise typer.Exit(130) from None
+    except SQLAlchemyError as exc:
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        Console(stderr=True).print(
+            f"{what} failed: cannot use the database ({type(exc).__name__}: {first})",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(1) from None
 
 
 DemoFlag = Annotated[
@@ -193,12 +203,13 @@ def claims(
         Console(stderr=True).print("--format must be table, json or csv")
         raise typer.Exit(2)
     cfg = settings_or_exit(settings)
-    engine = make_engine(database_url(cfg, database, demo))
-    try:
-        upgrade(engine)
-        lines = claim_lines(engine, show or None)
-    finally:
-        engine.dispose()
+    with as_sentences("claims"):
+        engine = make_engine(database_url(cfg, database, demo))
+        try:
+            upgrade(engine)
+            lines = claim_lines(engine, show or None)
+        finally:
+            engine.dispose()
     rows = claim_dicts(lines)
     if csv_file is not None:
         write_csv(csv_file, to_csv(rows, CLAIM_FIELDS))
@@ -427,9 +438,10 @@ def report(
         Console(stderr=True).print("--format must be table, json or csv")
         raise typer.Exit(2)
     cfg = settings_or_exit(settings)
-    engine = make_engine(database_url(cfg, database, demo))
-    try:
+    with as_sentences("report"):
+        engine = make_engine(database_url(cfg, database, demo))
         upgrade(engine)
+    try:
         shows = list_shows(engine)
         known = {s.show for s in shows}
         wanted = show or cfg.show.id

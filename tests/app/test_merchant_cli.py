@@ -367,3 +367,10 @@ def test_the_sandbox_store_serves_the_merchant_catalog_and_refuses_a_broken_one(
     code, out = _invoke("run", "-s", str(tmp_path / "settings.toml"))
     assert code == 2
     assert f"app.sandbox_catalog: {bad}:2: Variant Price: expected a price like 24.00" in out
+
+
+def test_a_database_that_cannot_be_opened_is_a_sentence(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}"
+    for command in ("claims", "report"):
+        code, out = _invoke(command, "--database", url, "-s", str(_settings(tmp_path)))
+        assert code == 1 and f"{command} failed: cannot use the database" in out
