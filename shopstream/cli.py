@@ -392,11 +392,12 @@ def sync(
             finally:
                 engine.dispose()
 
-    try:
-        asyncio.run(go())
-    except ShopError as exc:
-        console.print(f"[red]sync failed ({exc.key}):[/red] {exc}")
-        raise typer.Exit(1) from None
+    with as_sentences("sync"):
+        try:
+            asyncio.run(go())
+        except ShopError as exc:
+            console.print(f"[red]sync failed ({exc.key}):[/red] {exc}")
+            raise typer.Exit(1) from None
 
 
 @app.command()
