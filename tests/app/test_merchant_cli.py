@@ -346,7 +346,8 @@ def test_rehearse_stops_on_one_ctrl_c(tmp_path: Path) -> None:
     )
     _wait_for(proc, "rehearsal starting")
     code, _out, err = _interrupt(proc)
-    assert code == 130, err
+    # 130: stopped before the show ran; 0: the show ran and ended early, with its summary
+    assert code in (0, 130), err
     assert "stop" in err and "Traceback" not in err
 
 
