@@ -330,7 +330,8 @@ def run(
         console.print(f"dashboard: {url}/  (status: {url}/status) — Ctrl-C ends the show")
 
     with as_sentences("the show"):
-        result = run_interruptibly(lambda: run_show(cfg, on_web_ready=web_ready))
+        # a live show's last replies may take the outbox's drain (30 s) to go out
+        result = run_interruptibly(lambda: run_show(cfg, on_web_ready=web_ready), grace=45)
     console.print(summary_table(result, holds={}))
 
 
@@ -610,5 +611,9 @@ app.command("parse")(parse_command)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (a Ctrl-C outside a command's own handling: exit 130)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("stopped by Ctrl-C", file=sys.stderr)
+        raise SystemExit(130) from None

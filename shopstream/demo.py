@@ -129,6 +129,10 @@ async def run_sandbox_show(
         raise SandboxFailure(failed.result())
 
 
+INTERRUPT_DRAIN_SECONDS = 3.0
+"""After Ctrl-C in a demo or rehearsal, how long queued replies may take to go out."""
+
+
 class SandboxFailure(Exception):
     """A sandbox thread failed; the message says which and how."""
 
@@ -197,7 +201,14 @@ async def _sandbox_show(
                 on_announce=view.on_announce,
             )
             stops.append(runner.stop)
-            with interrupt_stops(runner.stop):
+
+            def stop_now() -> None:
+                """Ctrl-C: the viewers stop typing, replies get a short while to go out."""
+                runner.drain_timeout = min(runner.drain_timeout, INTERRUPT_DRAIN_SECONDS)
+                for stop in stops:
+                    stop()
+
+            with interrupt_stops(stop_now):
                 outcome = await _run_with_view(runner, view, console, store, after_start, stops)
         finally:
             core.close()

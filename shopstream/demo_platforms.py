@@ -29,6 +29,7 @@ from shopstream.runtime.show import ShowRunner
 from shopstream.sandbox_platforms import PLATFORMS, SandboxPlatforms, sandbox_platforms
 from shopstream.sandbox_store import SandboxStore
 from shopstream.settings import Settings
+from shopstream.storage import make_engine
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -167,7 +168,17 @@ async def run_platform_demo(
             after_start=play,
             title=title,
         )
+    if not funnel:  # the viewers were stopped early (Ctrl-C): count what did happen
+        funnel.append(await asyncio.to_thread(_funnel_of, database_url, settings.show.id))
     return outcome, funnel[0]
+
+
+def _funnel_of(database_url: str, show: str) -> Funnel:
+    engine = make_engine(database_url)
+    try:
+        return load_funnel(engine, show, platform_counts(engine, show))
+    finally:
+        engine.dispose()
 
 
 async def _settle(runner: ShowRunner) -> None:

@@ -120,6 +120,8 @@ def run_interruptibly(make: Callable[[], Any], *, grace: float = 8.0) -> Any:
             task.cancel()
 
         with interrupt_stops(cancel, grace=grace) as handler:
+            if early:
+                handler()  # Ctrl-C came while the loop was starting
             try:
                 return await make()
             except asyncio.CancelledError:
@@ -127,7 +129,17 @@ def run_interruptibly(make: Callable[[], Any], *, grace: float = 8.0) -> Any:
                     raise KeyboardInterrupt from None
                 raise
 
-    return asyncio.run(main())
+    # Until the loop's handler is in place, a Ctrl-C is noted, not raised wherever the
+    # interpreter happens to be (half-built loop, coroutine never awaited).
+    early: list[int] = []
+    previous: Any = None
+    with contextlib.suppress(ValueError):  # not the main thread: no signals to take
+        previous = signal.signal(signal.SIGINT, lambda sig, _frame: early.append(sig))
+    try:
+        return asyncio.run(main())
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 async def in_daemon_thread(fn: Callable[..., T], *args: Any) -> T:
