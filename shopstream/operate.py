@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import requests
 
@@ -21,9 +20,11 @@ from shop_sync.client import ShopifyClient
 from shop_sync.errors import ShopError
 from shop_sync.tokens import StaticToken
 from shopstream.core import Core, StoreAccess, build_core, live_store_access, replace_model
+from shopstream.interrupt import interrupt_stops
 from shopstream.runtime.show import ShowResult, ShowRunner
 from shopstream.sandbox_platforms import PLATFORMS
 from shopstream.settings import Settings
+from shopstream.settings_errors import SettingsError
 from shopstream.storage.records import Records
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,10 +67,10 @@ async def environment(
         yield live_store_access(settings), None, None
         return
     from shopstream.sandbox_platforms import sandbox_platforms
-    from shopstream.sandbox_store import sandbox_store
+    from shopstream.sandbox_store import sandbox_products, sandbox_store
 
     async with (
-        sandbox_store(settings) as store,
+        sandbox_store(settings, products=sandbox_products(settings)) as store,
         sandbox_platforms(enabled_platforms(settings)) as platforms,
     ):
         yield store.access, store, platforms
@@ -87,24 +88,53 @@ def _connectors(settings: Settings, core: Core, platforms: object | None) -> lis
     return made
 
 
-async def run_show(settings: Settings) -> ShowResult:
-    """Run the show until its connectors end or the operator presses Ctrl-C."""
+async def run_show(
+    settings: Settings, *, on_web_ready: Callable[[str], None] | None = None
+) -> ShowResult:
+    """Run the show until its connectors end or the operator presses Ctrl-C (once).
+
+    ``on_web_ready(url)`` learns where the web app (dashboard, webhooks) listens.
+    """
     async with environment(settings) as (access, store, platforms):
         core = await asyncio.to_thread(build_core, settings, access)
         try:
             await asyncio.to_thread(core.sync)
+            unknown = show_problems(core)
+            if unknown:
+                raise SettingsError(unknown)
             connectors = _connectors(settings, core, platforms)
             if not connectors:
                 raise SystemExit("no connector is enabled in the settings ([connectors.*])")
-            on_web = getattr(store, "deliver_webhooks_to", None)
-            runner = ShowRunner(core, connectors, on_web_ready=on_web)
-            loop = asyncio.get_running_loop()
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signal.SIGINT, runner.stop)
-                loop.add_signal_handler(signal.SIGTERM, runner.stop)
-            return await runner.run()
+            deliver = getattr(store, "deliver_webhooks_to", None)
+
+            def web_ready(url: str) -> None:
+                if deliver is not None:
+                    deliver(url)
+                if on_web_ready is not None:
+                    on_web_ready(url)
+
+            runner = ShowRunner(core, connectors, on_web_ready=web_ready)
+            with interrupt_stops(runner.stop):
+                return await runner.run()
         finally:
             core.close()
+
+
+def show_problems(core: Core) -> list[str]:
+    """Lineup handles and a featured product the store's catalog does not have."""
+    settings = core.settings
+    source = settings.show.run_of_show or "run of show"
+    problems = [
+        f"{source}: lineup code {item.code!r}: the store has no product {item.handle!r}"
+        for item in core.run_of_show.lineup
+        if item.handle not in core.catalog.products
+    ]
+    featured = settings.show.featured
+    if featured and core.catalog.resolve(featured) is None:
+        problems.append(
+            f"show.featured: {featured!r} is neither a lineup code nor a product of the store"
+        )
+    return problems
 
 
 def _store_check(settings: Settings, access: StoreAccess) -> str:

@@ -49,6 +49,13 @@ class AppConfig(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."
     )
+    sandbox_catalog: Path | None = Field(
+        None,
+        description=(
+            "Catalog the sandbox store serves in sandbox mode (run, check, sync): Shopify's"
+            " product CSV export or a products.json; empty = the demo catalog."
+        ),
+    )
 
 
 class StorageConfig(_Section):

@@ -37,6 +37,7 @@ from sandbox.facebook.graph_routes import handle, route_kind
 from sandbox.facebook.oauth import FacebookOAuth
 from sandbox.facebook.sse_hub import SseHub
 from sandbox.facebook.state import ROUTES, GraphFailure, PageState, SentReply
+from sandbox.inloop import InLoopServer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class FacebookEmulator:
         config = uvicorn.Config(
             app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2
         )
-        self._server = uvicorn.Server(config)
+        self._server = InLoopServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="fb-emulator")
         return self
 

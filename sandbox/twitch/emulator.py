@@ -17,6 +17,7 @@ from typing import Any, Self
 
 import uvicorn
 
+from sandbox.inloop import InLoopServer
 from sandbox.twitch.certs import server_context, write_self_signed
 from sandbox.twitch.eventsub_server import EventSubServer
 from sandbox.twitch.helix_app import HelixRoutes
@@ -90,7 +91,7 @@ class TwitchEmulator:
             ws="none",
             access_log=False,
         )
-        self._server = uvicorn.Server(config)
+        self._server = InLoopServer(config)
         self._serve_task = asyncio.create_task(self._server.serve())
         while not self._server.started:
             if self._serve_task.done():

@@ -12,6 +12,7 @@ from typing import Any, Self
 import grpc
 import uvicorn
 
+from sandbox.inloop import InLoopServer
 from sandbox.youtube.api import YouTubeApiState
 from sandbox.youtube.app import build_app
 from sandbox.youtube.oauth import GoogleOAuth
@@ -81,7 +82,7 @@ class YouTubeEmulator:
             lifespan="off",
             timeout_graceful_shutdown=2,
         )
-        server = uvicorn.Server(config)
+        server = InLoopServer(config)
         self._server = server
         self._task = asyncio.create_task(server.serve(), name="youtube-emulator")
         async with asyncio.timeout(_STARTUP_TIMEOUT):

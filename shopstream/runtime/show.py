@@ -69,6 +69,7 @@ class ShowRunner:
         fairness_horizon: float | None = None,
         on_event: Callable[[Envelope, Sequence[Reply]], None] | None = None,
         on_web_ready: Callable[[str], Awaitable[None] | None] | None = None,
+        on_announce: Callable[[str], None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         drain_timeout: float = 30.0,
     ) -> None:
@@ -80,6 +81,7 @@ class ShowRunner:
         self._clock = clock
         self._on_event = on_event
         self._on_web_ready = on_web_ready
+        self._on_announce = on_announce  # drops and timers, for a live view
         self.result = ShowResult()
         self._stop = asyncio.Event()
         self.routes: dict[str, str] = {c.platform: c.name for c in self.connectors}
@@ -175,6 +177,8 @@ class ShowRunner:
     async def announce(self, text: str) -> None:
         """Post ``text`` on every connector of the show."""
         now = self._clock()
+        if self._on_announce is not None:
+            self._on_announce(text)
         for name, outbox in self.outboxes.items():
             await outbox.put(
                 Reply(
