@@ -206,7 +206,8 @@ def test_check_works_for_every_connector_in_sandbox_mode(tmp_path: Path) -> None
     code, out = _invoke("check", "-s", str(_settings(tmp_path, extra, replay=False)))
     assert code == 0, out
     keys = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
-    platforms = {k.split(":")[0]: v for k, v in keys.items()}
+    # "youtube:<channel>: ok (quota_left=9999 transport=stream)": the key, then its detail
+    platforms = {k.split(":")[0]: v.split(" (", 1)[0] for k, v in keys.items()}
     assert platforms["youtube"] == platforms["facebook"] == platforms["twitch"] == "ok"
 
 
