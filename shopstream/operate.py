@@ -176,6 +176,12 @@ async def check_all(settings: Settings, details: dict[str, str] | None = None) -
                 out[connector.name] = await _connector_check(connector)
                 if details is not None and connector.health.detail:
                     details[connector.name] = connector.health.detail
+                plan_note = getattr(connector, "plan_note", None)
+                if details is not None and plan_note is not None:  # YouTube's quota, told now
+                    note = plan_note(settings.show.planned_minutes)
+                    details[connector.name] = "; ".join(
+                        x for x in (details.get(connector.name), note) if x
+                    )
         finally:
             core.close()
     return out

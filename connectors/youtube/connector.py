@@ -30,7 +30,7 @@ from connectors.youtube.cursor import (
     page_token_key,
 )
 from connectors.youtube.metered import ChatIsOver, MeteredApi, TextRefused
-from connectors.youtube.quota import QuotaPlanner, Spend
+from connectors.youtube.quota import QuotaPlanner, Spend, stream_plan, stream_quota
 from connectors.youtube.stream import StreamFailure, StreamListClient, StreamRefused
 from connectors.youtube.stream_wire import error_of, reason_from_details
 from connectors.youtube.text import YOUTUBE_TEXT, fit_message
@@ -93,7 +93,11 @@ class YouTubeConnector:
         self.name = name or f"{PLATFORM}:{self.channel}"
         self._limits = replace(YOUTUBE_LIMITS, max_chars=config.max_chars)
         self.health = Health(self.name, clock=clock)
-        self.quota = QuotaPlanner(config.quota, clock=clock)
+        target = config.resolved_stream_target()
+        self.transport = config.transport if target else "poll"
+        self._stream_target = target
+        quota = stream_quota(config.quota) if self.transport == "stream" else config.quota
+        self.quota = QuotaPlanner(quota, clock=clock)
         self._api: MeteredApi | None = None
         self._chat_id: str | None = None
         self._ended_chats: set[str] = set()
@@ -106,12 +110,20 @@ class YouTubeConnector:
         self._last_read: datetime | None = None
         self._opened_at: datetime | None = None
         self._seen: OrderedDict[str, None] = OrderedDict()
-        target = config.resolved_stream_target()
-        self.transport = config.transport if target else "poll"
-        self._stream_target = target
         self._stream_client: StreamListClient | None = None
         self._stream: AsyncIterator[dict[str, Any]] | None = None
         self._refresh_next = False
+
+    def plan_note(self, show_minutes: float) -> str:
+        """What the day's quota buys this show, for the host before it starts: both stream
+        lifetimes when streaming (YouTube does not say how long a stream stays open)."""
+        if self.transport != "stream":
+            self.quota.plan_show(show_minutes)
+            interval = self.quota.read_interval()
+            every = "paused" if interval is None else f"a read every {interval:.1f} s"
+            return f"polling: {every} over {show_minutes:g} min"
+        cases = (stream_plan(self.config.quota, show_minutes, life) for life in (None, 10.0))
+        return "; ".join(case.note() for case in cases)
 
     @property
     def proof_interval(self) -> float | None:
