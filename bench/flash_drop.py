@@ -335,6 +335,13 @@ async def run(
         waits = runner.pipeline.stats.gate_wait_seconds
         metrics["gate_wait_ms_p50"] = round(1000 * _pct(waits, 0.50), 1) if waits else 0.0
         metrics["gate_wait_ms_p99"] = round(1000 * _pct(waits, 0.99), 1) if waits else 0.0
+        for platform, by in sorted(runner.pipeline.stats.gate_wait_by_platform.items()):
+            metrics[f"gate_wait_ms_{platform}"] = (
+                f"p50 {1000 * _pct(by, 0.50):.1f}, p99 {1000 * _pct(by, 0.99):.1f}"
+            )
+        metrics["proof_interval_s"] = {
+            c.platform: getattr(c, "proof_interval", None) for c in connectors
+        }
         metrics["released_by_horizon"] = runner.pipeline.stats.gate_expired
         metrics["inject_seconds"] = round(inject_done - t0, 3)
         metrics["claims_per_second_end_to_end"] = round(len(handled) / max(1e-9, last - t0), 1)

@@ -79,6 +79,9 @@ class PipelineStats:
     # and the longest wait, and how many were let through by the horizon rather than by the
     # watermarks (a platform fell behind).
     gate_wait_seconds: deque[float] = field(default_factory=lambda: deque(maxlen=100_000))
+    # the same waits by the platform of the held event (whose proof it waited for is the
+    # slowest other platform's; the bench reports both)
+    gate_wait_by_platform: dict[str, deque[float]] = field(default_factory=dict)
     gate_held: int = 0
     gate_wait_max: float = 0.0
     gate_expired: int = 0
@@ -163,6 +166,11 @@ class Pipeline:
             expired = 0
             for item in released:
                 stats.gate_wait_seconds.append(item.waited)
+                platform = getattr(item.envelope.event, "platform", "?")
+                waits = stats.gate_wait_by_platform.get(platform)
+                if waits is None:
+                    waits = stats.gate_wait_by_platform[platform] = deque(maxlen=100_000)
+                waits.append(item.waited)
                 expired += item.expired
                 if item.waited > 0:
                     stats.gate_held += 1
