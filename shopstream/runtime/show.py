@@ -21,6 +21,7 @@ from shopstream.handlers.hold_notices import expire_holds, offer_waitlist, remin
 from shopstream.outbox.outbox import Outbox
 from shopstream.outbox.store import SqlSentKeys
 from shopstream.runtime.pipeline import Pipeline
+from shopstream.runtime.storage_watch import StorageWatch, select_one
 from shopstream.runtime.supervisor import Envelope, Supervisor
 from shopstream.runtime.webserver import serve_asgi
 from shopstream.show.commands import open_drop
@@ -93,6 +94,7 @@ class ShowRunner:
             for c in self.connectors
         }
         self.supervisor = Supervisor(self.connectors, self.queue)
+        self.storage = StorageWatch(select_one(core.engine))  # the ``storage`` status row
         self.pipeline = Pipeline(
             self.queue,
             core.handler,
@@ -106,6 +108,7 @@ class ShowRunner:
             ),
             watermarks=self.watermarks,
             needs_order=core.handler.needs_order,
+            on_storage=self.storage.batch_result,
             on_event=self._seen,
             targets={
                 c.name: (c.platform, c.channel)  # type: ignore[attr-defined]
@@ -134,9 +137,10 @@ class ShowRunner:
         self._stop.set()
 
     def status(self) -> list[dict[str, str | None]]:
-        """Each connector's health and the webhook inbox's, for the dashboard."""
+        """Each connector's health, the webhook inbox's and the database's, for the dashboard."""
         return [c.health.snapshot() for c in self.connectors] + [
-            self.core.inbox.status().snapshot()
+            self.core.inbox.status().snapshot(),
+            self.storage.health.snapshot(),
         ]
 
     async def _start_inbox(self) -> None:
@@ -247,6 +251,7 @@ class ShowRunner:
             ]
             pipe = group.create_task(self.pipeline.run(), name="pipeline")
             sup = group.create_task(self.supervisor.run(), name="supervisor")
+            watch = group.create_task(self.storage.run(), name="storage")
             stopper = group.create_task(stop.wait(), name="stop")
             await asyncio.wait({sup, stopper}, return_when=asyncio.FIRST_COMPLETED)
             # Connectors stay open while the last messages are handled and answered.
@@ -260,7 +265,7 @@ class ShowRunner:
                 left = {n: o.pending for n, o in self.outboxes.items() if o.pending}
                 _LOGGER.warning("show ended with replies still queued: %s", left)
                 self.result.unsent = sum(left.values())
-            for task in (sup, stopper, pipe, *workers):
+            for task in (sup, stopper, pipe, watch, *workers):
                 task.cancel()
 
     def _finish(self) -> ShowResult:
