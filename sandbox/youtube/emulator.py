@@ -60,6 +60,7 @@ class YouTubeEmulator:
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
         self.base_url = ""
+        self._port = 0
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -68,7 +69,7 @@ class YouTubeEmulator:
         config = uvicorn.Config(
             build_app(self.state),
             host="127.0.0.1",
-            port=0,
+            port=self._port,  # 0 the first time; a restart keeps its port
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -84,6 +85,7 @@ class YouTubeEmulator:
                     raise RuntimeError("youtube emulator stopped during startup")
                 await asyncio.sleep(0.005)
         host, port = server.servers[0].sockets[0].getsockname()[:2]
+        self._port = port
         self.base_url = f"http://{host}:{port}"
         _LOGGER.info("youtube emulator at %s", self.base_url)
         return self
@@ -100,6 +102,13 @@ class YouTubeEmulator:
             await self._task
         self._server = None
         self._task = None
+
+    async def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop serving, stay down ``down_seconds``, serve again on the same port with the
+        same chat and quota, as the API's front end restarting."""
+        await self.__aexit__(None, None, None)
+        await asyncio.sleep(down_seconds)
+        await self.__aenter__()
 
     # --- what the connector needs to find the chat --------------------------------------
 
