@@ -2,10 +2,10 @@
 
 Two things see the database fail: the pipeline, when a batch fails for a passing reason and
 waits to try again (:meth:`StorageWatch.batch_result`), and a probe that runs ``SELECT 1``
-every ``interval`` seconds (:meth:`StorageWatch.run`), so an outage shows even while no
-message is being handled. Each clears only what it set: a probe that reads fine does not
-hide a write lock the pipeline is waiting on. The status is ``reconnecting`` while either
-sees the database down, else ``ok``.
+(on SQLite: takes the write lock and lets it go) every ``interval`` seconds
+(:meth:`StorageWatch.run`), so an outage shows even while no message is being handled.
+Each clears only what it set: a probe that answers does not hide a batch still failing.
+The status is ``reconnecting`` while either sees the database down, else ``ok``.
 """
 
 from __future__ import annotations
@@ -24,11 +24,21 @@ _ERROR_CHARS = 200
 
 
 def select_one(engine: Engine) -> Callable[[], None]:
-    """A probe that asks the database the cheapest question there is."""
+    """A probe that asks the database the cheapest question there is.
+
+    On SQLite reads go on while another writer holds the lock, so the probe asks for the
+    write lock (``BEGIN IMMEDIATE``, then ``ROLLBACK``: nothing is written): a lock held
+    longer than the probe may take shows as an outage, before the busy timeout runs out.
+    """
+    sqlite = engine.dialect.name == "sqlite"
 
     def probe() -> None:
         with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            if sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                conn.exec_driver_sql("ROLLBACK")
+            else:
+                conn.execute(text("SELECT 1"))
 
     return probe
 

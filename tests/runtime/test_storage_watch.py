@@ -87,3 +87,21 @@ def test_select_one_answers_or_raises_a_transient_error(tmp_path: Path) -> None:
     finally:
         good.dispose()
         gone.dispose()
+
+
+def test_on_sqlite_the_probe_sees_a_write_lock_that_reads_do_not(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 0.05})
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("PRAGMA journal_mode=WAL")
+        holder.execute("CREATE TABLE t (x)")
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(Exception) as caught:
+            select_one(engine)()
+        assert is_transient(caught.value)
+        holder.execute("ROLLBACK")
+        select_one(engine)()  # the lock gone, it answers
+    finally:
+        holder.close()
+        engine.dispose()
