@@ -131,7 +131,9 @@ async def _redeliver_refused(w: World) -> int:
     return len(again)
 
 
-async def drill_one(name: str, count: int, quick: bool, rate: float, log: logging.Logger) -> Report:
+async def drill_one(
+    name: str, count: int, quick: bool, rate: float, log: logging.Logger, keep: bool = False
+) -> Report:
     workdir = Path(tempfile.mkdtemp(prefix=f"drill-{name}-"))
     try:
         async with backend(name, workdir) as db, world(db.url, workdir) as w:
@@ -177,7 +179,10 @@ async def drill_one(name: str, count: int, quick: bool, rate: float, log: loggin
                 samples=w.samples,
             )
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if keep:
+            log.warning("%s: kept %s", name, workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:
@@ -186,6 +191,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="each fault kind once per backend")
     parser.add_argument("--rate", type=float, default=3.0, help="buys per second, all platforms")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--keep", action="store_true", help="keep the work dirs (bot.log)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     log = logging.getLogger("fault_drill")
@@ -194,7 +200,7 @@ def main() -> None:
     missed: list[str] = []
     per = max(1, args.faults // len(names))
     for name in names:
-        report = asyncio.run(drill_one(name, per, args.quick, args.rate, log))
+        report = asyncio.run(drill_one(name, per, args.quick, args.rate, log, args.keep))
         print(f"\n== {name}")
         for line in table(report):
             print(line)

@@ -122,7 +122,7 @@ class Report:
     duplicate_replies_in_window: int = 0
     held_untold: int = 0
     webhooks_sent: int = 0
-    webhooks_refused: int = 0  # answered non-2xx: Shopify would send them again
+    webhooks_refused: int = 0  # answered non-2xx at least once: Shopify sends them again
     webhooks_lost: int = 0  # answered 2xx, never applied
     kinds: dict[str, KindFigures] = field(default_factory=dict)
     lost_examples: list[str] = field(default_factory=list)
@@ -239,7 +239,7 @@ def check(
                 report.duplicate_replies += 1
     report.webhooks_sent = len({d.webhook_id for d in deliveries})
     answered = {d.webhook_id for d in deliveries if 200 <= d.status < 300}
-    report.webhooks_refused = len({d.webhook_id for d in deliveries} - answered)
+    report.webhooks_refused = len({d.webhook_id for d in deliveries if not 200 <= d.status < 300})
     report.webhooks_lost = len(answered - applied)
     claim_times = sorted(c.created_at for c in claims)
     for n, fault in enumerate(faults):

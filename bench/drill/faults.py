@@ -58,10 +58,12 @@ async def pg_terminate(world: World, db: Backend) -> Fault:
     return Fault("pg_terminate", at, ("storage", "down"))
 
 
-def _lock(path: Path, seconds: float) -> None:
+def _lock(path: Path, seconds: float, got: list[float] | None = None) -> None:
     conn = sqlite3.connect(path, timeout=5, isolation_level=None)
     try:
-        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")  # may wait for the bot's own write to finish
+        if got is not None:
+            got.append(time.time())
         time.sleep(seconds)
         conn.execute("ROLLBACK")
     finally:
@@ -72,9 +74,9 @@ async def sqlite_lock(world: World, db: Backend) -> Fault:
     """Hold the SQLite file's write lock past the bot's busy timeout. The outage starts when
     the busy timeout has run out: that is the fault's time."""
     assert db.sqlite is not None
-    at = time.time() + SQLITE_BUSY_SECONDS
-    await asyncio.to_thread(_lock, db.sqlite, SQLITE_LOCK_SECONDS)
-    return Fault("sqlite_lock", at, ("storage", "down"))
+    got: list[float] = []
+    await asyncio.to_thread(_lock, db.sqlite, SQLITE_LOCK_SECONDS, got)
+    return Fault("sqlite_lock", got[0] + SQLITE_BUSY_SECONDS, ("storage", "down"))
 
 
 async def bot_kill9(world: World, db: Backend) -> Fault:
@@ -171,7 +173,8 @@ def _webhook(world: World) -> int | None:
 
 
 async def webhook_db_down(world: World, db: Backend) -> Fault:
-    """A stock webhook delivered while the database is down (restarting or locked)."""
+    """A stock webhook delivered while the database is down (stopped, or locked: then from
+    when the lock is held)."""
     at = time.time()
     if db.cluster is not None:
         cluster = db.cluster
@@ -183,8 +186,11 @@ async def webhook_db_down(world: World, db: Backend) -> Fault:
             await asyncio.to_thread(cluster.start)
     else:
         assert db.sqlite is not None
-        lock = asyncio.create_task(asyncio.to_thread(_lock, db.sqlite, SQLITE_LOCK_SECONDS))
-        await asyncio.sleep(0.2)
+        got: list[float] = []
+        lock = asyncio.create_task(asyncio.to_thread(_lock, db.sqlite, SQLITE_LOCK_SECONDS, got))
+        while not got and not lock.done():  # noqa: ASYNC110 - a thread's event
+            await asyncio.sleep(0.01)
+        at = got[0] if got else at
         await asyncio.to_thread(_webhook, world)
         await lock
     return Fault("webhook_db_down", at, ("storage", "down"))

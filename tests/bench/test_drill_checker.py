@@ -152,8 +152,8 @@ def test_youtube_holds_after_quota_exceeded_wait_for_the_reset() -> None:
         ([Delivery("w1", 200, 1.0)], {"w1"}, 0, 0),
         ([Delivery("w1", 200, 1.0)], set(), 0, 1),  # answered 200, never applied
         ([Delivery("w1", 503, 1.0)], set(), 1, 0),  # refused: Shopify sends it again
-        ([Delivery("w1", 0, 1.0), Delivery("w1", 200, 2.0)], {"w1"}, 0, 0),
-        ([Delivery("w1", 0, 1.0), Delivery("w1", 200, 2.0)], set(), 0, 1),
+        ([Delivery("w1", 0, 1.0), Delivery("w1", 200, 2.0)], {"w1"}, 1, 0),
+        ([Delivery("w1", 0, 1.0), Delivery("w1", 200, 2.0)], set(), 1, 1),
     ],
 )
 def test_webhooks(
