@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import Engine, text
 
@@ -76,15 +77,21 @@ class StorageWatch:
         self._mark("probe", error)
 
     async def run(self) -> None:
-        """Probe until cancelled; a probe that takes over a second (or the interval) is down."""
+        """Probe until cancelled; a probe that takes over a second (or the interval) is down.
+
+        The probe has a thread of its own: when the database hangs, every worker thread of
+        the shared pool may be waiting on it, and the probe must not queue behind them.
+        """
         if self._probe is None:
             return
         probe = self._probe
+        loop = asyncio.get_running_loop()
+        own = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage-probe")
         pending: asyncio.Future[None] | None = None
         try:
             while True:
                 if pending is None:  # a hung probe is not started again beside itself
-                    pending = asyncio.ensure_future(asyncio.to_thread(probe))
+                    pending = loop.run_in_executor(own, probe)
                 done, _ = await asyncio.wait({pending}, timeout=max(self._interval, 1.0))
                 if not done:
                     self.probe_result(TimeoutError("the database did not answer in time"))
@@ -98,3 +105,4 @@ class StorageWatch:
         finally:
             if pending is not None:
                 pending.cancel()
+            own.shutdown(wait=False, cancel_futures=True)
