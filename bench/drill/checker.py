@@ -106,6 +106,7 @@ class KindFigures:
     not_shown: int = 0
     next_claim: list[float] = field(default_factory=list)
     no_next_claim: int = 0
+    silent: list[float] = field(default_factory=list)  # longest time /status did not answer
 
 
 @dataclass(slots=True)
@@ -166,6 +167,25 @@ def status_latency(fault: Fault, until: float, samples: Sequence[Sample]) -> flo
         if _shows(fault, sample, before):
             return sample.at - fault.at
     return None
+
+
+def longest_silence(at: float, until: float, samples: Sequence[Sample]) -> float:
+    """The longest stretch in [at, until) in which the status endpoint did not answer."""
+    longest = 0.0
+    since: float | None = None
+    for sample in samples:
+        if sample.at < at:
+            continue
+        if sample.at >= until:
+            break
+        if sample.rows is None:
+            since = sample.at if since is None else since
+            longest = max(longest, sample.at - since)
+        else:
+            if since is not None:
+                longest = max(longest, sample.at - since)
+            since = None
+    return longest
 
 
 def told_holds(sent: Iterable[Sent], links: Mapping[str, Sequence[str]]) -> dict[str, list[Sent]]:
@@ -246,6 +266,7 @@ def check(
         until = faults[n + 1].at if n + 1 < len(faults) else float("inf")
         figures = kinds[fault.kind]
         latency = status_latency(fault, until, samples)
+        figures.silent.append(longest_silence(fault.at, until, samples))
         if fault.watch is not None:
             if latency is None:
                 figures.not_shown += 1
@@ -270,6 +291,7 @@ def table(report: Report) -> list[str]:
     head = (
         f"{'fault kind':24} {'n':>4} {'typed':>6} {'lost':>5} {'unheard':>7} "
         f"{'status shown':>12} {'status ms p50/max':>18} {'next claim ms p50/max':>22}"
+        f" {'no status ms max':>16}"
     )
     lines = [head, "-" * len(head)]
     for kind, f in sorted(report.kinds.items()):
@@ -277,6 +299,7 @@ def table(report: Report) -> list[str]:
         lines.append(
             f"{kind:24} {f.faults:>4} {f.typed:>6} {f.lost:>5} {f.unheard:>7} {shown:>12} "
             f"{_ms(f.shown):>18} {_ms(f.next_claim):>22}"
+            f" {1000 * max(f.silent, default=0):>16.0f}"
             + (f"  ({f.no_next_claim} never)" if f.no_next_claim else "")
         )
     lines += [

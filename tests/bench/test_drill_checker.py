@@ -16,6 +16,7 @@ from bench.drill.checker import (
     Sent,
     Typed,
     check,
+    longest_silence,
     misses,
     status_latency,
     table,
@@ -215,3 +216,19 @@ def test_each_target_missed_is_named() -> None:
         "held claims never told: 1 (target 0)",
         "webhooks lost: 1 (target 0)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("answers", "silence"),
+    [
+        ([(10.0, True), (10.5, True)], 0.0),
+        ([(10.0, True), (10.5, False), (11.0, False), (11.5, True)], 1.0),
+        ([(9.0, False), (10.5, False), (12.0, False)], 1.5),  # only from the fault on
+        ([(10.5, False), (11.0, True), (12.0, False), (19.0, False), (25.0, False)], 7.0),
+    ],
+)
+def test_longest_silence_of_the_status_endpoint(
+    answers: Sequence[tuple[float, bool]], silence: float
+) -> None:
+    samples = [Sample(at, OK if ok else None) for at, ok in answers]
+    assert longest_silence(10.0, 20.0, samples) == pytest.approx(silence)
