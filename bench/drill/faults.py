@@ -21,6 +21,7 @@ from bench.drill.postgres import Cluster
 from bench.drill.world import World
 
 _poison = itertools.count(1)
+_restarts = itertools.count(1)
 PG_DOWN_SECONDS = 1.0
 SQLITE_BUSY_SECONDS = 1.0  # the bot's ?timeout= on the SQLite URL
 SQLITE_LOCK_SECONDS = 3.0  # held past it
@@ -157,8 +158,7 @@ async def poison_twitch(world: World, db: Backend) -> Fault:
 async def emulator_restart(world: World, db: Backend) -> Fault:
     """The YouTube or the Facebook front end restarts (1 s down, same port, same state)."""
     at = time.time()
-    n = next(_poison)
-    platform = "youtube" if n % 2 else "facebook"
+    platform = "youtube" if next(_restarts) % 2 else "facebook"
     await world.platforms.emulators[platform].restart(1.0)
     return Fault(f"restart_{platform}", at, (platform, "down"))
 
