@@ -114,6 +114,18 @@ class OrderLedger:
                 query = query.where(LedgerOrder.show_id == show)
             return list(session.exec(query).all())
 
+    def order_for_holds(self, hold_ids: tuple[str, ...]) -> LedgerOrder | None:
+        """The recorded order that paid for any of ``hold_ids`` (a buyer reopening a link)."""
+        wanted = {h for h in hold_ids if h}
+        if not wanted:
+            return None
+        with Session(self._engine) as session:
+            query = select(LedgerOrder).where(LedgerOrder.hold_ids != "")
+            for order in session.exec(query).all():
+                if wanted.intersection(order.hold_ids.split(",")):
+                    return order
+        return None
+
     def unattributed(self) -> list[LedgerOrder]:
         """Return the orders no show could be traced for."""
         with Session(self._engine) as session:

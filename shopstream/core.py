@@ -133,6 +133,13 @@ class Core:
             self.control.replace_state(replace(self.control.state, lineup=lineup))
         return report
 
+    def paid_order(self, hold_ids: tuple[str, ...]) -> str | None:
+        """The name (``#1001``) of the order that paid for ``hold_ids``, if one did."""
+        order = self.ledger.order_for_holds(hold_ids)
+        if order is None:
+            return None
+        return order.name or order.order_id
+
     def close(self) -> None:
         """Release the database."""
         self.holds.close()
@@ -222,6 +229,9 @@ def build_core(
         control,
         cooldowns=Cooldowns(settings.cooldowns),
         throttle=ClaimThrottle(settings.cooldowns),
+        shared_answers=frozenset(
+            {"twitch"} if settings.connectors.twitch.shared_chat_answers else set()
+        ),
     )
     dedupe: DbDedupe | RedisDedupe
     dedupe_ttl = timedelta(hours=settings.shop.webhook_dedupe_hours)

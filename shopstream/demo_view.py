@@ -55,6 +55,8 @@ def summary_table(result: ShowResult, holds: dict[str, int]) -> Table:
     table.add_row("chat events", str(result.events))
     table.add_row("duplicate deliveries ignored", str(result.duplicates))
     table.add_row("messages that failed to handle", str(result.failures))
+    if result.shared_chat:
+        table.add_row("Shared Chat messages (partner channels)", str(result.shared_chat))
     if result.storage_retries:
         table.add_row("batches retried after a database error", str(result.storage_retries))
     for status, n in sorted(result.outcomes.items()):

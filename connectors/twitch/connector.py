@@ -71,6 +71,7 @@ class TwitchConnector:
         self._irc_link: IrcLink | None = None
         self._irc_sender: IrcSender | None = None
         self._refresh_lock = asyncio.Lock()
+        self.shared_chat = 0  # messages from Shared Chat partners' channels read so far
 
     @property
     def limits(self) -> PlatformLimits:
@@ -213,12 +214,19 @@ class TwitchConnector:
                 async for event in stream:
                     if isinstance(event, ChatMessage):
                         self.health.saw_message(event.sent_at)
+                        if event.shared:
+                            self._count_shared()
                     yield event
         except ConnectorError as exc:
             self._fail(exc)
             raise
         finally:
             self.health.live(None)
+
+    def _count_shared(self) -> None:
+        """One more Shared Chat message (typed in a partner's channel) in the status."""
+        self.shared_chat += 1
+        self.health.extra["shared_chat"] = str(self.shared_chat)
 
     def _went_live(self) -> None:
         self.health.set(Status.OK)
@@ -284,7 +292,10 @@ class TwitchConnector:
             return None
 
     def _event_of(self, msg: Mapping[str, Any]) -> ChatEvent | None:
-        if not self._fresh(f"m:{msg['metadata'].get('message_id')}"):
+        frame_id = msg["metadata"].get("message_id")
+        # at least once: a redelivery has the same metadata.message_id (EventSub reference);
+        # a frame without one is not deduped by it (the chat message id still is)
+        if isinstance(frame_id, str) and frame_id and not self._fresh(f"m:{frame_id}"):
             return None
         event = eventsub_event(msg)
         if isinstance(event, ChatMessage):

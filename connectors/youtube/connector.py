@@ -367,9 +367,14 @@ class YouTubeConnector:
         if not isinstance(message_id, str):
             return None
         self._remember(message_id)
+        # ``part=snippet`` answers carry ``snippet.authorChannelId`` (the discovery document's
+        # LiveChatMessageSnippet); ``authorDetails`` only when that part was asked for
+        snippet = body.get("snippet")
         author = body.get("authorDetails")
-        own = author.get("channelId") if isinstance(author, dict) else None
-        if isinstance(own, str) and self._bot_channel_id is None:
+        own = snippet.get("authorChannelId") if isinstance(snippet, dict) else None
+        if not isinstance(own, str) and isinstance(author, dict):
+            own = author.get("channelId")
+        if isinstance(own, str) and own and self._bot_channel_id is None:
             self._bot_channel_id = own
         return message_id
 

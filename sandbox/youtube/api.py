@@ -249,7 +249,10 @@ class YouTubeApiState:
             return 403, envelopes.error("liveChatDisabled")
         if not chat.live:
             return 403, envelopes.error("liveChatEnded")
-        return 200, chat.bot_message(text)
+        # the answer carries only the parts asked for, like a list (``part=snippet``: no
+        # ``authorDetails``; https://developers.google.com/youtube/v3/live/docs/liveChatMessages/insert)
+        parts = set((params.get("part") or "").split(","))
+        return 200, _shape(chat.bot_message(text), parts)
 
     def delete_message(self, params: Mapping[str, str], bearer: str | None) -> Answer:
         """``DELETE /youtube/v3/liveChat/messages?id=…`` (204 with no body)."""

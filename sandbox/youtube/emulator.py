@@ -181,6 +181,18 @@ class YouTubeEmulator:
             display_amount=display_amount,
         )
 
+    def inject_member_milestone(
+        self,
+        text: str | None,
+        *,
+        author_name: str = "Viewer",
+        author_id: str | None = None,
+        months: int = 12,
+    ) -> str:
+        """Make a member post a milestone message (with their comment, if any); return its id."""
+        author = self.state.chat.author(author_name, author_id)
+        return self.state.chat.add_member_milestone(text, author, months=months)
+
     def inject_raw(self, *items: Any) -> None:
         """Append raw feed items as they are (malformed ones included)."""
         self.state.chat.insert_raw(items)

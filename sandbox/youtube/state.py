@@ -154,6 +154,21 @@ class ChatState:
         shown = f'{display_amount} from {author.name}: "{text}"'
         return str(self._item("superChatEvent", author, display=shown, details=details)["id"])
 
+    def add_member_milestone(self, text: str | None, author: Author, *, months: int) -> str:
+        """Append a ``memberMilestoneChatEvent`` (``userComment`` only when the member wrote
+        one; discovery document, LiveChatMemberMilestoneChatDetails)."""
+        details: dict[str, Any] = {"memberMonth": months, "memberLevelName": "Member"}
+        if text:
+            details["userComment"] = text
+        shown = text if text else f"{author.name} has been a member for {months} months"
+        item = self._item(
+            "memberMilestoneChatEvent",
+            author,
+            display=shown,
+            details={"memberMilestoneChatDetails": details},
+        )
+        return str(item["id"])
+
     def delete(self, message_id: str, *, by: Author | None = None) -> bool:
         """Delete a message as a moderator; a ``messageDeletedEvent`` joins the feed."""
         if message_id in self.deleted or not any(i.get("id") == message_id for i in self.items):

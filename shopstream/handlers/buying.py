@@ -266,7 +266,8 @@ def handle_cart(svc: ShowServices, msg: ChatMessage, intent: Cart) -> list[Reply
     """Answer ``!cart`` with one link covering all of the viewer's active holds."""
     holds = svc.holds.active_holds(platform=msg.platform, viewer_id=viewer_of(msg))
     if not holds:
-        return []
+        text = svc.templates.render("cart_empty", intent.language)
+        return [svc.reply(msg, "cart", text)]
     link = link_for(svc, msg, holds)
     if link is None:
         return []
@@ -301,8 +302,9 @@ def handle_cancel(svc: ShowServices, msg: ChatMessage, intent: Cancel) -> list[R
         if found is None:
             continue
         product, variant = found
+        place = hold.status == "left_waitlist"  # a waitlist place, not a hold
         text = svc.templates.render(
-            "cancelled",
+            "place_cancelled" if place else "cancelled",
             intent.language,
             product=product.title,
             variant=variant_label(product, variant.variant_id),

@@ -54,6 +54,7 @@ class ShowResult:
     gate_wait_p50_ms: float = 0.0
     gate_wait_max_ms: float = 0.0
     gate_expired: int = 0
+    shared_chat: int = 0  # messages typed in a Shared Chat partner's channel (never claims)
 
 
 class ShowRunner:
@@ -197,7 +198,10 @@ class ShowRunner:
                 "duplicates": self.pipeline.stats.duplicates,
                 "replies": self.pipeline.stats.replies,
             },
-            routers=[webhook_router(self.core.receiver), shortlink_router(self.core.shortlinks)],
+            routers=[
+                webhook_router(self.core.receiver),
+                shortlink_router(self.core.shortlinks, paid_order=self.core.paid_order),
+            ],
             title=f"shopstream — {self.core.settings.show.title}",
         )
 
@@ -273,6 +277,7 @@ class ShowRunner:
         stats = self.pipeline.stats
         r.events, r.duplicates, r.failures = stats.events, stats.duplicates, stats.failures
         r.storage_retries = stats.storage_retries
+        r.shared_chat = sum(self.core.handler.shared_chat.values())
         r.replies_queued = stats.replies
         if self.pipeline.gate is not None:
             r.gate_held, r.gate_expired = stats.gate_held, stats.gate_expired
