@@ -11,7 +11,7 @@ import requests
 
 from connectors.base import Connector
 from connectors.console.connector import ConsoleConnector
-from connectors.errors import AuthError, ConnectorError
+from connectors.errors import AuthError, ConnectorError, verdict
 from connectors.facebook import FacebookConnector
 from connectors.replay.connector import ReplayConnector
 from connectors.twitch.connector import TwitchConnector
@@ -158,7 +158,7 @@ async def _connector_check(connector: Connector) -> str:
     except AuthError:
         return "invalid_auth"
     except ConnectorError as exc:
-        return exc.key
+        return str(verdict(exc, opened=False).status)
     except (TimeoutError, OSError):
         return "cannot_connect"
 

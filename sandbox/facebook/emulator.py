@@ -78,7 +78,7 @@ class FacebookEmulator:
     async def __aenter__(self) -> Self:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self._port))  # 0 the first time; a restart keeps its port
         sock.listen(128)
         self._port = sock.getsockname()[1]
         app = Starlette(
@@ -103,6 +103,13 @@ class FacebookEmulator:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._server = self._task = None
+
+    async def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop serving (every stream cut), stay down ``down_seconds``, serve again on the
+        same port with the same page state, as a platform's front end restarting."""
+        await self.__aexit__(None, None, None)
+        await asyncio.sleep(down_seconds)
+        await self.__aenter__()
 
     @property
     def base_url(self) -> str:

@@ -63,6 +63,7 @@ class TwitchEmulator:
         self._server: uvicorn.Server | None = None
         self._serve_task: asyncio.Task[None] | None = None
         self.base_url = ""
+        self.unheard: list[str] = []  # ids of chat lines no connected client received
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -357,9 +358,13 @@ class TwitchEmulator:
         return {"target_user_id": user_id, "target_user_login": login, "target_user_name": login}
 
     def _fan_out(self, line: ChatLine) -> None:
+        heard = 0
         if self.irc is not None:
+            heard += len(list(self.irc.in_room()))
             self.irc.privmsg(line)
-        self._notify_chat(line)
+        heard += self._notify_chat(line)
+        if not heard:  # Twitch does not replay chat: nobody reading, nobody will read it
+            self.unheard.append(line.id)
 
     def _bot_line(self, line: ChatLine) -> None:  # sent over Helix: IRC clients see it too
         if self.irc is not None:
@@ -369,7 +374,7 @@ class TwitchEmulator:
     def _bot_line_from_irc(self, line: ChatLine) -> None:  # IRC already fanned it out
         self._notify_chat(line)
 
-    def _notify_chat(self, line: ChatLine) -> None:
+    def _notify_chat(self, line: ChatLine) -> int:
         parent = self.world.lines.get(line.reply_to or "")
         text = f"@{parent.author.display_name} {line.text}" if parent else line.text
         reply = None
@@ -418,7 +423,7 @@ class TwitchEmulator:
                 [{"set_id": k, "id": v, "info": ""} for k, v in src.badges] if src else None
             ),
         }
-        self.eventsub.notify("channel.chat.message", event)
+        return self.eventsub.notify("channel.chat.message", event)
 
 
 def _fragment(kind: str, text: str, **part: Any) -> dict[str, Any]:

@@ -68,6 +68,8 @@ class YouTubeEmulator:
         self._stream: StreamListService | None = None
         self.base_url = ""
         self.stream_target = ""  # host:port of the streamList gRPC service
+        self._port = 0
+        self._grpc_port = 0  # kept across a restart, like the HTTP port
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -76,7 +78,7 @@ class YouTubeEmulator:
         config = uvicorn.Config(
             build_app(self.state, self.oauth),
             host="127.0.0.1",
-            port=0,
+            port=self._port,  # 0 the first time; a restart keeps its port
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -92,9 +94,14 @@ class YouTubeEmulator:
                     raise RuntimeError("youtube emulator stopped during startup")
                 await asyncio.sleep(0.005)
         host, port = server.servers[0].sockets[0].getsockname()[:2]
+        self._port = port
         self.base_url = f"http://{host}:{port}"
-        self._grpc, self._stream, grpc_port = await start_stream_server(self.state)
-        self.stream_target = f"127.0.0.1:{grpc_port}"
+        if self._stream is not None:  # a restart: the old service stops hearing the chat
+            self.state.chat.listeners.remove(self._stream.changed_listener)
+        self._grpc, self._stream, self._grpc_port = await start_stream_server(
+            self.state, self._grpc_port
+        )
+        self.stream_target = f"127.0.0.1:{self._grpc_port}"
         _LOGGER.info("youtube emulator at %s (streamList at %s)", self.base_url, self.stream_target)
         return self
 
@@ -113,6 +120,13 @@ class YouTubeEmulator:
             await self._task
         self._server = None
         self._task = None
+
+    async def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop serving, stay down ``down_seconds``, serve again on the same port with the
+        same chat and quota, as the API's front end restarting."""
+        await self.__aexit__(None, None, None)
+        await asyncio.sleep(down_seconds)
+        await self.__aenter__()
 
     # --- what the connector needs to find the chat --------------------------------------
 

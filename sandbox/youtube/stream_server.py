@@ -95,9 +95,10 @@ class StreamListService(stream_list_pb2_grpc.V3DataLiveChatMessageServiceService
         self._wake = asyncio.Event()
         self._generation = 0  # bumped by end_streams()
         self._loop = asyncio.get_running_loop()
-        state.chat.listeners.append(self._changed)
+        state.chat.listeners.append(self.changed_listener)
 
-    def _changed(self) -> None:
+    def changed_listener(self) -> None:
+        """Wake the open streams (registered with the chat state)."""
         self._loop.call_soon_threadsafe(self._wake.set)
 
     def end_streams(self) -> None:
@@ -189,12 +190,13 @@ class StreamListService(stream_list_pb2_grpc.V3DataLiveChatMessageServiceService
 
 
 async def start_stream_server(
-    state: YouTubeApiState,
+    state: YouTubeApiState, port: int = 0
 ) -> tuple[grpc.aio.Server, StreamListService, int]:
-    """Serve ``StreamList`` on 127.0.0.1 on a port the OS picks; return server, service, port."""
+    """Serve ``StreamList`` on 127.0.0.1 on ``port`` (0: one the OS picks); return server,
+    service and the port."""
     server = grpc.aio.server()
     service = StreamListService(state)
     stream_list_pb2_grpc.add_V3DataLiveChatMessageServiceServicer_to_server(service, server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    port = server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()
     return server, service, port

@@ -108,6 +108,7 @@ class Pipeline:
         recheck: float = 0.005,
         needs_order: Callable[[Envelope], bool] | None = None,
         retry_wait: tuple[float, float] = (0.5, 10.0),
+        on_storage: Callable[[BaseException | None], None] | None = None,
     ) -> None:
         self.queue = queue
         self.handler = handler
@@ -122,6 +123,7 @@ class Pipeline:
         self._recheck = recheck
         self._needs_order = needs_order
         self._retry_wait = retry_wait
+        self._on_storage = on_storage  # told of each transient failure and each commit
         # messages of a batch the database failed: taken (perhaps) but never answered, so
         # the retry handles them rather than dropping them as duplicates
         self._retrying: set[tuple[str, str]] = set()
@@ -229,6 +231,8 @@ class Pipeline:
                     await self._give_up_or_split(batch, keys)
                     return
                 self.stats.storage_retries += 1
+                if self._on_storage is not None:
+                    self._on_storage(error)
                 _LOGGER.exception(
                     "storing a batch of %d events failed; trying again in %.1f s", len(batch), wait
                 )
@@ -236,6 +240,8 @@ class Pipeline:
                 wait = min(longest, wait * 2)
                 continue
             self.stats.busy_seconds += time.perf_counter() - started
+            if self._on_storage is not None:
+                self._on_storage(None)
             break
         self._retrying -= keys
         for envelope, replies in results:

@@ -22,6 +22,7 @@ from shopstream.outbox.outbox import Outbox
 from shopstream.outbox.store import SqlSentKeys
 from shopstream.runtime.fairness import derived_horizon
 from shopstream.runtime.pipeline import Pipeline
+from shopstream.runtime.storage_watch import StorageWatch, select_one
 from shopstream.runtime.supervisor import Envelope, Supervisor
 from shopstream.runtime.webserver import serve_asgi
 from shopstream.show.commands import open_drop
@@ -97,6 +98,7 @@ class ShowRunner:
             for c in self.connectors
         }
         self.supervisor = Supervisor(self.connectors, self.queue)
+        self.storage = StorageWatch(select_one(core.engine))  # the ``storage`` status row
         self.pipeline = Pipeline(
             self.queue,
             core.handler,
@@ -106,6 +108,7 @@ class ShowRunner:
             fairness_horizon=(self._horizon() if fairness_horizon is None else fairness_horizon),
             watermarks=self.watermarks,
             needs_order=core.handler.needs_order,
+            on_storage=self.storage.batch_result,
             on_event=self._seen,
             targets={
                 c.name: (c.platform, c.channel)  # type: ignore[attr-defined]
@@ -146,11 +149,12 @@ class ShowRunner:
         self._stop.set()
 
     def status(self) -> list[dict[str, str | None]]:
-        """Each connector's health, the webhook inbox's and the store's (its API version),
-        for the dashboard."""
+        """Each connector's health, the webhook inbox's, the store's (its API version) and the
+        database's, for the dashboard."""
         return [c.health.snapshot() for c in self.connectors] + [
             self.core.inbox.status().snapshot(),
             self.core.reconciler.client.version_status(),
+            self.storage.health.snapshot(),
         ]
 
     async def _start_inbox(self) -> None:
@@ -267,6 +271,7 @@ class ShowRunner:
             ]
             pipe = group.create_task(self.pipeline.run(), name="pipeline")
             sup = group.create_task(self.supervisor.run(), name="supervisor")
+            watch = group.create_task(self.storage.run(), name="storage")
             stopper = group.create_task(stop.wait(), name="stop")
             await asyncio.wait({sup, stopper}, return_when=asyncio.FIRST_COMPLETED)
             # Connectors stay open while the last messages are handled and answered.
@@ -280,7 +285,7 @@ class ShowRunner:
                 left = {n: o.pending for n, o in self.outboxes.items() if o.pending}
                 _LOGGER.warning("show ended with replies still queued: %s", left)
                 self.result.unsent = sum(left.values())
-            for task in (sup, stopper, pipe, *workers):
+            for task in (sup, stopper, pipe, watch, *workers):
                 task.cancel()
 
     def _finish(self) -> ShowResult:
