@@ -19,6 +19,7 @@ import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
@@ -68,6 +69,11 @@ def _parse_time(ts: Any) -> datetime | None:
 
 def utc(ts: Any) -> str | None:
     """A stamp as Shopify's ``DateTime`` writes it: UTC, whole seconds, ``Z``."""
+    return _utc(ts) if isinstance(ts, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _utc(ts: str) -> str | None:
     parsed = _parse_time(ts) if ts else None
     if parsed is None or parsed.tzinfo is None:
         return str(ts) if ts else None
@@ -223,19 +229,22 @@ def connection(
         lo = max(lo, hi - last)
     page = items[lo:hi]
     nodes = [make(key) for _, key in page]
-    edges = [
-        {"cursor": cursor(key, value), "node": node}
-        for (value, key), node in zip(page, nodes, strict=True)
-    ]
+
+    def edges() -> list[Obj]:
+        return [
+            {"cursor": partial(cursor, key, value), "node": node}
+            for (value, key), node in zip(page, nodes, strict=True)
+        ]
+
     return {
         "__typename": "Connection",
         "nodes": nodes,
-        "edges": edges,
-        "pageInfo": {
+        "edges": edges,  # made when selected (a bulk export selects edges, not cursors)
+        "pageInfo": lambda: {
             "hasNextPage": hi < len(items),
             "hasPreviousPage": lo > 0,
-            "startCursor": edges[0]["cursor"] if edges else None,
-            "endCursor": edges[-1]["cursor"] if edges else None,
+            "startCursor": cursor(page[0][1], page[0][0]) if page else None,
+            "endCursor": cursor(page[-1][1], page[-1][0]) if page else None,
         },
     }
 
@@ -727,7 +736,8 @@ def field_resolver(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
     if fn is not None:
         return fn(info.context, source, args)
     if isinstance(source, Mapping):
-        return source.get(info.field_name)
+        value = source.get(info.field_name)
+        return value() if callable(value) else value
     return None
 
 
