@@ -505,3 +505,34 @@ def levels_connection(
 
 
 _ = cursor  # re-exported for tests that build cursors
+
+
+# --- Storefront: documents validated and selected on Shopify's Storefront schema ------------
+
+
+def storefront_errors(query: str) -> dict[str, Any] | None:
+    """The errors body for a Storefront document that does not parse or validate, else None."""
+    checked = check(query, "storefront")
+    return None if checked.document is not None else {"errors": list(checked.errors)}
+
+
+def storefront_answer(
+    query: str, variables: Mapping[str, Any], root: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Execute a valid Storefront document over ``root`` (the root fields' values, in the
+    GraphQL shape): the answer holds what the document selects, as Shopify's does."""
+    checked = check(query, "storefront")
+    assert checked.document is not None
+    result = execute_sync(
+        load_schema("storefront"),
+        checked.document,
+        root_value=dict(root),
+        variable_values=dict(variables),
+        field_resolver=field_resolver,
+        type_resolver=type_resolver,
+    )
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [dict(e.formatted) for e in result.errors]
+    body["data"] = result.data
+    return body
