@@ -332,7 +332,7 @@ class AdminGraphQL:
                 gc.enable()
         dump = json.JSONEncoder(separators=(",", ":")).encode
         if group:
-            lines = [dump(obj) for _depth, obj in sorted_grouped(levels)]
+            lines = [dump(obj) for _depth, obj in levels]  # flatten's order: grouped
         else:
             # every child after its parent, but never right after it: depth by depth, each
             # depth in reverse
@@ -471,11 +471,6 @@ def flatten(
             if is_connection(t) and isinstance(value, Mapping):
                 connection(t, f, value, 0, None)
     return out
-
-
-def sorted_grouped(rows: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, dict[str, Any]]]:
-    """Rows as :func:`flatten` made them: each parent followed by its children."""
-    return rows
 
 
 # --- the levels connection, as a function (tests page it directly) ------------------------

@@ -474,6 +474,14 @@ def _variant_quantity(ctx: Context, src: Obj, _args: Mapping[str, Any]) -> int:
     return ctx.store.available(src["_vid"])
 
 
+@resolver("ProductVariant", "availableForSale")
+def _variant_for_sale(ctx: Context, src: Obj, _args: Mapping[str, Any]) -> bool:
+    v = ctx.store.variants[src["_vid"]]
+    if v.get("inventory_management") is None or v.get("inventory_policy") == "continue":
+        return True
+    return ctx.store.available(src["_vid"]) > 0
+
+
 @resolver("Product", "variants")
 def _product_variants(ctx: Context, src: Obj, args: Mapping[str, Any]) -> Obj:
     store = ctx.store
