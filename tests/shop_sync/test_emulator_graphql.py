@@ -237,6 +237,10 @@ def bulk_lines(emu: ShopifyEmulator, query: str, group: bool) -> list[dict[str, 
     body, _ = post(emu, q.BULK_POLL, {"id": op_id})
     node = body["data"]["node"]
     assert node["status"] == "COMPLETED"
+    body, _ = post(emu, "{ currentBulkOperation { id status rootObjectCount } }")
+    current = body["data"]["currentBulkOperation"]
+    assert (current["id"], current["status"]) == (op_id, "COMPLETED")
+    assert current["rootObjectCount"] == node["rootObjectCount"]
     text = requests.get(node["url"], timeout=30).text
     lines = [json.loads(line) for line in text.splitlines()]
     assert int(node["objectCount"]) == len(lines)
