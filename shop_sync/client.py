@@ -54,6 +54,17 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
+def _cost_key(query: str, variables: Mapping[str, Any]) -> str:
+    """What a document's cost depends on: its text and its page sizes (``first``/``last``, the
+    number of ``ids``), so a 17-id read is not paced as a 45-id one."""
+    sizes = [
+        f"{k}={len(v) if isinstance(v, list) else v}"
+        for k, v in sorted(variables.items())
+        if k in ("first", "last", "ids")
+    ]
+    return query + "|" + ",".join(sizes) if sizes else query
+
+
 class ShopifyClient:
     """Calls the Admin GraphQL API of one shop.
 
@@ -181,9 +192,14 @@ class ShopifyClient:
         """
         refreshed = False
         attempt = 0
-        payload = {"query": query, "variables": dict(variables or {})}
+        values = dict(variables or {})
+        payload = {"query": query, "variables": values}
+        key = _cost_key(query, values)
+        if key not in self._costs:
+            # first time at this size: its cost by Shopify's rules, until Shopify says
+            self._costs[key] = float(queries.document_cost(query, values))
         while True:
-            self._pace(query)
+            self._pace(key)
             try:
                 resp = self._session.post(
                     self._config.graphql_url,
@@ -208,10 +224,10 @@ class ShopifyClient:
                 elif status >= 500:
                     delay, why = self._backoff(attempt), f"HTTP {status}"
                 else:
-                    result = self._read(query, resp)
+                    result = self._read(key, resp)
                     if result is not None:
                         return result
-                    delay, why = self._throttle_delay(query, attempt), "THROTTLED"
+                    delay, why = self._throttle_delay(key, attempt), "THROTTLED"
             if attempt >= self._config.max_retries:
                 raise ShopTransientError(f"Shopify call failed after {attempt + 1} tries: {why}")
             attempt += 1
@@ -267,7 +283,12 @@ class ShopifyClient:
         while True:
             data = self.execute(
                 queries.VARIANTS_PAGE,
-                {"first": self._config.page_size, "after": after, "query": search},
+                {
+                    # never over the single-query cost maximum, whatever the setting says
+                    "first": min(self._config.page_size, queries.VARIANTS_PAGE_MAX),
+                    "after": after,
+                    "query": search,
+                },
             )
             conn = data.get("productVariants") or {}
             nodes = conn.get("nodes") or []
@@ -284,9 +305,10 @@ class ShopifyClient:
                 return
 
     def variants_by_id(self, gids: Sequence[str]) -> list[VariantRecord]:
-        """Read the given variants (gids) in pages of ``page_size``; unknown ids are skipped."""
+        """Read the given variants (gids) in pages of ``page_size`` (at most what the cost
+        maximum allows); unknown ids are skipped."""
         out: list[VariantRecord] = []
-        size = self._config.page_size
+        size = min(self._config.page_size, queries.VARIANTS_BY_ID_MAX)
         for i in range(0, len(gids), size):
             data = self.execute(queries.VARIANTS_BY_ID, {"ids": list(gids[i : i + size])})
             for node in data.get("nodes") or []:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from sandbox.shopify.graphql import AdminGraphQL
+from sandbox.shopify.graphql_schema import served_version
 
 AdminFallback = Callable[..., "dict[str, Any] | None"]
 """``fallback(query, variables, base_url=...)`` answers documents the emulator does not know."""
@@ -78,6 +79,8 @@ def create_app(
     @app.post("/admin/api/{version}/graphql.json")
     async def graphql(version: str, request: Request) -> Response:
         control.requests += 1
+        # an unsupported version is served as the oldest supported one, and the header says so
+        version = served_version(version)
         token = request.headers.get("x-shopify-access-token", "")
         fault = control.next_fault()
         if fault == "http_401" or token not in control.tokens | control.issued:
@@ -110,6 +113,7 @@ def create_app(
             doc = json.loads(await request.body())
             query = str(doc["query"])
             variables = doc.get("variables") or {}
+            operation = doc.get("operationName") or None
             if not isinstance(variables, Mapping):
                 raise TypeError("variables")
         except (ValueError, KeyError, TypeError):
@@ -123,14 +127,22 @@ def create_app(
                 }
             )
         base = str(request.base_url).rstrip("/")
-        answer = admin.answer(query, variables, base)
+        answer = admin.answer(query, variables, base, operation)
         if answer is None:
             for fallback in fallbacks:
                 answer = fallback(query, variables, base_url=base)
                 if answer is not None:
                     break
         if answer is None:
-            answer = {"errors": [{"message": "Field doesn't exist on type 'QueryRoot'"}]}
+            answer = {
+                "errors": [
+                    {
+                        "message": "This field is in Shopify's schema but the emulator does not "
+                        "answer it",
+                        "extensions": {"code": "NOT_EMULATED"},
+                    }
+                ]
+            }
         return JSONResponse(answer, headers={"X-Shopify-API-Version": version})
 
     @app.get("/bulk/{op}.jsonl")

@@ -76,11 +76,14 @@ class ShopifyEmulator:
         self.store = EmulatedStore(catalog, locations=locations, clock=clock)
         self.control = AdminControl(tokens={token})
         self.admin = AdminGraphQL(
-            self.store, Bucket(maximum=bucket_max, restore_rate=restore_rate, clock=monotonic)
+            self.store,
+            Bucket(maximum=bucket_max, restore_rate=restore_rate, clock=monotonic),
+            shop=shop,
         )
         self.webhooks = WebhookSender(
             secret=webhook_secret, shop=shop, api_version=api_version, target=webhook_url
         )
+        self.admin.notify = self.webhooks.send  # the webhooks GraphQL mutations cause
         self.shop = shop
         self.api_version = api_version
         self.token = token
