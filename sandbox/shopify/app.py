@@ -73,7 +73,7 @@ def create_app(
         parts = request.url.path.split("/")
         versioned = len(parts) > 3 and parts[1:3] == ["admin", "api"]
         if versioned and "x-shopify-api-version" not in response.headers:
-            response.headers["X-Shopify-API-Version"] = parts[3]
+            response.headers["X-Shopify-API-Version"] = served_version(parts[3])
         return response
 
     @app.post("/admin/api/{version}/graphql.json")
