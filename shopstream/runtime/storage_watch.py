@@ -47,11 +47,18 @@ def select_one(engine: Engine) -> Callable[[], None]:
 class StorageWatch:
     """Keep ``health`` (name ``storage``) true to whether the database answers."""
 
-    def __init__(self, probe: Callable[[], None] | None = None, *, interval: float = 0.25) -> None:
+    def __init__(
+        self,
+        probe: Callable[[], None] | None = None,
+        *,
+        interval: float = 0.25,
+        answer_within: float = 1.0,
+    ) -> None:
         self.health = Health("storage")
         self.health.set(Status.OK)
         self._probe = probe
         self._interval = interval
+        self._answer_within = answer_within  # a probe slower than this sees the database down
         self._down: set[str] = set()  # "batch", "probe": who sees it down now
         self.outages = 0  # times it went from ok to down
 
@@ -92,7 +99,8 @@ class StorageWatch:
             while True:
                 if pending is None:  # a hung probe is not started again beside itself
                     pending = loop.run_in_executor(own, probe)
-                done, _ = await asyncio.wait({pending}, timeout=max(self._interval, 1.0))
+                wait = max(self._interval, self._answer_within)
+                done, _ = await asyncio.wait({pending}, timeout=wait)
                 if not done:
                     self.probe_result(TimeoutError("the database did not answer in time"))
                     continue
