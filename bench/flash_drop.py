@@ -49,15 +49,15 @@ from sqlmodel import Session, select
 from connectors.base import Connector
 from connectors.events import ChatMessage, Reply
 from connectors.status import Status
+from sandbox.show.demo import sandbox_settings
+from sandbox.show.demo_platforms import DEMO_PRODUCTS, _ready
+from sandbox.show.platforms import sandbox_platforms
+from sandbox.show.remote import Line, RemotePlatforms, play_lines, remote_platforms
+from sandbox.show.store import sandbox_store
 from shop_sync.models import Hold
 from shopstream.core import Core, build_core
-from shopstream.demo import sandbox_settings
-from shopstream.demo_platforms import DEMO_PRODUCTS, _ready
 from shopstream.runtime.show import ShowRunner
 from shopstream.runtime.supervisor import Envelope
-from shopstream.sandbox_platforms import sandbox_platforms
-from shopstream.sandbox_remote import Line, RemotePlatforms, play_lines, remote_platforms
-from shopstream.sandbox_store import sandbox_store
 from shopstream.settings import parse_settings
 from shopstream.storage.models import Claim
 

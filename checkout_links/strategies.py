@@ -171,7 +171,7 @@ def make_strategy(
     *,
     session: requests.Session,
     environ: Mapping[str, str] | None = None,
-    sandbox: bool = True,
+    sandbox: bool = False,
     shop_domain: str | None = None,
 ) -> LinkStrategy:
     """Build the strategy ``config.strategy`` names; API strategies fall back to permalinks.
@@ -180,7 +180,8 @@ def make_strategy(
         config: The ``[links]`` settings.
         session: The ``requests`` session API strategies use.
         environ: Where tokens are read (default ``os.environ``).
-        sandbox: In sandbox mode a missing Admin token is allowed (the emulator decides).
+        sandbox: In sandbox mode (asked for explicitly) a missing Admin token is allowed
+            (the emulator decides); a live show needs it.
         shop_domain: Overrides ``config.shop_domain`` (the app passes the emulator URL).
 
     Raises:

@@ -267,7 +267,7 @@ def demo(
     played through the replay connector instead.
     """
 
-    from shopstream.demo import (
+    from sandbox.show.demo import (
         SandboxFailure,
         fresh_database,
         print_outcome,
@@ -275,7 +275,7 @@ def demo(
         run_sandbox_show,
         sandbox_settings,
     )
-    from shopstream.demo_platforms import Audience, run_platform_demo
+    from sandbox.show.demo_platforms import Audience, run_platform_demo
     from shopstream.interrupt import run_interruptibly
 
     cfg = sandbox_settings(settings_or_exit(settings))
@@ -331,9 +331,9 @@ def run(
     mode they are the real ones, with credentials from the environment.
     """
 
-    from shopstream.demo_view import summary_table
     from shopstream.interrupt import run_interruptibly
     from shopstream.operate import run_show
+    from shopstream.summary import summary_table
 
     cfg = settings_or_exit(settings)
     live_credentials_or_exit(cfg)
@@ -552,8 +552,8 @@ def rehearse(
     """
     from checkout_links.report import funnel_table
     from sandbox.catalog import check_lineup, load_catalog
-    from shopstream.demo import SandboxFailure, fresh_database, print_outcome, sandbox_settings
-    from shopstream.demo_platforms import Audience, run_platform_demo
+    from sandbox.show.demo import SandboxFailure, fresh_database, print_outcome, sandbox_settings
+    from sandbox.show.demo_platforms import Audience, run_platform_demo
     from shopstream.interrupt import run_interruptibly
     from shopstream.show.run_of_show import RunOfShowError, load_run_of_show
 

@@ -22,12 +22,12 @@ from shop_sync.tokens import StaticToken
 from shopstream.core import Core, StoreAccess, build_core, live_store_access, replace_model
 from shopstream.interrupt import interrupt_stops
 from shopstream.runtime.show import ShowResult, ShowRunner
-from shopstream.sandbox_platforms import PLATFORMS
 from shopstream.settings import Settings
 from shopstream.settings_errors import SettingsError
 from shopstream.storage.records import Records
 
 _LOGGER = logging.getLogger(__name__)
+PLATFORMS = ("youtube", "facebook", "twitch")  # the platforms a show can sell on
 
 
 def enabled_platforms(settings: Settings) -> list[str]:
@@ -66,8 +66,8 @@ async def environment(
     if settings.app.mode == "live":
         yield live_store_access(settings), None, None
         return
-    from shopstream.sandbox_platforms import sandbox_platforms
-    from shopstream.sandbox_store import sandbox_products, sandbox_store
+    from sandbox.show.platforms import sandbox_platforms
+    from sandbox.show.store import sandbox_products, sandbox_store
 
     async with (
         sandbox_store(settings, products=sandbox_products(settings)) as store,
@@ -81,7 +81,7 @@ def _connectors(settings: Settings, core: Core, platforms: object | None) -> lis
     if platforms is None:
         made += live_connectors(settings, core.records)
     else:
-        from shopstream.sandbox_platforms import SandboxPlatforms
+        from sandbox.show.platforms import SandboxPlatforms
 
         assert isinstance(platforms, SandboxPlatforms)
         made += platforms.connectors(settings, core.records)

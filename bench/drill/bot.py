@@ -3,9 +3,9 @@
     python -m bench.drill.bot CONFIG.json
 
 ``CONFIG.json`` (written by the drill) holds where the emulators listen
-(:func:`shopstream.sandbox_platforms.emulator_endpoints`), the store's access, the database
+(:func:`sandbox.show.platforms.emulator_endpoints`), the store's access, the database
 URL and the web port. The production connectors are built by
-:func:`shopstream.sandbox_platforms.connectors_for`, as ``shopstream run`` builds them in
+:func:`sandbox.show.platforms.connectors_for`, as ``shopstream run`` builds them in
 sandbox mode; only the emulators live elsewhere (in the drill's process), so the drill can
 ``kill -9`` this process and start it again. SIGTERM ends the show cleanly.
 """
@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.drill.show import drill_settings
+from sandbox.show.platforms import connectors_for
 from shopstream.core import StoreAccess, build_core
 from shopstream.runtime.show import ShowRunner
-from shopstream.sandbox_platforms import connectors_for
 
 
 async def run(config: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shopstream.demo_platforms import DEMO_PRODUCTS
+from sandbox.show.demo_platforms import DEMO_PRODUCTS
 from shopstream.settings import Settings, parse_settings
 
 SHOW_ID = "drill"

@@ -24,8 +24,8 @@ import httpx
 from bench.drill.checker import Delivery, Sample, Sent, Typed
 from bench.drill.postgres import free_port
 from bench.drill.show import BUY_CODE, YOUTUBE_POLL_MS, YOUTUBE_QUOTA, catalog, drill_settings
-from shopstream.sandbox_platforms import PLATFORMS, SandboxPlatforms
-from shopstream.sandbox_store import SandboxStore, sandbox_store
+from sandbox.show.platforms import PLATFORMS, SandboxPlatforms
+from sandbox.show.store import SandboxStore, sandbox_store
 
 
 def _epoch(at: datetime) -> float:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from shopstream.demo_view import summary_table
 from shopstream.runtime.show import ShowResult
+from shopstream.summary import summary_table
 
 
 def _render(result: ShowResult) -> str:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from connectors.events import ChatMessage
+from sandbox.show.store import sandbox_store
 from shopstream.core import Core, build_core
 from shopstream.runtime.supervisor import Envelope
-from shopstream.sandbox_store import sandbox_store
 from shopstream.settings import parse_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -150,7 +150,7 @@ def test_rehearse_a_shopify_export_from_a_folder_without_settings(
 def test_the_live_view_names_the_show_and_shows_drops_and_timers() -> None:
     from rich.console import Console
 
-    from shopstream.demo_view import DemoView
+    from sandbox.show.view import DemoView
 
     view = DemoView(title="rehearsal — Knit night")
     view.on_announce("DROP: 2 x Cable Sweater, type !buy K2")
@@ -164,7 +164,7 @@ def test_the_live_view_names_the_show_and_shows_drops_and_timers() -> None:
 async def test_a_failing_sandbox_thread_ends_the_show_with_a_sentence(tmp_path: Path) -> None:
     import threading
 
-    from shopstream.demo import SandboxFailure, run_sandbox_show, sandbox_settings
+    from sandbox.show.demo import SandboxFailure, run_sandbox_show, sandbox_settings
     from shopstream.settings import parse_settings
 
     settings = sandbox_settings(parse_settings({"app": {"data_dir": str(tmp_path)}}))

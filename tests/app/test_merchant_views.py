@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from checkout_links.models import LedgerOrder, LedgerOrderLine
 from connectors.events import ChatMessage
+from sandbox.show.store import sandbox_store
 from shop_sync.models import Hold, HoldStock, ShopProduct, ShopVariant
 from shopstream.commands.merchant_views import (
     CLAIM_FIELDS,
@@ -32,7 +33,6 @@ from shopstream.commands.merchant_views import (
 from shopstream.core import build_core
 from shopstream.interrupt import EXIT_INTERRUPTED, Interrupt
 from shopstream.runtime.supervisor import Envelope
-from shopstream.sandbox_store import sandbox_store
 from shopstream.settings import parse_settings
 from shopstream.storage import make_engine
 from shopstream.storage.migrate import upgrade

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shopstream.demo import sandbox_settings
-from shopstream.demo_platforms import Audience, run_platform_demo
+from sandbox.show.demo import sandbox_settings
+from sandbox.show.demo_platforms import Audience, run_platform_demo
 from shopstream.settings import parse_settings
 from shopstream.storage import make_engine
 from shopstream.storage.records import Records

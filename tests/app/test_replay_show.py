@@ -16,11 +16,11 @@ from checkout_links.models import ShortLink
 from connectors.base import Connector
 from connectors.replay.config import ReplayConfig
 from connectors.replay.connector import DEMO_LOG, ReplayConnector
+from sandbox.show.demo import run_sandbox_show
+from sandbox.show.store import SandboxStore
 from shop_sync.webhooks import EVENTS
 from shopstream.core import Core
-from shopstream.demo import run_sandbox_show
 from shopstream.runtime.show import ShowRunner
-from shopstream.sandbox_store import SandboxStore
 from shopstream.settings import parse_settings
 from shopstream.storage import make_engine
 from shopstream.storage.migrate import upgrade

@@ -88,7 +88,8 @@ def test_a_paid_link_becomes_attributed_revenue(
         public_base_url=world["site"],
         shows={"show-101": ShowLinkConfig(discount="LIVE10")},
     )
-    service = CheckoutLinks(config, make_strategy(config, session=http, environ={}), world["short"])
+    strategy_for = make_strategy(config, session=http, environ={}, sandbox=True)  # the emulator
+    service = CheckoutLinks(config, strategy_for, world["short"])
     req = CheckoutRequest(
         lines=(LineItem(variant_id="44000000001", quantity=2),),
         hold_ids=("h-1",),
@@ -181,7 +182,8 @@ def test_a_paid_buyer_reopening_the_link_sees_the_order_not_expired(
     config = LinksConfig(
         strategy="permalink", shop_domain=world["shop"], public_base_url=world["site"]
     )
-    service = CheckoutLinks(config, make_strategy(config, session=http, environ={}), world["short"])
+    strategy_for = make_strategy(config, session=http, environ={}, sandbox=True)  # the emulator
+    service = CheckoutLinks(config, strategy_for, world["short"])
     req = CheckoutRequest(
         lines=(LineItem(variant_id="44000000001", quantity=1),),
         hold_ids=("h-9",),

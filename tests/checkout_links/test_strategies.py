@@ -131,7 +131,9 @@ def test_storefront_bad_token_is_an_auth_error(
 def test_draft_order_reserves_until_hold_expiry(
     base_url: str, emulator: CheckoutEmulator, http: requests.Session, clock: FakeClock
 ) -> None:
-    strategy = make_strategy(_config("draft_order", base_url), session=http, environ={})
+    strategy = make_strategy(
+        _config("draft_order", base_url), session=http, environ={}, sandbox=True
+    )
     req = _req(clock)
     url = strategy.checkout_url(req)
     assert re.fullmatch(re.escape(base_url) + r"/checkouts/do/[0-9a-f]+", url)
@@ -148,7 +150,9 @@ def test_draft_order_reserves_until_hold_expiry(
 def test_draft_order_for_an_expired_hold_is_rejected(
     base_url: str, http: requests.Session, clock: FakeClock
 ) -> None:
-    strategy = make_strategy(_config("draft_order", base_url), session=http, environ={})
+    strategy = make_strategy(
+        _config("draft_order", base_url), session=http, environ={}, sandbox=True
+    )
     with pytest.raises(LinkRejected, match="future"):
         strategy.checkout_url(_req(clock, expires_at=clock() - timedelta(seconds=1)))
 
@@ -157,7 +161,9 @@ def test_draft_order_throttled_falls_back(
     base_url: str, emulator: CheckoutEmulator, http: requests.Session, clock: FakeClock
 ) -> None:
     emulator.inject("throttled")
-    strategy = make_strategy(_config("draft_order", base_url), session=http, environ={})
+    strategy = make_strategy(
+        _config("draft_order", base_url), session=http, environ={}, sandbox=True
+    )
     assert isinstance(strategy, FallbackStrategy)
     assert "/cart/" in strategy.checkout_url(_req(clock))
 
@@ -171,7 +177,7 @@ def test_unreachable_api_falls_back(http: requests.Session, clock: FakeClock) ->
     with serve(FastAPI()) as url:
         dead = url  # the port is closed once the server stops
     config = _config("draft_order", dead)
-    strategy = make_strategy(config, session=http, environ={})
+    strategy = make_strategy(config, session=http, environ={}, sandbox=True)
     assert strategy.checkout_url(_req(clock)).startswith(f"{dead}/cart/")
 
 

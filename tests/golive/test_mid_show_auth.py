@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from connectors.base import Connector
+from sandbox.show.demo import run_sandbox_show, sandbox_settings
+from sandbox.show.platforms import sandbox_platforms
+from sandbox.show.store import SandboxStore
 from shopstream.core import Core
-from shopstream.demo import run_sandbox_show, sandbox_settings
 from shopstream.runtime.show import ShowRunner
-from shopstream.sandbox_platforms import sandbox_platforms
-from shopstream.sandbox_store import SandboxStore
 from shopstream.settings import parse_settings
 from shopstream.storage.records import Records
 

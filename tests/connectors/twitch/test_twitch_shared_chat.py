@@ -24,13 +24,13 @@ from twitch_support import connector_for
 from connectors.events import ChatMessage, Reply, Role
 from connectors.twitch.irc import parse_line
 from connectors.twitch.translate import eventsub_event, irc_event
+from sandbox.show.store import sandbox_store
 from sandbox.twitch import TwitchEmulator
 from shopstream.core import Core, build_core
-from shopstream.demo_view import summary_table
 from shopstream.runtime.show import ShowResult
 from shopstream.runtime.supervisor import Envelope
-from shopstream.sandbox_store import sandbox_store
 from shopstream.settings import parse_settings
+from shopstream.summary import summary_table
 from tests.support.reader import Reader
 
 FIXTURES = json.loads((Path(__file__).parent / "fixtures/shared_chat.json").read_text("utf-8"))

@@ -18,13 +18,14 @@ from sqlalchemy.engine import Engine
 
 from connectors.base import Connector
 from connectors.replay.connector import ReplayConnector
+from sandbox.show.store import SandboxStore, sandbox_store
+from sandbox.show.view import DemoView
 from shop_sync.models import Hold
 from shopstream.core import Core, build_core, replace_model
-from shopstream.demo_view import DemoView, summary_table
 from shopstream.interrupt import in_daemon_thread, interrupt_stops
 from shopstream.runtime.show import ShowResult, ShowRunner
-from shopstream.sandbox_store import SandboxStore, sandbox_store
 from shopstream.settings import Settings
+from shopstream.summary import summary_table
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -21,10 +21,9 @@ from connectors.twitch.connector import TwitchConnector
 from connectors.youtube.config import YouTubeSecrets
 from connectors.youtube.connector import YouTubeConnector
 from shopstream.core import replace_model
+from shopstream.operate import PLATFORMS
 from shopstream.settings import Settings
 from shopstream.storage.records import Records
-
-PLATFORMS = ("youtube", "facebook", "twitch")
 
 
 @dataclass(slots=True)

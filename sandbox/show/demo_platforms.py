@@ -21,21 +21,21 @@ from checkout_links.models import ShortLink
 from checkout_links.report import Funnel, load_funnel
 from connectors.base import Connector
 from connectors.status import Status
+from sandbox.show.demo import DemoOutcome, run_sandbox_show
+from sandbox.show.platforms import PLATFORMS, SandboxPlatforms, sandbox_platforms
+from sandbox.show.store import SandboxStore
 from sandbox.viewers import Mix, script
 from shopstream.core import Core
-from shopstream.demo import DemoOutcome, run_sandbox_show
 from shopstream.reports import platform_counts
 from shopstream.runtime.show import ShowRunner
-from shopstream.sandbox_platforms import PLATFORMS, SandboxPlatforms, sandbox_platforms
-from shopstream.sandbox_store import SandboxStore
 from shopstream.settings import Settings
 from shopstream.storage import make_engine
 
 _LOGGER = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO_PRODUCTS = ROOT / "sandbox" / "data" / "demo_products.json"
-DEMO_SHOW = ROOT / "sandbox" / "data" / "demo_show.toml"
+DATA = Path(__file__).resolve().parents[1] / "data"  # sandbox/data
+DEMO_PRODUCTS = DATA / "demo_products.json"
+DEMO_SHOW = DATA / "demo_show.toml"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from connectors.base import Connector
-from shopstream.sandbox_platforms import SandboxPlatforms, connectors_for, sandbox_platforms
+from sandbox.show.platforms import SandboxPlatforms, connectors_for, sandbox_platforms
 from shopstream.settings import Settings
 from shopstream.storage.records import Records
 
