@@ -37,6 +37,15 @@ class StreamFailure(Exception):
         self.answered = answered  # the server answered (so YouTube billed the call)
 
 
+# A stream that stalls without closing (a dead connection nobody reset) is found by HTTP/2
+# keepalive pings: no answer within the timeout ends the call with UNAVAILABLE, and the
+# connector resumes from its last page token (gRPC "Keepalive" guide, grpc.keepalive_* args).
+KEEPALIVE = (
+    ("grpc.keepalive_time_ms", 20_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 0),
+)
+
 # Codes a call gets without YouTube having answered it (no quota spent).
 _UNANSWERED = frozenset({"UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"})
 
@@ -46,9 +55,10 @@ class StreamListClient:
 
     def __init__(self, target: str, *, insecure: bool = False) -> None:
         if insecure:
-            self._channel = grpc.aio.insecure_channel(target)
+            self._channel = grpc.aio.insecure_channel(target, options=KEEPALIVE)
         else:
-            self._channel = grpc.aio.secure_channel(target, grpc.ssl_channel_credentials())
+            creds = grpc.ssl_channel_credentials()
+            self._channel = grpc.aio.secure_channel(target, creds, options=KEEPALIVE)
         self._stub = stream_list_pb2_grpc.V3DataLiveChatMessageServiceStub(self._channel)
 
     async def close(self) -> None:

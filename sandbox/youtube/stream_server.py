@@ -144,7 +144,7 @@ class StreamListService(stream_list_pb2_grpc.V3DataLiveChatMessageServiceService
         while True:
             if chat.disabled:
                 await self._abort(context, 403, envelopes.error("liveChatDisabled"))
-            if chat.end_delivered:
+            if self._past_the_end(position):
                 await self._abort(context, 403, envelopes.error("liveChatEnded"))
             window = chat.items[position:]
             if window or first:
@@ -152,8 +152,7 @@ class StreamListService(stream_list_pb2_grpc.V3DataLiveChatMessageServiceService
                 position += len(window)
                 first = False
                 if any((i.get("snippet") or {}).get("type") == "chatEndedEvent" for i in window):
-                    chat.end_delivered = True
-                    return
+                    return  # the end went out: this stream is over
             self._wake.clear()
             if len(chat.items) > position:
                 continue
@@ -164,6 +163,14 @@ class StreamListService(stream_list_pb2_grpc.V3DataLiveChatMessageServiceService
                 return  # the stream's lifetime is over: it closes with OK
             if self._generation != generation:
                 return
+
+    def _past_the_end(self, position: int) -> bool:
+        """Whether a stream at ``position`` already has the chat's end (then it is refused as
+        ``liveChatEnded``); a client resuming from before the end still gets what is left."""
+        for index, item in enumerate(self.state.chat.items):
+            if (item.get("snippet") or {}).get("type") == "chatEndedEvent":
+                return position > index
+        return False
 
     def _response(
         self, window: list[dict[str, Any]], position: int, parts: set[str]
