@@ -126,6 +126,11 @@ class EmulatedStore:
 
     def _add(self, product: dict[str, Any]) -> None:
         pid = str(product["id"])
+        # Shopify always stamps a product (the schema's updatedAt is non-null): a merchant's
+        # CSV export carries no stamps, so the store gives them the time it loads them
+        if not product.get("updated_at"):
+            product["updated_at"] = iso(self.now())
+        product.setdefault("created_at", product["updated_at"])
         self.products[pid] = product
         for v in product.get("variants", []):
             vid = str(v["id"])

@@ -207,3 +207,14 @@ def test_shopifys_order_shape_converts_the_hold_it_names(engine: Engine) -> None
     converted = holds.hold(held.hold.hold_id)
     assert converted is not None and converted.status == "converted"
     assert mirror.sellable_quantity(SMALL) == 4  # sold once, until the level update says so
+
+
+def test_a_product_without_stamps_gets_them_when_the_store_loads_it() -> None:
+    """A merchant's CSV export carries no updated_at; Shopify's schema makes Product.updatedAt
+    non-null, so a GraphQL read of such a product failed mid-rehearsal (issue 19)."""
+    at = datetime(2026, 11, 23, 20, 0, 7, tzinfo=UTC)
+    product = {"id": 7, "handle": "scarf", "title": "Scarf", "variants": [{"id": 70}]}
+    store = EmulatedStore([product], clock=lambda: at)
+    loaded = store.products["7"]
+    assert loaded["updated_at"] == loaded["created_at"] == "2026-11-23T20:00:07Z"
+    assert store.variants["70"]["updated_at"] == "2026-11-23T20:00:07Z"
