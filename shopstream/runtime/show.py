@@ -26,6 +26,7 @@ from shopstream.runtime.webserver import serve_asgi
 from shopstream.show.commands import open_drop
 from shopstream.show.run_of_show import ScheduledDrop
 from shopstream.show.scheduler import ChatActivity, ShowJobs, build_scheduler
+from shopstream.storage.unit import unit_of_work
 from shopstream.web import create_web_app
 
 _LOGGER = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ class ShowResult:
     connector_status: dict[str, str] = field(default_factory=dict)
     connector_errors: list[str] = field(default_factory=list)
     unsent: int = 0
+    # the transactional outbox: claim replies that could not be sent for good (buyers never
+    # told), and keys taken but never marked after a crash (the platform may have them)
+    untold: int = 0
+    in_doubt: int = 0
     # the fairness gate: messages it held, their median and longest wait, how many the
     # horizon let go (a platform fell behind); None when the gate was off
     gate_held: int | None = None
@@ -81,7 +86,7 @@ class ShowRunner:
         self.result = ShowResult()
         self._stop = asyncio.Event()
         self.routes: dict[str, str] = {c.platform: c.name for c in self.connectors}
-        store = SqlSentKeys(core.engine)
+        self.store = store = SqlSentKeys(core.engine)
         self.outboxes = {
             c.name: Outbox(
                 c,
@@ -89,6 +94,7 @@ class ShowRunner:
                 channel=c.channel,  # type: ignore[attr-defined]
                 config=core.settings.outbox,
                 store=store,
+                name=c.name,  # its stored replies: what a crash left unsent goes out first
             )
             for c in self.connectors
         }
@@ -107,6 +113,7 @@ class ShowRunner:
             watermarks=self.watermarks,
             needs_order=core.handler.needs_order,
             on_event=self._seen,
+            replies=store,  # the replies are rows of the batch's own transaction
             targets={
                 c.name: (c.platform, c.channel)  # type: ignore[attr-defined]
                 for c in self.connectors
@@ -146,19 +153,29 @@ class ShowRunner:
         except Exception:
             _LOGGER.exception("could not apply the pending webhooks at start-up; the job retries")
 
+    def _notices(self, make: Callable[[], list[Reply]]) -> list[tuple[str, Reply]]:
+        """Make hold notices and store them in one unit of work (the hold changes and the
+        notices that tell of them commit together)."""
+        with unit_of_work(self.core.engine):
+            routed: list[tuple[str, Reply]] = []
+            for reply in make():
+                name = self.routes.get(reply.platform)
+                outbox = self.outboxes.get(name) if name else None
+                if name is None or outbox is None:
+                    _LOGGER.warning(
+                        "no connector for %s; notice %s not sent", reply.platform, reply.key
+                    )
+                    continue
+                channel = outbox.channel
+                routed.append((name, replace(reply, platform=outbox.platform, channel=channel)))
+            self.store.queue(routed)
+        return routed
+
     async def _notify(self, make: Callable[[], list[Reply]]) -> int:
-        replies = await asyncio.to_thread(make)
-        for reply in replies:
-            name = self.routes.get(reply.platform)
-            outbox = self.outboxes.get(name) if name else None
-            if outbox is None:
-                _LOGGER.warning(
-                    "no connector for %s; notice %s not sent", reply.platform, reply.key
-                )
-                continue
-            channel = outbox.channel
-            await outbox.put(replace(reply, platform=outbox.platform, channel=channel))
-        return len(replies)
+        routed = await asyncio.to_thread(self._notices, make)
+        for name, reply in routed:
+            await self.outboxes[name].put(reply)
+        return len(routed)
 
     async def announce(self, text: str) -> None:
         """Post ``text`` on every connector of the show."""
@@ -192,6 +209,7 @@ class ShowRunner:
                 "events": self.pipeline.stats.events,
                 "duplicates": self.pipeline.stats.duplicates,
                 "replies": self.pipeline.stats.replies,
+                "untold": sum(o.stats.untold for o in self.outboxes.values()),
             },
             routers=[webhook_router(self.core.receiver), shortlink_router(self.core.shortlinks)],
             title=f"shopstream — {self.core.settings.show.title}",
@@ -279,6 +297,8 @@ class ShowRunner:
             problems = outbox.violations()
             if problems:
                 r.violations[name] = problems
+        r.untold = sum(o.stats.untold for o in self.outboxes.values())
+        r.in_doubt = sum(o.stats.in_doubt for o in self.outboxes.values())
         r.connector_status = {c.name: str(c.health.status) for c in self.connectors}
         r.connector_errors = [repr(e) for e in self.supervisor.errors]
         for claim in self.core.records.claims(show_id=self.core.settings.show.id):
