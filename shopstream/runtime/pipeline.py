@@ -118,6 +118,7 @@ class Pipeline:
         needs_order: Callable[[Envelope], bool] | None = None,
         retry_wait: tuple[float, float] = (0.5, 10.0),
         replies: ReplyQueue | None = None,
+        on_done: Callable[[Sequence[Envelope]], None] | None = None,
     ) -> None:
         self.queue = queue
         self.handler = handler
@@ -133,6 +134,7 @@ class Pipeline:
         self._needs_order = needs_order
         self._retry_wait = retry_wait
         self._replies = replies
+        self._on_done = on_done  # told of envelopes committed or given up (read positions)
         self.gate: FairnessGate | None = None
         if fairness_horizon > 0:
             self.gate = FairnessGate(fairness_horizon, watermarks or dict, clock=clock)
@@ -230,10 +232,19 @@ class Pipeline:
             self.stats.busy_seconds += time.perf_counter() - started
             break
         self._count(batch, results)
+        self._done(batch)
         for connector, reply in results.routed:
             await self.sinks[connector].put(reply)
         for _ in batch:
             self.queue.task_done()
+
+    def _done(self, batch: Sequence[Envelope]) -> None:
+        if self._on_done is None:
+            return
+        try:
+            self._on_done(batch)
+        except Exception:  # the read positions wait for the next batch; the show goes on
+            _LOGGER.exception("reporting %d handled events failed", len(batch))
 
     async def _give_up_or_split(self, batch: list[Envelope]) -> None:
         """After a failure that would repeat: each event alone, or, if alone, let it go."""
@@ -244,6 +255,7 @@ class Pipeline:
             return
         _LOGGER.exception("handling %r failed for good; it gets no reply", batch[0].event)
         self.stats.failures += 1
+        self._done(batch)  # it costs itself only: the read position moves past it
         self.queue.task_done()
 
     def _targets_of(self, connector: str, reply: Reply) -> list[tuple[str, Reply]]:

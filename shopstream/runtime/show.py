@@ -20,12 +20,14 @@ from shopstream.core import Core
 from shopstream.handlers.hold_notices import expire_holds, offer_waitlist, remind_holds
 from shopstream.outbox.outbox import Outbox
 from shopstream.outbox.store import SqlSentKeys
+from shopstream.runtime.cursors import DurableCursors, TrackedQueue
 from shopstream.runtime.pipeline import Pipeline
 from shopstream.runtime.supervisor import Envelope, Supervisor
 from shopstream.runtime.webserver import serve_asgi
 from shopstream.show.commands import open_drop
 from shopstream.show.run_of_show import ScheduledDrop
 from shopstream.show.scheduler import ChatActivity, ShowJobs, build_scheduler
+from shopstream.storage.records import Records
 from shopstream.storage.unit import unit_of_work
 from shopstream.web import create_web_app
 
@@ -78,7 +80,12 @@ class ShowRunner:
         self.core = core
         self.drain_timeout = drain_timeout
         self.connectors = list(connectors)
-        self.queue: asyncio.Queue[Envelope] = asyncio.Queue()
+        # read positions are saved only once what they cover is committed
+        self.cursors = DurableCursors(core.records)
+        for c in self.connectors:
+            if isinstance(getattr(c, "cursor_store", None), Records):
+                c.cursor_store = self.cursors.store_for(c.name)  # type: ignore[attr-defined]
+        self.queue: asyncio.Queue[Envelope] = TrackedQueue(self.cursors)
         self.activity = ChatActivity()
         self._clock = clock
         self._on_event = on_event
@@ -114,6 +121,7 @@ class ShowRunner:
             needs_order=core.handler.needs_order,
             on_event=self._seen,
             replies=store,  # the replies are rows of the batch's own transaction
+            on_done=self.cursors.done,
             targets={
                 c.name: (c.platform, c.channel)  # type: ignore[attr-defined]
                 for c in self.connectors
