@@ -149,6 +149,7 @@ class Outbox:
         self.name = name
         self._patience = patience
         self._inflight: list[Reply] = []  # popped by the step running now
+        self._resumed = False  # the stored replies were read (run() does it once)
         self.platform = platform
         self.channel = channel
         self.config = config or OutboxConfig()
@@ -259,6 +260,7 @@ class Outbox:
         """
         if self.name is None:
             return 0
+        self._resumed = True
         counts = await self.store.counts(self.name)
         self._stats.in_doubt = counts.get("sending", 0)
         found = await self.store.queued(self.name)
@@ -276,7 +278,7 @@ class Outbox:
 
     async def run(self) -> None:
         """Send stored, then queued, replies forever (cancel the task to stop)."""
-        while True:
+        while not self._resumed:
             try:
                 await self.resume()
                 break
