@@ -23,6 +23,8 @@ from sqlalchemy.engine import Engine
 
 from connectors.events import Priority, Reply
 from shopstream.outbox.models import OutboxSentReply
+from shopstream.storage.pg_rows import PgRows
+from shopstream.storage.sqlite_rows import SqliteRows
 from shopstream.storage.unit import writing
 
 _SENT: Table = OutboxSentReply.__table__  # type: ignore[attr-defined]
@@ -163,6 +165,12 @@ class SqlSentKeys:
             where=_SENT.c.status == "queued",
         ).returning(_SENT.c.key)
         self._queue_sql = insert_fn(_SENT).on_conflict_do_nothing(index_elements=["key"])
+        # a flash drop queues thousands of rows per second: the bulk writers skip the
+        # per-row work (SQLite through the DB-API, PostgreSQL one statement over arrays)
+        self._sqlite_rows = SqliteRows(engine.dialect) if engine.dialect.name == "sqlite" else None
+        self._pg_rows = (
+            PgRows(_SENT, conflict=("key",)) if engine.dialect.name == "postgresql" else None
+        )
 
     def queue(self, replies: Sequence[tuple[str, Reply]]) -> None:
         """Store replies to send as ``queued`` rows (in the open unit of work, if any).
@@ -186,8 +194,14 @@ class SqlSentKeys:
             }
             for connector, reply in replies
         }
+        values = list(rows.values())
         with writing(self._engine) as conn:
-            conn.execute(self._queue_sql, list(rows.values()))
+            if self._sqlite_rows is not None:
+                self._sqlite_rows.write_many(conn, self._queue_sql, values)
+            elif self._pg_rows is not None:
+                self._pg_rows.insert(conn, values)
+            else:
+                conn.execute(self._queue_sql, values)
 
     def _queued(self, connector: str) -> list[Reply]:
         with self._engine.connect() as conn:
