@@ -263,17 +263,26 @@ class Outbox:
         self._resumed = True
         counts = await self.store.counts(self.name)
         self._stats.in_doubt = counts.get("sending", 0)
-        found = await self.store.queued(self.name)
-        for reply in found:
-            await self.put(reply)
-        self._stats.resumed += len(found)
+        found = await self.recover()
         if found or self._stats.in_doubt:
             _LOGGER.warning(
                 "outbox %s: %d stored replies resumed, %d in doubt (taken, never marked)",
                 self.channel,
-                len(found),
+                found,
                 self._stats.in_doubt,
             )
+        return found
+
+    async def recover(self) -> int:
+        """Queue this connector's stored replies not yet taken (those already queued here
+        are left as they are): after a start, or after a batch whose commit went through
+        unacknowledged. Returns how many were queued now."""
+        if self.name is None:
+            return 0
+        found = [r for r in await self.store.queued(self.name) if r.key not in self._known]
+        for reply in found:
+            await self.put(reply)
+        self._stats.resumed += len(found)
         return len(found)
 
     async def run(self) -> None:

@@ -213,7 +213,9 @@ class Pipeline:
         command's effect), so it is the first try again.
         """
         wait, longest = self._retry_wait
+        tries = 0
         while True:
+            tries += 1
             started = time.perf_counter()
             try:
                 results = await asyncio.to_thread(self._handle_batch, batch)
@@ -235,8 +237,22 @@ class Pipeline:
         self._done(batch)
         for connector, reply in results.routed:
             await self.sinks[connector].put(reply)
+        if tries > 1 and results.duplicates:
+            await self._recover()
         for _ in batch:
             self.queue.task_done()
+
+    async def _recover(self) -> None:
+        """A retry found messages already taken: a try whose commit failed to answer had
+        committed after all. Its replies are stored; the outboxes fetch them now."""
+        for name, sink in self.sinks.items():
+            recover = getattr(sink, "recover", None)
+            if recover is None:
+                continue
+            try:
+                await recover()
+            except Exception:  # they are stored: the next start sends them
+                _LOGGER.exception("outbox %s could not fetch the stored replies", name)
 
     def _done(self, batch: Sequence[Envelope]) -> None:
         if self._on_done is None:

@@ -18,8 +18,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import text
 
-from connectors.events import ChatMessage, Reply, Role
+from connectors.events import ChatMessage, Reply, Role, SendResult
+from connectors.limits import PlatformLimits
 from shopstream.core import Core
+from shopstream.outbox.outbox import Outbox
 from shopstream.outbox.store import SqlSentKeys
 from shopstream.runtime.pipeline import Pipeline
 from shopstream.runtime.supervisor import Envelope
@@ -158,3 +160,63 @@ def _one_outcome_each(
     assert sent and all(n == 1 for n in sent.values())  # each reply routed once
     assert [k for k, _ in facts["replies"]] == sorted(sent)  # one row per reply
     assert {status for _, status in facts["replies"]} == {"queued"}
+
+
+class Recorder:
+    """A platform that accepts every send."""
+
+    limits = PlatformLimits(max_messages=100, window_seconds=30.0, max_chars=500, threads=True)
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, reply: Reply) -> SendResult:
+        self.sent.append(reply.key)
+        return SendResult(sent=True, platform_message_id=f"p{len(self.sent)}")
+
+
+async def test_a_commit_whose_answer_was_lost_still_gets_its_replies_sent_once(
+    sqlite_db_url: str,
+) -> None:
+    async with _show("faults", sqlite_db_url, units=UNITS) as core:
+        store = SqlSentKeys(core.engine)
+        platforms = {p: Recorder() for p in ("twitch", "youtube")}
+        outboxes = {
+            p: Outbox(r, platform=p, channel="c", store=store, name=p) for p, r in platforms.items()
+        }
+        tasks = [asyncio.create_task(o.run()) for o in outboxes.values()]
+        queue: asyncio.Queue[Envelope] = asyncio.Queue()
+
+        async def no_pause(_: float) -> None:
+            await asyncio.sleep(0)
+
+        pipeline = Pipeline(
+            queue,
+            core.handler,
+            outboxes,
+            ledger=core.records,
+            fairness_window=0,
+            sleep=no_pause,
+            replies=store,
+        )
+        batch = [_buy(n, ("twitch", "youtube")[n % 2]) for n in range(6)]
+        for envelope in batch:
+            queue.put_nowait(envelope)
+        with db_faults(core.engine) as faults:
+            faults.arm_lost_ack()
+            worker = asyncio.create_task(pipeline.run())
+            async with asyncio.timeout(30):
+                await queue.join()
+                for outbox in outboxes.values():
+                    await outbox.drained()
+        for task in [*tasks, worker]:
+            task.cancel()
+        await asyncio.gather(*tasks, worker, return_exceptions=True)
+        facts = _facts(core)
+    assert faults.count("lost_ack") == 1 and pipeline.stats.storage_retries == 1
+    assert pipeline.stats.duplicates == len(batch)  # the retry found the try had committed
+    sent = Counter(k for r in platforms.values() for k in r.sent)  # buyers coalesced: a+n
+    assert sent and all(n == 1 for n in sent.values())  # every message once
+    assert len(facts["replies"]) == len(batch)  # one reply row per buyer
+    assert {status for _, status in facts["replies"]} == {"sent"}  # each sent, none lost
+    assert {s.stats.duplicates_skipped for s in outboxes.values()} == {0}

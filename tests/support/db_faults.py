@@ -32,6 +32,7 @@ class DbFaults:
         self.left: dict[str, int] = {}
         self.fired: dict[str, int] = {}
         self._commit_left = 0
+        self._lost_acks = 0
         if self.sqlite:
             event.listen(engine, "connect", self._register)
             engine.dispose()  # every connection from now on has the function
@@ -47,7 +48,12 @@ class DbFaults:
             raise sqlite3.OperationalError(f"injected fault at {name}")
         return 0
 
-    def _on_commit(self, _conn: Any) -> None:
+    def _on_commit(self, conn: Any) -> None:
+        if self._lost_acks > 0:
+            self._lost_acks -= 1
+            self.fired["lost_ack"] = self.fired.get("lost_ack", 0) + 1
+            conn.connection.dbapi_connection.commit()  # it reaches the disk...
+            raise sqlite3.OperationalError("injected fault: the commit's answer was lost")
         if self._commit_left > 0:
             self._commit_left -= 1
             self.fired["commit"] = self.fired.get("commit", 0) + 1
@@ -96,6 +102,12 @@ class DbFaults:
                 " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION f_commit()"
             )
         return name
+
+    def arm_lost_ack(self, *, times: int = 1) -> str:
+        """SQLite: the next ``times`` commits go through, then fail as if the answer was lost."""
+        assert self.sqlite, "SQLite only"
+        self._lost_acks = times
+        return "lost_ack"
 
     def count(self, name: str) -> int:
         """How often fault ``name`` fired (PostgreSQL: how often its trigger ran)."""
