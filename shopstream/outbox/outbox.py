@@ -32,6 +32,18 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 
+class SentLookup(Protocol):
+    """A sender that can tell whether the platform has a message that is ``reply``
+    (its own earlier send, found by its text in the channel or thread)."""
+
+    async def find_sent(self, reply: Reply) -> str | None:
+        """The platform's id of the message that is ``reply``, or None if it has none.
+
+        Raises when it cannot tell (then the reply stays in doubt).
+        """
+        ...
+
+
 class ReplySender(Protocol):
     """The part of a connector the outbox uses (``connectors.base.Connector`` fits)."""
 
@@ -87,6 +99,10 @@ class OutboxStats:
     untold: int = 0
     not_ready_retries: int = 0
     requeued: int = 0
+    # keys in doubt settled by looking the message up on the platform: found (marked sent)
+    # or not found (sent now)
+    doubts_sent: int = 0
+    doubts_requeued: int = 0
 
 
 @dataclass(slots=True)
@@ -261,6 +277,7 @@ class Outbox:
         if self.name is None:
             return 0
         self._resumed = True
+        await self._settle_doubts()
         counts = await self.store.counts(self.name)
         self._stats.in_doubt = counts.get("sending", 0)
         found = await self.recover()
@@ -272,6 +289,47 @@ class Outbox:
                 self._stats.in_doubt,
             )
         return found
+
+    async def _settle_doubts(self) -> None:
+        """Close the crash window where the platform lets us look a sent message up.
+
+        A key taken but never marked was perhaps sent: where the sender implements
+        :class:`SentLookup`, a reply it finds is marked sent (with the platform's id) and
+        one it does not find is queued again. A combined claim message cannot be matched by
+        one buyer's text, so coalescible replies stay in doubt (never sent twice).
+        """
+        lookup = getattr(self.sender, "find_sent", None)
+        if lookup is None or self.name is None:
+            return
+        for reply in await self.store.in_doubt(self.name):
+            if self.limits.coalesce and can_coalesce(reply):
+                continue
+            try:
+                found = await self._look_up(lookup, reply)
+            except Exception:
+                _LOGGER.exception("outbox %s: could not look %s up", self.channel, reply.key)
+                continue  # stays in doubt: never sent twice
+            if found is not None:
+                await self.store.finish(
+                    [reply.key], status="sent", message_key=reply.key, platform_message_id=found
+                )
+                self._stats.doubts_sent += 1
+            else:
+                await self.store.requeue([reply.key])
+                self._stats.doubts_requeued += 1
+
+    async def _look_up(
+        self, lookup: Callable[[Reply], Awaitable[str | None]], reply: Reply
+    ) -> str | None:
+        """Ask the platform, waiting (up to ``patience``) while the connector is not open."""
+        since = self._clock()
+        while True:
+            try:
+                return await lookup(reply)
+            except Exception as exc:
+                if not self._not_ready(exc) or self._clock() - since >= self._patience:
+                    raise
+                await self._sleep(self._backoff.next_delay())
 
     async def recover(self) -> int:
         """Queue this connector's stored replies not yet taken (those already queued here

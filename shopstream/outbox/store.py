@@ -104,6 +104,14 @@ class SentKeyStore(Protocol):
         """``connector``'s rows by status (``sending`` ones found at start are in doubt)."""
         ...
 
+    async def in_doubt(self, connector: str) -> list[Reply]:
+        """``connector``'s replies taken and never marked (a crash in between)."""
+        ...
+
+    async def requeue(self, keys: Collection[str]) -> None:
+        """Give taken, never marked keys back (the platform is known not to have them)."""
+        ...
+
 
 class MemorySentKeys:
     """A :class:`SentKeyStore` in memory (tests, benchmarks, the console demo)."""
@@ -143,6 +151,15 @@ class MemorySentKeys:
         """Nothing outlives the process in memory."""
         return {}
 
+    async def in_doubt(self, connector: str) -> list[Reply]:
+        """Nothing outlives the process in memory."""
+        return []
+
+    async def requeue(self, keys: Collection[str]) -> None:
+        """Forget ``keys`` (they may be taken again)."""
+        for k in keys:
+            self.status.pop(k, None)
+
 
 class SqlSentKeys:
     """A :class:`SentKeyStore` in the ``outbox_sent_replies`` table (SQLite or PostgreSQL).
@@ -161,7 +178,7 @@ class SqlSentKeys:
         # a key taken before is refused (neither inserted nor updated: not returned)
         self._take_sql = take.on_conflict_do_update(
             index_elements=["key"],
-            set_={"status": "sending", "taken_at": take.excluded.taken_at},
+            set_={"status": "sending"},  # taken_at stays when it was queued (its order)
             where=_SENT.c.status == "queued",
         ).returning(_SENT.c.key)
         self._queue_sql = insert_fn(_SENT).on_conflict_do_nothing(index_elements=["key"])
@@ -228,6 +245,33 @@ class SqlSentKeys:
     async def counts(self, connector: str) -> dict[str, int]:
         """``connector``'s rows by status."""
         return await asyncio.to_thread(self._counts, connector)
+
+    def _in_doubt(self, connector: str) -> list[Reply]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(_SENT.c.reply)
+                .where(_SENT.c.connector == connector, _SENT.c.status == "sending")
+                .order_by(_SENT.c.priority, _SENT.c.taken_at, _SENT.c.key)
+            ).all()
+        return [reply_from_json(r) for (r,) in rows if r]
+
+    async def in_doubt(self, connector: str) -> list[Reply]:
+        """``connector``'s replies taken and never marked (a crash in between)."""
+        return await asyncio.to_thread(self._in_doubt, connector)
+
+    def _requeue(self, keys: Collection[str]) -> None:
+        if not keys:
+            return
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(_SENT)
+                .where(_SENT.c.key.in_(list(keys)), _SENT.c.status == "sending")
+                .values(status="queued")
+            )
+
+    async def requeue(self, keys: Collection[str]) -> None:
+        """Give taken, never marked keys back as queued (the platform has no such message)."""
+        await asyncio.to_thread(self._requeue, keys)
 
     def untold(self) -> int:
         """Claim replies that can no longer be sent (the platform refused them for good,
