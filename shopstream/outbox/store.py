@@ -273,17 +273,6 @@ class SqlSentKeys:
         """Give taken, never marked keys back as queued (the platform has no such message)."""
         await asyncio.to_thread(self._requeue, keys)
 
-    def untold(self) -> int:
-        """Claim replies that can no longer be sent (the platform refused them for good,
-        or every try failed): buyers who may hold stock and were never told."""
-        with self._engine.connect() as conn:
-            n = conn.execute(
-                select(func.count()).where(
-                    _SENT.c.status == "failed", _SENT.c.priority == int(Priority.CLAIM)
-                )
-            ).scalar()
-        return int(n or 0)
-
     def _taken(self, keys: Collection[str]) -> set[str]:
         if not keys:
             return set()
