@@ -173,10 +173,9 @@ class ShortLinks:
         pending = getattr(self._local, "pending", None)
         if pending is not None:
             pending.append(row)
-        else:
-            with Session(self._engine) as session:
-                session.add(row)
-                session.commit()
+        else:  # in a unit of work (hold notices) through its connection: one writer
+            with writing(self._engine) as conn:
+                conn.execute(_SHORT_LINKS.insert(), [row.model_dump(exclude={"id"})])
         return self.url_for(code)
 
     def resolve(self, code: str) -> Resolution:
