@@ -149,10 +149,25 @@ class ShowRunner:
         self._stop.set()
 
     def status(self) -> list[dict[str, str | None]]:
-        """Each connector's health and the webhook inbox's, for the dashboard."""
+        """Each connector's health, the webhook inbox's and the replies', for the dashboard."""
         return [c.health.snapshot() for c in self.connectors] + [
-            self.core.inbox.status().snapshot()
+            self.core.inbox.status().snapshot(),
+            self.replies_status(),
         ]
+
+    def replies_status(self) -> dict[str, str | None]:
+        """The outboxes: replies waiting, claim replies never told, keys in doubt."""
+        stats = [o.stats for o in self.outboxes.values()]
+        untold = sum(s.untold for s in stats)
+        in_doubt = sum(s.in_doubt for s in stats)
+        pending = sum(o.pending for o in self.outboxes.values())
+        return {
+            "name": "replies",
+            "status": "untold" if untold else "ok",
+            "detail": f"{pending} waiting, {untold} claim replies never told, {in_doubt} in doubt",
+            "untold": str(untold),
+            "in_doubt": str(in_doubt),
+        }
 
     async def _start_inbox(self) -> None:
         # what an earlier run recorded and answered but did not apply (a crash, a blip)
