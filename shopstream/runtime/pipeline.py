@@ -233,7 +233,6 @@ class Pipeline:
                 continue
             self.stats.busy_seconds += time.perf_counter() - started
             break
-        self._count(batch, results)
         self._done(batch)
         for connector, reply in results.routed:
             await self.sinks[connector].put(reply)
@@ -336,6 +335,7 @@ class Pipeline:
                         done.routed.extend(self._targets_of(envelope.connector, reply))
             if self._replies is not None and done.routed:
                 self._replies.queue(done.routed)
+        self._count(batch, done)  # committed: the outcomes stand (still in the worker thread)
         return done
 
 
