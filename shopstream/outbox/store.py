@@ -262,7 +262,7 @@ class SqlSentKeys:
     def _requeue(self, keys: Collection[str]) -> None:
         if not keys:
             return
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             conn.execute(
                 update(_SENT)
                 .where(_SENT.c.key.in_(list(keys)), _SENT.c.status == "sending")
@@ -298,7 +298,7 @@ class SqlSentKeys:
             }
             for k in sorted(set(keys))
         ]
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             return {str(k) for (k,) in conn.execute(self._take_sql, rows)}
 
     async def take(self, keys: Collection[str], *, platform: str, channel: str) -> set[str]:
@@ -315,7 +315,7 @@ class SqlSentKeys:
     ) -> None:
         if not keys:
             return
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             conn.execute(
                 update(_SENT)
                 .where(_SENT.c.key.in_(list(keys)))

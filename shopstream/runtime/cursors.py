@@ -9,8 +9,9 @@ pipeline; only then is it written to the real store. Reading a key gives the con
 own latest save (an in-process restart goes on where it was; a new process starts from what
 was durable, and the message ledger drops what it had already taken).
 
-Everything here runs on the event loop thread (connectors, the queue, the pipeline's
-completion callback), so there is no locking.
+The bookkeeping runs on the event loop thread (connectors, the queue, the pipeline's
+completion callback), so there is no locking; the writes themselves go to one thread of
+their own, in order, so the event loop never waits for the database.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -50,6 +52,7 @@ class DurableCursors:
 
     def __init__(self, store: CursorStore) -> None:
         self._store = store
+        self._writer: ThreadPoolExecutor | None = None  # started with the first write
         self._seq = 0
         self._connectors: dict[str, _Connector] = {}
 
@@ -109,11 +112,41 @@ class DurableCursors:
         ready, state.pending = state.pending[:count], state.pending[count:]
         due = {key: value for _, key, value in ready}  # the latest of each key is enough
         try:
-            for key, value in due.items():
-                self._store.set(key, value)
-        except Exception:  # the database is down: kept, written with the next flush
-            state.pending = ready + state.pending
-            _LOGGER.exception("saving a read position failed; kept for the next try")
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (tests, tools): write here and now
+            try:
+                self._write(due)
+            except Exception:
+                self._failed(state, ready)
+            return
+        # off the event loop: a write may wait for the pipeline's unit (SQLite has one
+        # writer), and one thread keeps the writes in order
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cursors")
+        future = loop.run_in_executor(self._writer, self._write, due)
+        future.add_done_callback(
+            lambda done: self._failed(state, ready) if done.exception() is not None else None
+        )
+
+    def _write(self, due: dict[str, str]) -> None:
+        for key, value in due.items():
+            self._store.set(key, value)
+
+    def _failed(self, state: _Connector, ready: list[tuple[int, str, str]]) -> None:
+        state.pending = ready + state.pending  # the database is down: kept for the next flush
+        _LOGGER.warning("saving a read position failed; kept for the next try")
+
+    async def drained(self) -> None:
+        """Wait until the saves handed to the writer are written."""
+        if self._writer is not None:
+            await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)
+
+    def close(self) -> None:
+        """Write what was handed to the writer, and stop its thread (a later write starts
+        another)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown(wait=True)
 
 
 class ConnectorCursors:

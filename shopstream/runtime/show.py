@@ -248,6 +248,7 @@ class ShowRunner:
             return await self._run_show(stop or self._stop)
         finally:
             gc.unfreeze()  # a process that runs several shows (tests) frees each one's
+            await asyncio.to_thread(self.cursors.close)  # the last read positions written
 
     async def _run_show(self, stop: asyncio.Event) -> ShowResult:
         svc = self.core.handler.svc

@@ -247,7 +247,7 @@ class Records:
         """Move the claims that hold these holds to ``status`` (an order paid them)."""
         if not hold_ids:
             return
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(
                 update(_CLAIMS)
                 .where(_CLAIMS.c.hold_id.in_(list(hold_ids)))
@@ -308,5 +308,5 @@ class Records:
     def set(self, key: str, value: str) -> None:
         """Store cursor ``key`` (one upsert: connectors save their place after every read)."""
         row = {"key": key, "value": value, "updated_at": self.clock()}
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(self._cursor_upsert, row)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -34,6 +35,38 @@ class _Unit:
 
 
 _LOCAL = threading.local()
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer(engine: Engine) -> threading.RLock | None:
+    """SQLite: this process's writers take turns on a lock, so a waiting writer starts the
+    moment the lock is free (SQLite's own busy handler sleeps 1, 2, 5 ... 100 ms between
+    tries; other processes still meet that). None on PostgreSQL (row locks)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with _WRITERS_LOCK:
+        lock = _WRITERS.get(engine)
+        if lock is None:
+            lock = _WRITERS[engine] = threading.RLock()
+        return lock
+
+
+@contextlib.contextmanager
+def _turn(engine: Engine) -> Iterator[None]:
+    lock = _writer(engine)
+    if lock is None:
+        yield
+        return
+    got = lock.acquire(timeout=_TURN_TIMEOUT)  # past it, SQLite's busy timeout decides
+    try:
+        yield
+    finally:
+        if got:
+            lock.release()
+
+
+_TURN_TIMEOUT = 30.0
 
 
 def on_commit(engine: Engine, fn: Callable[[], object]) -> None:
@@ -107,22 +140,23 @@ def unit_of_work(engine: Engine) -> Iterator[Connection]:
         yield current
         return
     unit: _Unit | None = None
-    conn = engine.connect()
-    try:
-        _begin(conn, immediate=True)
-        unit = _LOCAL.unit = _Unit(engine, conn)
+    with _turn(engine):
+        conn = engine.connect()
         try:
-            yield conn
+            _begin(conn, immediate=True)
+            unit = _LOCAL.unit = _Unit(engine, conn)
+            try:
+                yield conn
+            finally:
+                _LOCAL.unit = None
+            conn.commit()
+        except BaseException as error:
+            discard(conn, error)
+            if unit is not None:
+                _run(unit.rolled_back)
+            raise
         finally:
-            _LOCAL.unit = None
-        conn.commit()
-    except BaseException as error:
-        discard(conn, error)
-        if unit is not None:
-            _run(unit.rolled_back)
-        raise
-    finally:
-        conn.close()
+            conn.close()
     _run(unit.committed)
 
 
@@ -134,7 +168,7 @@ def writing(engine: Engine, *, immediate: bool = False) -> Iterator[Connection]:
     if current is not None:
         yield current
         return
-    with engine.connect() as conn:
+    with _turn(engine), engine.connect() as conn:
         _begin(conn, immediate=immediate)
         try:
             yield conn

@@ -42,12 +42,15 @@ async def test_a_crash_rereads_what_was_handed_over_but_not_committed(
         emu.inject_message("one")
         [one] = await _hand_over(first, queue, 1)
         cursors.done([one])  # its batch committed
+        await cursors.drained()
         emu.inject_messages([{"text": "two"}, {"text": "three"}])
         waiting = await _hand_over(first, queue, 2)  # still in the queue or the gate
         assert cursors.pending("yt") >= 1  # the save past them is held back
+    await cursors.drained()
     # kill -9 here: the pipeline never committed "two" and "three"
     async with make_connector(store=durable, skip_backlog=False) as second:
         again = await _hand_over(second, TrackedQueue(DurableCursors(durable)), 2)
     assert _texts([e.event for e in again]) == ["two", "three"]  # re-read, not lost
     cursors.done(waiting)
     assert cursors.pending("yt") == 0  # once committed, the save is written
+    cursors.close()
