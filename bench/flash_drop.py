@@ -4,6 +4,7 @@
                                [--platforms youtube,facebook,twitch]
                                [--fairness-horizon-ms MS] [--same-process]
                                [--youtube-poll-ms 500] [--facebook-burst-backfill-ms 500]
+                               [--webhook-stock-changes]
 
 Runs the real app (connectors, pipeline, holds, links, outboxes) in this process against
 the YouTube, Facebook and Twitch emulators, which run in a child process (as real platforms
@@ -14,6 +15,15 @@ handing the message over, including any wait at the fairness gate; and end to en
 viewer typing it), the fairness gate's waits, holds granted (must equal K), oversell (must
 be 0), fairness (the holds go to the first K claims by platform timestamp), outbound
 messages per platform, limit violations (must be 0) and buyers served per outbound message.
+
+``--webhook-stock-changes``: during the drop the merchant changes the stock in Shopify admin
+(a count taken down, two changes in one second, a price edit, restocks), and each change
+reaches the app only as the store's signed webhook in today's shape (``inventory_levels/update``
+with a whole-second stamp, ``products/update`` without ``inventory_management``). The checker
+replays the store's figures against the holds: a hold granted while the holds outnumbered
+every figure the app could have known (the store's figure since the last change the app had
+applied, or any newer one it may have seen) is an oversell (must be 0). Holds the merchant's
+own decrements left above the store's stock are counted apart.
 """
 
 from __future__ import annotations
@@ -29,7 +39,8 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +91,95 @@ def _lines(viewers: int, seconds: float, names: Sequence[str]) -> list[Line]:
     return lines
 
 
+def _drop_variant(products: Sequence[dict[str, Any]]) -> str:
+    product = next(p for p in products if p["handle"] == DROP_HANDLE)
+    return str(product["variants"][0]["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """One merchant change: when the store changed, when the app had applied its webhook."""
+
+    what: str
+    available: int
+    changed_at: datetime
+    known_at: datetime
+
+
+def _merchant_plan(units: int) -> list[tuple[float, str, int]]:
+    """(fraction of the drop, action, figure): what the merchant does in Shopify admin."""
+    return [
+        (0.05, "price", 0),  # products/update without inventory_management, as claims come in
+        (0.40, "set", units * 8 // 10),  # counted the shelf: 20% fewer
+        (0.65, "set", units * 9 // 10),  # two edits in the same second (whole-second stamps)
+        (0.65, "set", units * 85 // 100),
+        (0.80, "set", units * 125 // 100),  # a restock
+        (0.90, "set", units * 120 // 100),  # five sold at the pop-up till
+        (0.95, "set", units * 130 // 100),  # another restock
+    ]
+
+
+def _merchant(
+    emulator: Any, receiver: Any, variant_id: str, units: int, seconds: float, t0: float
+) -> list[StockChange]:
+    """Make the planned changes (in a worker thread); each is known once its webhook applied."""
+    changes = [StockChange("start", units, datetime.now(UTC), datetime.now(UTC))]
+    base = receiver.applied
+    for n, (fraction, action, figure) in enumerate(_merchant_plan(units), 1):
+        pause = t0 + fraction * seconds - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        changed_at = datetime.now(UTC)
+        if action == "set":
+            emulator.set_available(variant_id, figure)
+        else:
+            price = str(emulator.store.variants[variant_id]["price"])
+            emulator.update_variant(variant_id, price=price)  # same price: stock must hold
+            figure = emulator.store.available(variant_id)
+        if not receiver.wait_applied(base + n, timeout=30):
+            raise RuntimeError(f"the app did not apply stock change {n}")
+        changes.append(StockChange(action, figure, changed_at, datetime.now(UTC)))
+    return changes
+
+
+def stock_check(holds: Sequence[Hold], changes: Sequence[StockChange]) -> dict[str, Any]:
+    """Replay the holds against the store's figures (see the module docstring)."""
+    oversold = 0
+    worst = 0
+    held = 0
+
+    def created(h: Hold) -> datetime:  # SQLite hands the UTC stamp back naive
+        t = h.created_at or datetime.now(UTC)
+        return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+    for hold in sorted(holds, key=created):
+        t = created(hold)
+        held += hold.quantity
+        known = [c for c in changes if c.known_at <= t]
+        base = known[-1] if known else changes[0]
+        seen = [c.available for c in changes if c.changed_at <= t and c.known_at > base.known_at]
+        allowed = max([base.available, *seen])
+        if held > allowed:
+            oversold += 1
+            worst = max(worst, held - allowed)
+    final = changes[-1].available
+    return {
+        "stock_changes_by_webhook": len(changes) - 1,
+        "stock_final_available": final,
+        "oversell": oversold,
+        "oversell_max_units": worst,
+        "held_beyond_final_stock": max(0, held - final),
+        "webhook_apply_ms_max": round(
+            max((c.known_at - c.changed_at).total_seconds() * 1000 for c in changes[1:]), 1
+        ),
+        "stock_changes": ", ".join(
+            f"{c.what} {c.available} @{(c.changed_at - changes[0].changed_at).total_seconds():.2f}s"
+            f" (+{(c.known_at - c.changed_at).total_seconds() * 1000:.0f} ms)"
+            for c in changes[1:]
+        ),
+    }
+
+
 @contextlib.asynccontextmanager
 async def _platforms(
     names: Sequence[str], same_process: bool, youtube_poll_ms: int
@@ -114,12 +214,15 @@ async def run(
     fairness_horizon_ms: int | None = None,
     youtube_poll_ms: int | None = None,
     facebook_burst_backfill_ms: int | None = None,
+    youtube_transport: str = "stream",
+    show_minutes: float | None = None,
+    webhook_stock_changes: bool = False,
 ) -> dict[str, Any]:
     raw: dict[str, Any] = {"show": {"id": "flash", "featured": "201"}}
     raw["app"] = {"log_level": "WARNING"}
-    connectors: dict[str, Any] = {}
+    connectors: dict[str, Any] = {"youtube": {"transport": youtube_transport}}
     if youtube_poll_ms is not None:  # the server's interval, and the connector's own floor
-        connectors["youtube"] = {"quota": {"min_interval_seconds": youtube_poll_ms / 1000}}
+        connectors["youtube"]["quota"] = {"min_interval_seconds": youtube_poll_ms / 1000}
     if facebook_burst_backfill_ms is not None:
         burst = facebook_burst_backfill_ms / 1000
         connectors["facebook"] = {"burst_backfill_seconds": burst}
@@ -142,15 +245,18 @@ async def run(
             order_at[(event.platform, event.message_id)] = event.order_time
             handling.append(now - (envelope.released or envelope.received))
 
+    products = _catalog(units)
     async with (
-        sandbox_store(settings, products=_catalog(units)) as store,
+        sandbox_store(settings, products=products) as store,
         _platforms(names, same_process, youtube_poll_ms or 500) as platforms,
     ):
         core: Core = await asyncio.to_thread(
             build_core, settings, store.access, database_url=database_url
         )
         await asyncio.to_thread(core.sync)
-        connectors = platforms.connectors(settings, core.records, planned_minutes=5)
+        # the quota plan of a real show: the show's planned length unless --show-minutes
+        minutes = show_minutes or settings.show.planned_minutes
+        connectors = platforms.connectors(settings, core.records, planned_minutes=minutes)
         classify = core.handler.needs_order  # parses ahead on the event loop: time it too
         classifying = [0.0]
 
@@ -173,6 +279,21 @@ async def run(
         show = asyncio.create_task(runner.run())
         await _listening(platforms, connectors)
         t0 = time.perf_counter()
+        merchant = (
+            asyncio.create_task(
+                asyncio.to_thread(
+                    _merchant,
+                    store.emulator,
+                    core.receiver,
+                    _drop_variant(products),
+                    units,
+                    seconds,
+                    t0,
+                )
+            )
+            if webhook_stock_changes
+            else None
+        )
         if isinstance(platforms, RemotePlatforms):
             played = await platforms.play(_lines(viewers, seconds, names))
         else:
@@ -183,13 +304,29 @@ async def run(
         while len(handled) < viewers and time.perf_counter() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         last = max(handled.values()) if handled else time.perf_counter()
+        changes = await merchant if merchant is not None else None
         runner.stop()
         result = await show
         metrics = _metrics(core, units, sent_at, order_at, handled, in_app, result, runner)
+        if changes is not None:
+            with Session(core.engine) as session:
+                drop_holds = session.exec(
+                    select(Hold).where(
+                        Hold.product_handle == DROP_HANDLE,
+                        Hold.status.in_(("active", "converted")),  # type: ignore[attr-defined]
+                    )
+                ).all()
+            metrics.update(stock_check(drop_holds, changes))
         metrics.update(_latency_breakdown(core, in_app_by))
         youtube = settings.connectors.youtube
         floor = youtube.quota.min_interval_seconds if youtube else 1.0
         metrics["youtube_poll_ms"] = max(youtube_poll_ms or 500, round(1000 * floor))
+        metrics["youtube_transport"] = youtube_transport
+        metrics["youtube_plan_minutes"] = minutes
+        for made in connectors:
+            if made.platform == "youtube":
+                metrics["youtube_transport_live"] = getattr(made, "transport", "?")
+                metrics["youtube_read_interval_s"] = made.quota.read_interval()
         metrics["emulators"] = "same process" if same_process else "separate process"
         metrics["handling_latency_ms_p50"] = round(1000 * _pct(handling, 0.50), 1)
         metrics["handling_latency_ms_p99"] = round(1000 * _pct(handling, 0.99), 1)
@@ -198,6 +335,13 @@ async def run(
         waits = runner.pipeline.stats.gate_wait_seconds
         metrics["gate_wait_ms_p50"] = round(1000 * _pct(waits, 0.50), 1) if waits else 0.0
         metrics["gate_wait_ms_p99"] = round(1000 * _pct(waits, 0.99), 1) if waits else 0.0
+        for platform, by in sorted(runner.pipeline.stats.gate_wait_by_platform.items()):
+            metrics[f"gate_wait_ms_{platform}"] = (
+                f"p50 {1000 * _pct(by, 0.50):.1f}, p99 {1000 * _pct(by, 0.99):.1f}"
+            )
+        metrics["proof_interval_s"] = {
+            c.platform: getattr(c, "proof_interval", None) for c in connectors
+        }
         metrics["released_by_horizon"] = runner.pipeline.stats.gate_expired
         metrics["inject_seconds"] = round(inject_done - t0, 3)
         metrics["claims_per_second_end_to_end"] = round(len(handled) / max(1e-9, last - t0), 1)
@@ -328,6 +472,23 @@ def main() -> None:
         default=None,
         help="Facebook's backfill interval while its stream is capped (default: the setting)",
     )
+    parser.add_argument(
+        "--youtube-transport",
+        choices=("stream", "poll"),
+        default="stream",
+        help="read YouTube by streamList (default) or by the polling fallback",
+    )
+    parser.add_argument(
+        "--show-minutes",
+        type=float,
+        default=None,
+        help="the show length YouTube's quota is planned for (default: show.planned_minutes)",
+    )
+    parser.add_argument(
+        "--webhook-stock-changes",
+        action="store_true",
+        help="the merchant changes the stock during the drop; the app learns it by webhooks",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if args.postgres:
@@ -351,6 +512,9 @@ def main() -> None:
             fairness_horizon_ms=args.fairness_horizon_ms,
             youtube_poll_ms=args.youtube_poll_ms,
             facebook_burst_backfill_ms=args.facebook_burst_backfill_ms,
+            youtube_transport=args.youtube_transport,
+            show_minutes=args.show_minutes,
+            webhook_stock_changes=args.webhook_stock_changes,
         )
     )
     for key, value in metrics.items():

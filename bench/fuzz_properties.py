@@ -29,11 +29,11 @@ PROPERTY_MODULES = [
     "tests/shop_sync/test_holds_property.py",
     "tests/shop_sync/test_mirror.py",
     "tests/show/test_outbox.py",
-    "tests/show/test_outbox_text.py",
     "tests/show/test_run_of_show.py",
     "tests/show/test_show_commands.py",
     "tests/connectors/facebook/test_fb_sse.py",
     "tests/connectors/twitch/test_twitch_irc_parse.py",
+    "tests/connectors/test_text.py",
 ]
 _STATS_TEST = re.compile(r"^(tests/\S+::\S+):\s*$")
 _STATS_PASSING = re.compile(r"(\d+) passing examples?, (\d+) failing examples?")

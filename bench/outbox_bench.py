@@ -1,13 +1,15 @@
 """Outbox under a flash drop: messages per platform, buyers per message, latency, violations.
 
-Run: ``python -m bench.outbox_bench [--claims 3000] [--speed 50] [--sqlite] [--sends 100]``.
+Run: ``python -m bench.outbox_bench [--claims 3000] [--speed 50] [--sqlite] [--sends 100]
+[--old-limits]``.
 
 N buyers on three platforms claim within a few seconds; every claim produces a CLAIM reply
 (with a compact form for coalescing) and some viewers ask questions (ANSWER replies). Each
 platform's outbox runs on a scaled clock (``--speed`` virtual seconds per real second), so a
-minute of show takes about a second; the limits below are the bench's assumptions, the real
-ones come from each connector's ``limits``. Violations are counted from the send log by
-:func:`shopstream.outbox.find_violations`, independently of the pacer.
+minute of show takes about a second; the limits are each connector's production ones
+(``--old-limits`` also runs the bench's earlier assumptions, for comparison). Violations are
+counted from the send log by :func:`shopstream.outbox.find_violations`, independently of the
+pacer.
 
 Then the YouTube share of the drop against a *send budget* (``--sends`` inserts, by default
 what the 2,000-unit reply reserve buys at 20 units each): messages used, buyers per message,
@@ -28,13 +30,22 @@ from sqlmodel import SQLModel
 
 from connectors.errors import RateLimited
 from connectors.events import Priority, Reply, SendResult
+from connectors.facebook.connector import FACEBOOK_LIMITS
 from connectors.limits import PlatformLimits
+from connectors.twitch.sendlimits import TWITCH_LIMITS
+from connectors.youtube.connector import YOUTUBE_LIMITS
 from shopstream.outbox import MemorySentKeys, Outbox, OutboxSentReply, SqlSentKeys
 from shopstream.outbox.store import SentKeyStore
 from shopstream.show.config import OutboxConfig
 from shopstream.storage.engine import make_engine
 
-LIMITS = {
+# Each platform's production limits, as its connector declares them (Facebook never coalesces:
+# one reply per comment, threaded; YouTube paces at one send a second; Twitch at its normal
+# rate, the tier a bot without the moderator or verified badge gets).
+LIMITS = {"twitch": TWITCH_LIMITS, "youtube": YOUTUBE_LIMITS, "facebook": FACEBOOK_LIMITS}
+# What this bench assumed before issue 17 (Facebook coalescing, YouTube without its pause):
+# kept only to print the comparison with ``--old-limits``.
+OLD_LIMITS = {
     "twitch": PlatformLimits(
         max_messages=20, window_seconds=30, max_chars=500, duplicate_window_seconds=30,
         threads=True,
@@ -170,7 +181,9 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def flash_drop(claims: int, speed: float, db: Path | None) -> None:
+async def flash_drop(
+    claims: int, speed: float, db: Path | None, limits_of: dict[str, PlatformLimits] = LIMITS
+) -> None:
     clock = ScaledClock(speed)
     config = OutboxConfig(stale_answer_seconds=45, stale_announcement_seconds=90)
     engine = None
@@ -179,7 +192,7 @@ async def flash_drop(claims: int, speed: float, db: Path | None) -> None:
         SQLModel.metadata.create_all(engine, tables=[OutboxSentReply.__table__])  # type: ignore[attr-defined]
     boxes: dict[str, Outbox] = {}
     sinks: dict[str, Sink] = {}
-    for platform, limits in LIMITS.items():
+    for platform, limits in limits_of.items():
         store: SentKeyStore = SqlSentKeys(engine) if engine is not None else MemorySentKeys()
         sinks[platform] = Sink(limits=limits)
         boxes[platform] = Outbox(
@@ -190,7 +203,7 @@ async def flash_drop(claims: int, speed: float, db: Path | None) -> None:
     rng = random.Random(7)
     put_at: dict[str, float] = {}
     kinds: dict[str, Priority] = {}
-    platforms = list(LIMITS)
+    platforms = list(limits_of)
     spread = 3.0  # virtual seconds over which the claims arrive
     put_seconds = 0.0
     for i in range(claims):
@@ -254,7 +267,7 @@ async def flash_drop(claims: int, speed: float, db: Path | None) -> None:
             f"{_pct(claim_lat, 0.99):>9.2f} {st.violations:>10}"
         )
         if sinks[platform].chars:
-            assert max(sinks[platform].chars) <= LIMITS[platform].max_chars
+            assert max(sinks[platform].chars) <= limits_of[platform].max_chars
     print(
         f"total: {total_replies} replies in {total_msgs} messages "
         f"({total_replies / max(1, total_msgs):.1f} buyers served per message), "
@@ -296,11 +309,20 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=50.0)
     parser.add_argument("--sqlite", action="store_true", help="persist sent keys in SQLite")
     parser.add_argument("--sends", type=int, default=100, help="YouTube send budget")
+    parser.add_argument(
+        "--old-limits", action="store_true", help="also run with the limits assumed before"
+    )
     args = parser.parse_args()
     bench_pacer()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "outbox.db" if args.sqlite else None
+        print("production limits (each connector's own):")
         asyncio.run(flash_drop(args.claims, args.speed, db))
+    if args.old_limits:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "outbox.db" if args.sqlite else None
+            print("the limits this bench assumed before (Facebook coalescing; not production):")
+            asyncio.run(flash_drop(args.claims, args.speed, db, OLD_LIMITS))
     youtube = args.claims // 3
     print(f"youtube send budget: {youtube} replies over 3 virtual s (88% claims, sent/queued)")
     asyncio.run(quota_drop(youtube, args.speed, None, declare=False))

@@ -28,6 +28,7 @@ from connectors.errors import RateLimited
 from connectors.events import ChatMessage, Reply
 from connectors.youtube.config import QuotaSettings, YouTubeConfig, YouTubeSecrets
 from connectors.youtube.connector import YouTubeConnector
+from connectors.youtube.quota import stream_plan
 from sandbox.youtube import YouTubeEmulator
 
 DAY_BUDGET = 10_000
@@ -220,6 +221,11 @@ async def main() -> None:
         print(f"    ({time.perf_counter() - started:.1f} s wall)")
     rate, got, pages = await throughput(args.burst)
     print(f"Messages handled: {got} waiting messages in {pages} pages -> {rate:,.0f} msgs/s")
+    print("streamList plans (one day's 10,000 units, at least 30 % kept for replies):")
+    for minutes in (90.0, 480.0):
+        for lifetime in (None, 10.0):
+            plan = stream_plan(QuotaSettings(), minutes, lifetime)
+            print(f"  {minutes:5.0f} min show, {plan.note()}")
 
 
 if __name__ == "__main__":

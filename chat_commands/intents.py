@@ -56,6 +56,9 @@ class Question:
     confidence: float = 1.0
     language: str | None = None
     options: Mapping[str, str] = field(default_factory=dict, hash=False)
+    #: Option words the viewer named that the product does not offer ("is L left?" of a
+    #: one-size serum), as typed: the answer says so instead of answering for all variants.
+    not_offered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

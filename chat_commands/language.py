@@ -27,6 +27,7 @@ PHRASE_CATEGORIES: frozenset[str] = frozenset(
         "price",
         "stock",
         "weak_stock",  # counts as a stock question only with a product or option named
+        "stock_exclaim",  # "sold out already": a reaction, a stock question only when asked
         "options",
         "shipping",
         "link",

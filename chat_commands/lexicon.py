@@ -16,6 +16,7 @@ INTENT_CATEGORIES: frozenset[str] = frozenset(
         "price",
         "stock",
         "weak_stock",
+        "stock_exclaim",
         "options",
         "shipping",
         "link",

@@ -346,7 +346,14 @@ class _Message:
             confidence=self._confidence(base, choice),
             language=language,
             options=self._options(choice),
+            not_offered=tuple(dict.fromkeys(self._as_typed(i) for i in choice.unmatched)),
         )
+
+    def _as_typed(self, i: int) -> str:
+        """An option word for a reply: sizes in capitals ("L"), other words as folded."""
+        span = self.spans[i]
+        size = span.value("size")
+        return size.upper() if size else span.text
 
     def _waitlist(self, base: float, language: str | None) -> Waitlist:
         choice, _ = self._resolve()
@@ -418,20 +425,28 @@ class _Message:
     def _asked(self) -> bool:
         return self.question or self._interrogative()
 
+    def _asks_exclaim(self) -> bool:
+        """Whether "sold out already" asks: "is it sold out already?", "sold out already?".
+
+        With a reaction beside it ("sold out already? wow", "omg already gone") it reacts.
+        """
+        if self._interrogative():
+            return True
+        return self.question and not any(span.has("interjection") for span in self.spans)
+
     def _question_kind(self) -> tuple[QuestionKind, int] | None:
         firsts = self._firsts
         weak = firsts.get("weak_stock")
         for kind, name in _QUESTION_ORDER:
             at = firsts.get(name)
-            if (
-                at is None
-                and kind is QuestionKind.STOCK
-                and weak is not None
-                and (self.refs.named or any(keys for _, keys, _ in self.refs.values))
-            ):
-                at = weak
+            if at is None and kind is QuestionKind.STOCK and self._asks_exclaim():
+                at = firsts.get("stock_exclaim")
             if at is not None:
                 return kind, at
+        # "do you have..." asks for stock only when nothing else is asked ("what colours do
+        # you have?" asks for options) and a product or option is named
+        if weak is not None and (self.refs.named or any(keys for _, keys, _ in self.refs.values)):
+            return QuestionKind.STOCK, weak
         return None
 
     def intent(self) -> Intent:
@@ -519,7 +534,9 @@ class _Message:
     def _terse_claim(self) -> bool:
         """A keyword-less claim such as ``101 L``, ``black M x2`` or ``+1``."""
         refs = self.refs
-        has_anchor = bool(refs.explicit) or any(opt for _, _, opt in refs.values)
+        has_anchor = bool(refs.explicit) or any(
+            opt and not self.spans[i].has("interjection") for i, _, opt in refs.values
+        )
         if not has_anchor:
             has_anchor = any(
                 _TERSE_TOKEN_RE.fullmatch(s.text) and not s.text.isdigit() for s in self.spans
@@ -540,4 +557,22 @@ class _Message:
             entry = span.entry
             if entry is not None and not entry.categories & COMMAND_WORD_CATEGORIES:
                 return False
-        return self._command_like(refs.used())
+        if not self._command_like(refs.used()):
+            return False
+        return not self._bare_option() or self._featured_offers()
+
+    def _bare_option(self) -> bool:
+        """Whether the only catalog word is one option value ("m", "L", "gg"), nothing else.
+
+        A lone size is how a buyer claims the featured product in a comment-selling show, and
+        how chat says "loss" or "medium what?" when nothing is featured.
+        """
+        refs = self.refs
+        if refs.explicit or refs.titles or len(refs.values) != 1:
+            return False
+        return not any(_TERSE_TOKEN_RE.fullmatch(s.text) or s.has("number") for s in self.spans)
+
+    def _featured_offers(self) -> bool:
+        """Whether the featured product offers every option value the message names."""
+        choice, _ = self._resolve()
+        return choice.source == "featured" and not choice.unmatched

@@ -54,6 +54,7 @@ class Choice:
     missing: tuple[str, ...] = ()
     mismatch: bool = False  # a size/colour was given that the product does not have
     approximate: bool = False  # matched by colour family ("blue" -> Navy)
+    unmatched: list[int] = field(default_factory=list)  # spans of option words it lacks
 
 
 def _span_refs(index: CatalogIndex, span: Span, text: str, refs: Refs, i: int) -> bool:
@@ -213,6 +214,7 @@ def choose_variant(index: CatalogIndex, refs: Refs, choice: Choice) -> set[int]:
         if hit is None:
             if option_word:
                 choice.mismatch = True
+                choice.unmatched.append(i)
                 used.add(i)
             continue
         used.add(i)

@@ -1,9 +1,12 @@
-"""Pure attribution of a Shopify order (``orders/create`` payload) to its holds, show and platform.
+"""Pure attribution of a Shopify order (``orders/create``, ``orders/paid``, ``orders/cancelled``
+payload) to its holds, show and platform, and pure reading of a ``refunds/create`` payload.
 
-Order of evidence: the ``_shopstream_*`` order attributes (``note_attributes`` in REST/webhook
-payloads, ``customAttributes`` in GraphQL), else the ``ref`` / ``utm_*`` query of
-``landing_site`` (and ``landing_site_ref``). An order with no evidence is still an
-:class:`Attribution` (``attributed`` is False): it is recorded, never dropped.
+Revenue counts paid orders only (:data:`PAID_STATUSES`); a cancelled order counts 0 and a
+refund takes its amount off (:class:`Refund`). Order of evidence: the ``_shopstream_*`` order
+attributes (``note_attributes`` in REST/webhook payloads, ``customAttributes`` in GraphQL),
+else the ``ref`` / ``utm_*`` query of ``landing_site`` (and ``landing_site_ref``).
+An order with no evidence is still an :class:`Attribution` (``attributed`` is False): it is
+recorded, never dropped.
 """
 
 from __future__ import annotations
@@ -29,8 +32,19 @@ _LOGGER = logging.getLogger(__name__)
 Source = Literal["attribute", "ref", "landing_site", "none"]
 
 
+PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
+"""``financial_status`` values of an order whose money was taken (refunds are taken off by
+:class:`Refund`). ``pending``, ``authorized``, ``partially_paid``, ``voided`` and ``expired`` are
+not revenue (shopify.dev REST Order resource, ``financial_status``; ``orders/paid`` fires when an
+order becomes paid)."""
+
+
 class MalformedOrder(ValueError):
     """The payload is not an order (not an object, or no order id)."""
+
+
+class MalformedRefund(ValueError):
+    """The payload is not a refund (not an object, or no refund or order id)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +53,7 @@ class OrderLine:
 
     variant_id: str | None
     product_id: str | None
+    line_item_id: str | None
     title: str
     sku: str
     quantity: int
@@ -60,11 +75,39 @@ class Attribution:
     currency: str
     total: Decimal
     placed_at: datetime | None
+    financial_status: str = ""
+    cancelled_at: datetime | None = None
+    updated_at: datetime | None = None
+    """The payload's ``updated_at``: which of two deliveries says the newer status."""
 
     @property
     def attributed(self) -> bool:
         """Whether the order was traced to a show (by holds or by UTM campaign)."""
         return bool(self.hold_ids) or self.show is not None
+
+    @property
+    def is_revenue(self) -> bool:
+        """Whether the order's money counts: paid (:data:`PAID_STATUSES`) and not cancelled."""
+        return self.cancelled_at is None and self.financial_status in PAID_STATUSES
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refund:
+    """One ``refunds/create``: the money given back, and the lines it was for.
+
+    ``amount`` is the sum of its successful ``refund`` transactions (what left the merchant's
+    account; shopify.dev REST Refund resource); without transactions, the refunded lines'
+    subtotals. ``currency`` is empty when the payload does not say (Shopify's sample sends
+    ``"currency": null`` on its transactions): the order's currency applies.
+    """
+
+    refund_id: str
+    order_id: str
+    amount: Decimal
+    currency: str
+    lines: tuple[tuple[str, Decimal], ...]
+    """(line item id, refunded subtotal) per refunded line."""
+    created_at: datetime | None
 
 
 def _str_id(value: Any) -> str | None:
@@ -134,6 +177,7 @@ def _lines(order: Mapping[str, Any], order_id: str) -> tuple[OrderLine, ...]:
             OrderLine(
                 variant_id=_str_id(item.get("variant_id")),
                 product_id=_str_id(item.get("product_id")),
+                line_item_id=_str_id(item.get("id")),
                 title=str(item.get("title") or item.get("name") or ""),
                 sku=str(item.get("sku") or ""),
                 quantity=qty,
@@ -143,8 +187,8 @@ def _lines(order: Mapping[str, Any], order_id: str) -> tuple[OrderLine, ...]:
     return tuple(lines)
 
 
-def _placed_at(order: Mapping[str, Any]) -> datetime | None:
-    raw = order.get("created_at")
+def _placed_at(order: Mapping[str, Any], key: str = "created_at") -> datetime | None:
+    raw = order.get(key)
     if not isinstance(raw, str):
         return None
     try:
@@ -158,8 +202,8 @@ def attribute_order(order: Mapping[str, Any]) -> Attribution:
     """Trace an order payload back to its holds, show, platform and viewer.
 
     Args:
-        order: An ``orders/create`` webhook payload (REST shape); GraphQL ``customAttributes``
-            are read too.
+        order: An ``orders/create`` (or ``orders/paid``, ``orders/cancelled``) webhook payload
+            (REST shape); GraphQL ``customAttributes`` are read too.
 
     Returns:
         The attribution; ``source`` says which evidence was used ("none" if nothing matched).
@@ -205,4 +249,64 @@ def attribute_order(order: Mapping[str, Any]) -> Attribution:
         currency=str(currency),
         total=total,
         placed_at=_placed_at(order),
+        financial_status=str(order.get("financial_status") or "").strip().lower()[:32],
+        cancelled_at=_placed_at(order, "cancelled_at"),
+        updated_at=_placed_at(order, "updated_at"),
+    )
+
+
+def _shop_money(item: Mapping[str, Any], key: str) -> tuple[Decimal | None, str]:
+    """``item[key].shop_money`` as (amount, currency), else ``item[key[:-4]]`` and no currency."""
+    money = item.get(key)
+    if isinstance(money, Mapping) and isinstance(money.get("shop_money"), Mapping):
+        shop = money["shop_money"]
+        return _decimal(shop.get("amount")), str(shop.get("currency_code") or "")
+    return _decimal(item.get(key.removesuffix("_set"))), ""
+
+
+def read_refund(refund: Mapping[str, Any]) -> Refund:
+    """Read a ``refunds/create`` payload (REST shape).
+
+    Raises:
+        MalformedRefund: ``refund`` is not a mapping, or has no refund id or no order id.
+    """
+    if not isinstance(refund, Mapping):
+        raise MalformedRefund("a refund payload must be a JSON object")
+    refund_id = _str_id(refund.get("id")) or _str_id(refund.get("admin_graphql_api_id"))
+    order_id = _str_id(refund.get("order_id"))
+    if refund_id is None or order_id is None:
+        raise MalformedRefund("the refund payload has no id or no order_id")
+    lines: list[tuple[str, Decimal]] = []
+    currency = ""
+    raw_lines = refund.get("refund_line_items")
+    for item in raw_lines if isinstance(raw_lines, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        line_id = _str_id(item.get("line_item_id"))
+        amount, cur = _shop_money(item, "subtotal_set")
+        if line_id is None or amount is None:
+            continue
+        lines.append((line_id, amount))
+        currency = currency or cur
+    paid_back: Decimal | None = None
+    raw_tx = refund.get("transactions")
+    for tx in raw_tx if isinstance(raw_tx, list) else []:
+        if not isinstance(tx, Mapping) or tx.get("kind") != "refund":
+            continue
+        if tx.get("status") != "success":
+            continue
+        amount = _decimal(tx.get("amount"))
+        if amount is None:
+            continue
+        paid_back = (paid_back or Decimal("0")) + amount
+        currency = currency or str(tx.get("currency") or "")
+    if paid_back is None:
+        paid_back = sum((amount for _, amount in lines), Decimal("0"))
+    return Refund(
+        refund_id=refund_id,
+        order_id=order_id,
+        amount=paid_back,
+        currency=currency[:8],
+        lines=tuple(lines),
+        created_at=_placed_at(refund),
     )

@@ -98,6 +98,10 @@ class LedgerOrder(SQLModel, table=True):
     total: Decimal = _money()
     placed_at: datetime | None = _ts(nullable=True)
     recorded_at: datetime = _ts()
+    financial_status: str = Field(default="", max_length=32)
+    cancelled_at: datetime | None = _ts(nullable=True)
+    status_at: datetime | None = _ts(nullable=True)
+    """``updated_at`` of the payload that set ``financial_status`` (older ones change nothing)."""
 
 
 class LedgerOrderLine(SQLModel, table=True):
@@ -115,3 +119,20 @@ class LedgerOrderLine(SQLModel, table=True):
     sku: str = Field(default="", max_length=255)
     quantity: int = 0
     price: Decimal = _money()
+    line_item_id: str | None = Field(default=None, max_length=64)
+
+
+class LedgerRefund(SQLModel, table=True):
+    """One refund of a recorded (or not yet recorded) order; recorded once per refund id."""
+
+    __tablename__ = "link_order_refunds"
+
+    id: int | None = Field(default=None, primary_key=True)
+    refund_id: str = Field(max_length=64, unique=True)
+    order_id: str = Field(max_length=64, index=True)
+    currency: str = Field(default="", max_length=8)
+    amount: Decimal = _money()
+    lines: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    """JSON ``{line item id: refunded subtotal}`` (decimal strings)."""
+    refunded_at: datetime | None = _ts(nullable=True)
+    recorded_at: datetime = _ts()

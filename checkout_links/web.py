@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,12 +27,17 @@ def _page(title: str, text: str, status: int) -> HTMLResponse:
 
 
 def shortlink_router(
-    service: ShortLinks, *, waitlist_hint: str = DEFAULT_WAITLIST_HINT
+    service: ShortLinks,
+    *,
+    waitlist_hint: str = DEFAULT_WAITLIST_HINT,
+    paid_order: Callable[[tuple[str, ...]], str | None] | None = None,
 ) -> APIRouter:
     """Return the router serving ``GET /l/{code}``.
 
     302 to the checkout URL while the hold lasts; 404 page for an unknown or tampered code;
-    410 page offering the waitlist (text only, no checkout link) once the hold expired.
+    once the link has ended, the order and thanks when ``paid_order`` finds the order that
+    paid its holds (the link ends when they sell), else a 410 page offering the waitlist
+    (text only, no checkout link).
     """
     router = APIRouter()
 
@@ -43,6 +49,14 @@ def shortlink_router(
                 result.target_url, status_code=302, headers={"Cache-Control": "no-store"}
             )
         if result.kind == "expired":
+            order = paid_order(result.hold_ids) if paid_order is not None else None
+            if order is not None:
+                return _page(
+                    "Thank you for your order",
+                    f"Order {order} is paid: what was held for you is yours. "
+                    "Your confirmation comes from the shop by email.",
+                    200,
+                )
             return _page(
                 "This hold has expired",
                 "The items were held for you for a limited time, and that time is up. "

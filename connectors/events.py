@@ -41,6 +41,12 @@ class ChatMessage:
     ``kind`` is ``"chat"`` for an ordinary message, or the platform's name for the event
     that carried the viewer's text (Twitch ``resub``, ``announcement`` ...); it is chat all
     the same. ``action`` marks a ``/me`` message (its text is given without the marker).
+
+    ``channel_id`` is the platform's id of the channel the message arrived in, and
+    ``source_channel_id`` the id of the channel it was typed in, where the platform says
+    (Twitch Shared Chat: ``source-room-id`` / ``source_broadcaster_user_id``). A message
+    typed in a partner's channel is :attr:`shared`: it is shown in ours, but its viewer is
+    the partner's, so it never claims our stock, cancels or commands our show.
     """
 
     platform: Platform
@@ -55,6 +61,8 @@ class ChatMessage:
     sent_at_precision: float = 0.0  # seconds the platform's clock rounds down to
     kind: str = "chat"
     action: bool = False
+    channel_id: str | None = None
+    source_channel_id: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -73,6 +81,11 @@ class ChatMessage:
         if not self.sent_at_precision:
             return self.sent_at
         return self.sent_at + timedelta(seconds=self.sent_at_precision / 2)
+
+    @property
+    def shared(self) -> bool:
+        """Whether the message was typed in another channel (a Shared Chat partner's)."""
+        return self.source_channel_id is not None and self.source_channel_id != self.channel_id
 
     @property
     def is_moderator(self) -> bool:

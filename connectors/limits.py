@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from connectors.text import LengthRule, LengthUnit
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlatformLimits:
     """What a platform allows one bot in one channel.
 
-    ``max_messages`` per ``window_seconds`` (sliding window); ``max_chars`` per message;
+    ``max_messages`` per ``window_seconds`` (sliding window); ``max_chars`` per message,
+    counted in ``length_unit`` (code points, UTF-16 units or bytes; see ``length_rule``);
     ``duplicate_window_seconds``: an identical text may not repeat within it (0 = no rule);
     ``min_interval_seconds``: slow mode or pacing between two messages.
     ``threads``: replies can thread to the viewer's message (else address by name).
@@ -29,6 +32,12 @@ class PlatformLimits:
     coalesce: bool = True
     private_replies: bool = False
     sends_left: int | None = None
+    length_unit: LengthUnit = LengthUnit.CODE_POINTS
+
+    @property
+    def length_rule(self) -> LengthRule:
+        """The per-message length rule (``max_chars`` in ``length_unit``) for the splitter."""
+        return LengthRule(self.max_chars, self.length_unit)
 
 
 class SlidingWindow:

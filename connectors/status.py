@@ -79,11 +79,18 @@ class Health:
     extra: dict[str, str] = field(default_factory=dict)
     delivered_until: datetime | None = None
     live_allowance: float | None = None
+    last_push_at: datetime | None = None
     skipped: int = 0
     last_skipped: str | None = None
 
     def set(self, status: Status, detail: str = "") -> None:
-        """Move to ``status``, logging one line per transition."""
+        """Move to ``status``, logging one line per transition.
+
+        ``invalid_auth`` is not replaced by ``cannot_connect``: a send to a connector stopped
+        for its credentials fails as "not open", which must not hide the credential to fix.
+        """
+        if self.status is Status.INVALID_AUTH and status is Status.CANNOT_CONNECT:
+            return
         if status is not self.status or detail != self.detail:
             _LOGGER.info("%s: %s -> %s %s", self.name, self.status, status, detail)
             self.status = status
@@ -115,13 +122,25 @@ class Health:
         delivered; ``None`` when the stream closes (the stored watermark stays)."""
         self.live_allowance = allowance
 
+    def pushed(self, at: datetime | None = None) -> None:
+        """Record that the push stream just delivered something (see :meth:`watermark`)."""
+        self.last_push_at = at or self.clock()
+
     def watermark(self) -> datetime | None:
-        """The effective watermark: ``delivered_until``, or later while live and ``ok``."""
+        """The effective watermark: ``delivered_until``, or later while live and ``ok``.
+
+        A stream that reports its pushes (:meth:`pushed`) earns "now minus the allowance"
+        only once it has been quiet for the allowance: while it is still delivering a burst,
+        what it has delivered is only what it proved (``delivered_until``, the newest item it
+        handed over), since more of the burst may be on its way.
+        """
         mark = self.delivered_until
         if self.live_allowance is not None and self.status is Status.OK:
-            now = self.clock() - timedelta(seconds=self.live_allowance)
-            if mark is None or now > mark:
-                mark = now
+            now = self.clock()
+            allowance = timedelta(seconds=self.live_allowance)
+            busy = self.last_push_at is not None and now - self.last_push_at < allowance
+            if not busy and (mark is None or now - allowance > mark):
+                mark = now - allowance
         return mark
 
     def snapshot(self) -> dict[str, str | None]:

@@ -1,6 +1,11 @@
 """Shopify Admin GraphQL client: requests with an injected session, cost-based throttling,
 429 / 5xx backoff, token refresh, paged ``productVariants`` reads and bulk operations.
 
+Every response's ``X-Shopify-API-Version`` is read: Shopify serves a version it no longer
+supports as the oldest one it does ("falls forward", shopify.dev API versioning; commerce.md
+§1.2), so a served version other than the pinned one is logged once and kept in
+:attr:`ShopifyClient.served_version` for ``shopstream check`` and the store's status row.
+
 Time is injected (``sleep``, ``monotonic``) so tests never really wait.
 """
 
@@ -49,6 +54,17 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
+def _cost_key(query: str, variables: Mapping[str, Any]) -> str:
+    """What a document's cost depends on: its text and its page sizes (``first``/``last``, the
+    number of ``ids``), so a 17-id read is not paced as a 45-id one."""
+    sizes = [
+        f"{k}={len(v) if isinstance(v, list) else v}"
+        for k, v in sorted(variables.items())
+        if k in ("first", "last", "ids")
+    ]
+    return query + "|" + ",".join(sizes) if sizes else query
+
+
 class ShopifyClient:
     """Calls the Admin GraphQL API of one shop.
 
@@ -81,6 +97,52 @@ class ShopifyClient:
         self._costs: dict[str, float] = {}
         self.waited = 0.0
         self.bulk_waited = 0.0
+        self.served_version: str | None = None
+        """The ``X-Shopify-API-Version`` of the last response that had one."""
+        self._warned_versions: set[str] = set()
+
+    @property
+    def pinned_version(self) -> str:
+        """The API version the settings pin (``[shop] api_version``)."""
+        return self._config.api_version
+
+    @property
+    def fell_forward(self) -> bool:
+        """Whether the store served another version than the pinned one."""
+        return self.served_version is not None and self.served_version != self.pinned_version
+
+    def version_status(self) -> dict[str, str | None]:
+        """The store's status row: ``ok``, or ``api_version_fell_forward`` with both versions."""
+        if self.fell_forward:
+            status = "api_version_fell_forward"
+            detail = (
+                f"asked for {self.pinned_version}, Shopify served {self.served_version}: "
+                "the pinned version is no longer supported; update [shop] api_version"
+            )
+        else:
+            status = "ok"
+            detail = f"API {self.served_version or self.pinned_version}"
+        return {
+            "name": "store",
+            "status": status,
+            "detail": detail,
+            "last_message_at": None,
+            "last_error": None,
+        }
+
+    def _note_version(self, resp: requests.Response) -> None:
+        served = (resp.headers.get("X-Shopify-API-Version") or "").strip()[:32]
+        if not served:
+            return
+        self.served_version = served
+        if served != self.pinned_version and served not in self._warned_versions:
+            self._warned_versions.add(served)
+            _LOGGER.warning(
+                "Shopify served API version %s for the pinned %s (it falls forward to the "
+                "oldest supported version): update [shop] api_version",
+                served,
+                self.pinned_version,
+            )
 
     # --- the one call ---------------------------------------------------------------------
 
@@ -130,9 +192,14 @@ class ShopifyClient:
         """
         refreshed = False
         attempt = 0
-        payload = {"query": query, "variables": dict(variables or {})}
+        values = dict(variables or {})
+        payload = {"query": query, "variables": values}
+        key = _cost_key(query, values)
+        if key not in self._costs:
+            # first time at this size: its cost by Shopify's rules, until Shopify says
+            self._costs[key] = float(queries.document_cost(query, values))
         while True:
-            self._pace(query)
+            self._pace(key)
             try:
                 resp = self._session.post(
                     self._config.graphql_url,
@@ -143,6 +210,7 @@ class ShopifyClient:
             except requests.RequestException as exc:
                 delay, why = self._backoff(attempt), f"network error ({type(exc).__name__})"
             else:
+                self._note_version(resp)
                 status = resp.status_code
                 if status in (401, 403):
                     if status == 401 and not refreshed and self._tokens.refresh():
@@ -156,10 +224,10 @@ class ShopifyClient:
                 elif status >= 500:
                     delay, why = self._backoff(attempt), f"HTTP {status}"
                 else:
-                    result = self._read(query, resp)
+                    result = self._read(key, resp)
                     if result is not None:
                         return result
-                    delay, why = self._throttle_delay(query, attempt), "THROTTLED"
+                    delay, why = self._throttle_delay(key, attempt), "THROTTLED"
             if attempt >= self._config.max_retries:
                 raise ShopTransientError(f"Shopify call failed after {attempt + 1} tries: {why}")
             attempt += 1
@@ -215,7 +283,12 @@ class ShopifyClient:
         while True:
             data = self.execute(
                 queries.VARIANTS_PAGE,
-                {"first": self._config.page_size, "after": after, "query": search},
+                {
+                    # never over the single-query cost maximum, whatever the setting says
+                    "first": min(self._config.page_size, queries.VARIANTS_PAGE_MAX),
+                    "after": after,
+                    "query": search,
+                },
             )
             conn = data.get("productVariants") or {}
             nodes = conn.get("nodes") or []
@@ -232,9 +305,10 @@ class ShopifyClient:
                 return
 
     def variants_by_id(self, gids: Sequence[str]) -> list[VariantRecord]:
-        """Read the given variants (gids) in pages of ``page_size``; unknown ids are skipped."""
+        """Read the given variants (gids) in pages of ``page_size`` (at most what the cost
+        maximum allows); unknown ids are skipped."""
         out: list[VariantRecord] = []
-        size = self._config.page_size
+        size = min(self._config.page_size, queries.VARIANTS_BY_ID_MAX)
         for i in range(0, len(gids), size):
             data = self.execute(queries.VARIANTS_BY_ID, {"ids": list(gids[i : i + size])})
             for node in data.get("nodes") or []:

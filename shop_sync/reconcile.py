@@ -58,6 +58,11 @@ class Reconciler:
         self.status = "ok"
         self.last_ok: datetime | None = None
 
+    @property
+    def client(self) -> ShopifyClient:
+        """The store client it reads with (its served API version feeds the status row)."""
+        return self._client
+
     def _promote(self, variant_ids: Iterable[str]) -> int:
         if self._holds is None:
             return 0

@@ -3,9 +3,15 @@ record, answer, then apply. An apply error leaves the webhook pending with its n
 scheduled by the :class:`~shop_sync.inbox.RetryPolicy`; :class:`~shop_sync.inbox.InboxWorker`
 tries it again (and applies what a crash left, at start-up).
 
-Topics: ``products/create``, ``products/update``, ``products/delete``,
-``inventory_levels/update`` and ``orders/create`` (holds named in the order's note attribute
-``_shopstream_hold`` are converted, then the app's ``on_order`` gets the payload).
+Topics (:data:`TOPICS`, the subscriptions the app needs): ``products/create``,
+``products/update``, ``products/delete``, ``inventory_levels/update``, ``orders/create`` and
+``orders/paid`` (holds named in the order's note attribute ``_shopstream_hold`` are converted,
+then the app's ``on_order`` gets the payload), ``orders/cancelled`` (``on_order`` only: revenue
+is reversed) and ``refunds/create`` (``on_refund``). Any other topic is answered 200 and ignored
+with a log line. A stock delivery triggered longer ago than ``stale_after``
+(``X-Shopify-Triggered-At``) is ignored with a log line: the mirror's figures are newer and
+reconciliation re-reads the store; order and refund deliveries are applied however late (the
+ledger records each order and refund once by id).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -51,8 +57,18 @@ TOPICS = frozenset(
         "products/delete",
         "inventory_levels/update",
         "orders/create",
+        "orders/paid",
+        "orders/cancelled",
+        "refunds/create",
     }
 )
+ORDER_TOPICS = frozenset({"orders/create", "orders/paid", "orders/cancelled"})
+STOCK_TOPICS = TOPICS - ORDER_TOPICS - {"refunds/create"}
+
+STALE_AFTER = timedelta(hours=5)
+"""Shopify retries a failed delivery 8 times over 4 hours (since 2024-09-10, shopify.dev
+changelog "updates-to-webhook-retry-mechanism"; commerce.md §2.3), and the dedupe store keeps
+ids 5 h: a stock delivery triggered earlier is stale."""
 
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -87,7 +103,10 @@ class WebhookReceiver:
         dedupe: Seen-id store (:class:`~shop_sync.dedupe.DbDedupe` or ``RedisDedupe``).
         shop: The configured shop's myshopify domain; a delivery whose
             ``X-Shopify-Shop-Domain`` is missing (401) or another shop's (403) is refused.
-        on_order: The app's callback for each new ``orders/create`` payload.
+        on_order: The app's callback for each ``orders/create``, ``orders/paid`` and
+            ``orders/cancelled`` payload.
+        on_refund: The app's callback for each ``refunds/create`` payload.
+        stale_after: A stock delivery triggered longer ago is ignored (logged).
         reread: Re-reads variants from the store (GraphQL) and stores them in the mirror
             (``Reconciler.lineup_sync``): settles two level updates stamped in the same second.
         max_body_bytes: The largest body :func:`webhook_router` reads (413 above it).
@@ -103,7 +122,9 @@ class WebhookReceiver:
         secret: str | None,
         shop: str,
         dedupe: DedupeStore,
-        on_order: Callable[[dict[str, Any]], None] | None = None,
+        on_order: Callable[[dict[str, Any]], object] | None = None,
+        on_refund: Callable[[dict[str, Any]], object] | None = None,
+        stale_after: timedelta = STALE_AFTER,
         old_secret: str | None = None,
         reread: Callable[[Sequence[str]], object] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
@@ -119,6 +140,8 @@ class WebhookReceiver:
         self.max_body_bytes = max_body_bytes
         self._dedupe = dedupe
         self._on_order = on_order
+        self._on_refund = on_refund
+        self._stale_after = stale_after
         self._reread = reread
         self._clock = clock
         self._cond = threading.Condition()
@@ -126,6 +149,8 @@ class WebhookReceiver:
         self.failed = 0  # apply attempts that raised (the event stays pending)
         self.rejected = 0
         self.duplicates = 0
+        self.stale = 0
+        self.ignored = 0  # topics the app does not handle
         self._parsed: dict[int, tuple[str, dict[str, Any]]] = {}  # recorded, not yet applied
         self._applying: set[int] = set()  # the answer's apply and the worker never overlap
 
@@ -183,7 +208,17 @@ class WebhookReceiver:
             )
             return 401, None
         if topic not in TOPICS:
-            _LOGGER.info("ignored a webhook with topic %r", topic)
+            self.ignored += 1
+            _LOGGER.info("ignored a webhook with topic %r", topic[:64])
+            return 200, None
+        if topic in STOCK_TOPICS and self._is_stale(h.get("x-shopify-triggered-at")):
+            self.stale += 1
+            _LOGGER.info(
+                "ignored a stale %s webhook %s triggered at %s",
+                topic,
+                h.get("x-shopify-webhook-id", "")[:64],
+                h.get("x-shopify-triggered-at", "")[:64],
+            )
             return 200, None
         try:
             payload = json.loads(raw)
@@ -215,6 +250,12 @@ class WebhookReceiver:
             ).scalar_one()
         self._parsed[int(event_id)] = (topic, payload)
         return 200, int(event_id)
+
+    def _is_stale(self, triggered_at: str | None) -> bool:
+        """Whether ``X-Shopify-Triggered-At`` is older than ``stale_after`` (an unreadable or
+        missing stamp is not stale: the payload's own ``updated_at`` still guards the mirror)."""
+        triggered = parse_time(triggered_at) if triggered_at else None
+        return triggered is not None and self._clock() - triggered > self._stale_after
 
     # --- applying -------------------------------------------------------------------------
 
@@ -297,8 +338,10 @@ class WebhookReceiver:
                 touched = self._mirror.delete_product(numeric_id(payload["id"]))
             elif topic == "inventory_levels/update":
                 touched = self._level(level_from_webhook(payload))
-            elif topic == "orders/create":
-                self._order(payload)
+            elif topic in ORDER_TOPICS:
+                self._order(topic, payload)
+            elif topic == "refunds/create":
+                self._refund(payload)
         except _MALFORMED as exc:
             _LOGGER.warning("ignored a malformed %s webhook: %s", topic, exc)
             return []
@@ -326,20 +369,24 @@ class WebhookReceiver:
             self._reread([outcome.variant_id])
         return [outcome.variant_id]
 
-    def _order(self, payload: dict[str, Any]) -> None:
+    def _order(self, topic: str, payload: dict[str, Any]) -> None:
         order_id = numeric_id(payload["id"])
         hold_ids = hold_ids_from_note(payload.get("note_attributes"), HOLD_NOTE_ATTRIBUTE)
-        if hold_ids:
+        if hold_ids and topic != "orders/cancelled":
             ordered_at = parse_time(payload.get("created_at")) or self._clock()
             converted = self._holds.convert(hold_ids, order_id, ordered_at=ordered_at)
             _LOGGER.info(
                 "order %s converted %s of %s hold(s)", order_id, len(converted), len(hold_ids)
             )
         if self._on_order is not None:
-            try:
-                self._on_order(payload)
-            except Exception:
-                _LOGGER.exception("on_order failed for order %s", order_id)
+            # an error here (the ledger's database) leaves the webhook pending and the inbox
+            # tries it again: converting holds and recording the order twice change nothing
+            self._on_order(payload)
+
+    def _refund(self, payload: dict[str, Any]) -> None:
+        numeric_id(payload["order_id"])  # a refund of no order is malformed
+        if self._on_refund is not None:
+            self._on_refund(payload)
 
 
 async def read_capped(chunks: AsyncIterator[bytes], cap: int) -> bytes | None:

@@ -94,7 +94,21 @@ def _price_text(product: ProductView, templates: Templates, locale: str | None) 
     )
 
 
+def _one_variant_stock(product: ProductView, templates: Templates, locale: str | None) -> str:
+    """Stock of a product sold in one variant: "Glow Serum: 20 left", not "... in Glow Serum"."""
+    variant = product.variants[0]
+    if variant.available is None:
+        return templates.render("stock_one_available", locale, product=product.title)
+    if variant.available > 0:
+        return templates.render(
+            "stock_one_left", locale, product=product.title, stock=variant.available
+        )
+    return templates.render("stock_one_sold_out", locale, product=product.title)
+
+
 def _stock_text(product: ProductView, templates: Templates, locale: str | None) -> str:
+    if len(product.variants) == 1 and not product.variants[0].options:
+        return _one_variant_stock(product, templates, locale)
     parts = []
     for variant in product.variants[:MAX_LISTED]:
         label = variant_label(product, variant)
@@ -160,6 +174,7 @@ def answer(
     faq: FaqConfig | None = None,
     question: str = "",
     only: Sequence[str] = (),
+    not_offered: Sequence[str] = (),
 ) -> str:
     """Answer one viewer question from live inventory and the merchant's FAQ.
 
@@ -174,6 +189,8 @@ def answer(
         question: The viewer's words (for FAQ keyword matching).
         only: Option values the viewer named ("how many M left?"): answer for the
             variants that have them (all variants if none match).
+        not_offered: Option words the viewer named that the product does not come in
+            ("is L left?" of a one-size serum): the answer says so first.
 
     Returns:
         The reply text (without the viewer's mention; the outbox adds it).
@@ -188,10 +205,16 @@ def answer(
         return templates.render("faq", locale, answer=found)
     product = matching(product, only)
     if kind is QuestionKind.PRICE:
-        return _price_text(product, templates, locale)
-    if kind is QuestionKind.STOCK:
-        return _stock_text(product, templates, locale)
-    if kind is QuestionKind.OPTIONS:
-        return _options_text(product, templates, locale)
-    link = product_url(store_url, product.handle)
-    return templates.render("link", locale, product=product.title, link=link)
+        text = _price_text(product, templates, locale)
+    elif kind is QuestionKind.STOCK:
+        text = _stock_text(product, templates, locale)
+    elif kind is QuestionKind.OPTIONS:
+        text = _options_text(product, templates, locale)
+    else:
+        link = product_url(store_url, product.handle)
+        text = templates.render("link", locale, product=product.title, link=link)
+    if not_offered and kind in (QuestionKind.STOCK, QuestionKind.OPTIONS):
+        option = templates.join(list(not_offered), locale, last=True)
+        lead = templates.render("not_offered", locale, product=product.title, option=option)
+        return f"{lead} {text}"
+    return text

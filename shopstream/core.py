@@ -69,7 +69,8 @@ def live_store_access(settings: Settings, environ: Mapping[str, str] | None = No
 
 @dataclass(slots=True)
 class Orders:
-    """``orders/create``: record the order, convert its holds, mark the claims paid."""
+    """``orders/create`` / ``orders/paid`` / ``orders/cancelled``: record the order (or bring
+    its payment status and cancellation up to date), convert its holds, mark the claims paid."""
 
     ledger: OrderLedger
     holds: HoldBook
@@ -79,6 +80,14 @@ class Orders:
     def __call__(self, payload: dict[str, Any]) -> None:
         """Handle one order payload (an unattributed order is recorded, never dropped)."""
         recorded = self.ledger.record_payload(payload)
+        if recorded is not None and recorded.status_changed:
+            a = recorded.attribution
+            self.records.audit(
+                "order_status",
+                subject=a.order_id,
+                financial_status=a.financial_status,
+                cancelled=a.cancelled_at is not None,
+            )
         if recorded is None or not recorded.new:
             return
         hold_ids = recorded.attribution.hold_ids
@@ -132,6 +141,13 @@ class Core:
             )
             self.control.replace_state(replace(self.control.state, lineup=lineup))
         return report
+
+    def paid_order(self, hold_ids: tuple[str, ...]) -> str | None:
+        """The name (``#1001``) of the order that paid for ``hold_ids``, if one did."""
+        order = self.ledger.order_for_holds(hold_ids)
+        if order is None:
+            return None
+        return order.name or order.order_id
 
     def close(self) -> None:
         """Release the database."""
@@ -222,6 +238,9 @@ def build_core(
         control,
         cooldowns=Cooldowns(settings.cooldowns),
         throttle=ClaimThrottle(settings.cooldowns),
+        shared_answers=frozenset(
+            {"twitch"} if settings.connectors.twitch.shared_chat_answers else set()
+        ),
     )
     dedupe: DbDedupe | RedisDedupe
     dedupe_ttl = timedelta(hours=settings.shop.webhook_dedupe_hours)
@@ -239,6 +258,7 @@ def build_core(
         shop=shop_cfg.shop,
         dedupe=dedupe,
         on_order=Orders(ledger, holds, records, shortlinks),
+        on_refund=ledger.record_refund_payload,
         reread=reconciler.lineup_sync,
         clock=clock,
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from connectors.replay.connector import ReplayConnector
 from shop_sync.models import Hold
 from shopstream.core import Core, build_core, replace_model
 from shopstream.demo_view import DemoView, summary_table
+from shopstream.interrupt import in_daemon_thread, interrupt_stops
 from shopstream.runtime.show import ShowResult, ShowRunner
 from shopstream.sandbox_store import SandboxStore, sandbox_store
 from shopstream.settings import Settings
@@ -82,13 +85,101 @@ async def run_sandbox_show(
     run_of_show: Path | None = None,
     console: Console | None = None,
     after_start: Any = None,
+    title: str = "shopstream demo",
 ) -> DemoOutcome:
     """Start the store emulator, build the core, run ``connectors_for(store, core)``.
 
     ``after_start(store, runner)`` (optional coroutine function) runs alongside the show,
     for example to play simulated viewers into platform emulators.
+
+    Raises:
+        SandboxFailure: a thread of the sandbox (an emulator, a worker) failed; the show
+            is stopped rather than left waiting for an answer that will never come.
     """
-    view = DemoView()
+    view = DemoView(title=title)
+    stops: list[Callable[[], Any]] = []  # how to end what has started so far
+    body = asyncio.ensure_future(
+        _sandbox_show(
+            settings,
+            connectors_for,
+            view,
+            database_url,
+            products,
+            run_of_show,
+            console,
+            after_start,
+            stops,
+        )
+    )
+    with thread_failures() as failed:
+        waiting: set[asyncio.Future[Any]] = {body, failed}
+        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        if body in done:
+            failed.cancel()
+            return body.result()
+        for stop in stops:  # end the show the normal way: sockets and files close
+            stop()
+        try:
+            async with asyncio.timeout(15):
+                await asyncio.wait({body})
+        except TimeoutError:
+            body.cancel()  # stuck before the show (a store call that never returns)
+        with contextlib.suppress(BaseException):
+            await body
+        raise SandboxFailure(failed.result())
+
+
+INTERRUPT_DRAIN_SECONDS = 3.0
+"""After Ctrl-C in a demo or rehearsal, how long queued replies may take to go out."""
+
+
+class SandboxFailure(Exception):
+    """A sandbox thread failed; the message says which and how."""
+
+
+@contextlib.contextmanager
+def thread_failures() -> Iterator[asyncio.Future[str]]:
+    """A future that gets a one-line description of the first uncaught exception in any
+    thread while the block runs (``threading.excepthook``; the previous hook still runs)."""
+    loop = asyncio.get_running_loop()
+    failed: asyncio.Future[str] = loop.create_future()
+    previous = threading.excepthook
+
+    def settle(text: str) -> None:
+        if not failed.done():
+            failed.set_result(text)
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        name = args.thread.name if args.thread is not None else "a thread"
+        where = ""
+        tb = args.exc_traceback
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+        text = f"{name} failed{where}: {args.exc_type.__name__}: {args.exc_value}"
+        _LOGGER.error("sandbox thread failed: %s", text)
+        with contextlib.suppress(RuntimeError):  # the loop has ended
+            loop.call_soon_threadsafe(settle, text)
+
+    threading.excepthook = hook
+    try:
+        yield failed
+    finally:
+        threading.excepthook = previous
+
+
+async def _sandbox_show(
+    settings: Settings,
+    connectors_for: Any,
+    view: DemoView,
+    database_url: str,
+    products: Iterable[Mapping[str, Any]] | None,
+    run_of_show: Path | None,
+    console: Console | None,
+    after_start: Any,
+    stops: list[Callable[[], Any]],
+) -> DemoOutcome:
     async with sandbox_store(settings, products=products) as store:
         core = await asyncio.to_thread(
             build_core,
@@ -98,15 +189,27 @@ async def run_sandbox_show(
             run_of_show=run_of_show,
         )
         try:
-            await asyncio.to_thread(core.sync)
+            syncing = asyncio.ensure_future(in_daemon_thread(core.sync))
+            stops.append(syncing.cancel)  # a sync that never ends is given up
+            await syncing  # in a daemon thread: never holds the process if the store hangs
             connectors: Sequence[Connector] = await connectors_for(store, core)
             runner = ShowRunner(
                 core,
                 connectors,
                 on_event=view.on_event,
                 on_web_ready=store.deliver_webhooks_to,
+                on_announce=view.on_announce,
             )
-            outcome = await _run_with_view(runner, view, console, store, after_start)
+            stops.append(runner.stop)
+
+            def stop_now() -> None:
+                """Ctrl-C: the viewers stop typing, replies get a short while to go out."""
+                runner.drain_timeout = min(runner.drain_timeout, INTERRUPT_DRAIN_SECONDS)
+                for stop in stops:
+                    stop()
+
+            with interrupt_stops(stop_now):
+                outcome = await _run_with_view(runner, view, console, store, after_start, stops)
         finally:
             core.close()
     return outcome
@@ -118,6 +221,7 @@ async def _run_with_view(
     console: Console | None,
     store: SandboxStore,
     after_start: Any,
+    stops: list[Callable[[], Any]] | None = None,
 ) -> DemoOutcome:
     extra: asyncio.Task[Any] | None = None
     if after_start is not None:
@@ -129,13 +233,17 @@ async def _run_with_view(
                 runner.stop()  # a failing script must not leave the show running forever
 
         extra = asyncio.create_task(side())
+        if stops is not None:
+            stops.append(extra.cancel)
     if console is not None and console.is_terminal:
         with Live(view, console=console, refresh_per_second=8, transient=False):
             result = await runner.run()
     else:
         result = await runner.run()
     if extra is not None:
-        await extra
+        await asyncio.wait({extra})
+        if not extra.cancelled():  # cancelled: the sandbox failed (SandboxFailure follows)
+            extra.result()
     replies = [r.text for c in runner.connectors if isinstance(c, ReplayConnector) for r in c.sent]
     skipped = [s for c in runner.connectors if isinstance(c, ReplayConnector) for s in c.skipped]
     return DemoOutcome(

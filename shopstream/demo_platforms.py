@@ -29,6 +29,7 @@ from shopstream.runtime.show import ShowRunner
 from shopstream.sandbox_platforms import PLATFORMS, SandboxPlatforms, sandbox_platforms
 from shopstream.sandbox_store import SandboxStore
 from shopstream.settings import Settings
+from shopstream.storage import make_engine
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,7 +60,9 @@ async def _ready(platforms: SandboxPlatforms, connectors: Sequence[Connector]) -
             await emus["facebook"].hub.wait_opened(1)
         for _ in range(400):  # YouTube offers no "listening" signal: look every 50 ms
             if all(c.health.status is Status.OK for c in connectors) and (
-                "youtube" not in emus or emus["youtube"].calls("list") >= 1
+                "youtube" not in emus
+                or emus["youtube"].calls("list") >= 1
+                or emus["youtube"].streams_opened >= 1
             ):
                 return
             await asyncio.sleep(0.05)
@@ -103,6 +106,7 @@ async def run_platform_demo(
     run_of_show: Path | None = DEMO_SHOW,
     console: Console | None = None,
     platforms: Sequence[str] = PLATFORMS,
+    title: str = "shopstream demo",
 ) -> tuple[DemoOutcome, Funnel]:
     """Run a sandbox show on the three emulated platforms with simulated viewers."""
     audience = audience or Audience()
@@ -164,8 +168,19 @@ async def run_platform_demo(
             run_of_show=run_of_show,
             console=console,
             after_start=play,
+            title=title,
         )
+    if not funnel:  # the viewers were stopped early (Ctrl-C): count what did happen
+        funnel.append(await asyncio.to_thread(_funnel_of, database_url, settings.show.id))
     return outcome, funnel[0]
+
+
+def _funnel_of(database_url: str, show: str) -> Funnel:
+    engine = make_engine(database_url)
+    try:
+        return load_funnel(engine, show, platform_counts(engine, show))
+    finally:
+        engine.dispose()
 
 
 async def _settle(runner: ShowRunner) -> None:
@@ -184,8 +199,12 @@ async def _settle(runner: ShowRunner) -> None:
 
 
 def _first_code(core: Core) -> str:
+    """What the host features first: the lineup's first code, else a catalog product."""
     state = core.control.state
-    return state.lineup[0].code if state.lineup else "101"
+    if state.lineup:
+        return state.lineup[0].code
+    first = next(iter(core.catalog.products.values()), None)
+    return (first.live_code or first.handle) if first else "101"
 
 
 def _demo_products() -> list[dict[str, Any]]:

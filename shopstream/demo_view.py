@@ -17,7 +17,8 @@ from shopstream.runtime.supervisor import Envelope
 class DemoView:
     """Collects events as the show runs and renders them (rich renderable)."""
 
-    def __init__(self, rows: int = 14) -> None:
+    def __init__(self, rows: int = 14, *, title: str = "shopstream demo") -> None:
+        self.title = title
         self.rows: deque[tuple[str, str, str, str]] = deque(maxlen=rows)
         self.counts: Counter[str] = Counter()
         self.statuses: dict[str, str] = {}
@@ -34,8 +35,13 @@ class DemoView:
         self.counts["replies"] += len(replies)
         self.rows.append((event.platform, event.author_name or "?", event.text, reply))
 
+    def on_announce(self, text: str) -> None:
+        """A scheduled drop or timer posted ``text`` on every platform."""
+        self.counts["announcements"] += 1
+        self.rows.append(("all", "(show)", "drop / timer", text))
+
     def __rich__(self) -> Group:
-        table = Table(title="shopstream demo — live chat", expand=True)
+        table = Table(title=f"{self.title} — live chat", expand=True)
         table.add_column("platform", style="cyan", no_wrap=True)
         table.add_column("viewer", no_wrap=True)
         table.add_column("message", ratio=2)
@@ -55,6 +61,8 @@ def summary_table(result: ShowResult, holds: dict[str, int]) -> Table:
     table.add_row("chat events", str(result.events))
     table.add_row("duplicate deliveries ignored", str(result.duplicates))
     table.add_row("messages that failed to handle", str(result.failures))
+    if result.shared_chat:
+        table.add_row("Shared Chat messages (partner channels)", str(result.shared_chat))
     if result.storage_retries:
         table.add_row("batches retried after a database error", str(result.storage_retries))
     for status, n in sorted(result.outcomes.items()):

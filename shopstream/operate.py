@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import requests
 
 from connectors.base import Connector
 from connectors.console.connector import ConsoleConnector
-from connectors.errors import AuthError, ConnectorError
+from connectors.errors import AuthError, ConnectorError, verdict
 from connectors.facebook import FacebookConnector
 from connectors.replay.connector import ReplayConnector
 from connectors.twitch.connector import TwitchConnector
@@ -21,9 +20,11 @@ from shop_sync.client import ShopifyClient
 from shop_sync.errors import ShopError
 from shop_sync.tokens import StaticToken
 from shopstream.core import Core, StoreAccess, build_core, live_store_access, replace_model
+from shopstream.interrupt import interrupt_stops
 from shopstream.runtime.show import ShowResult, ShowRunner
 from shopstream.sandbox_platforms import PLATFORMS
 from shopstream.settings import Settings
+from shopstream.settings_errors import SettingsError
 from shopstream.storage.records import Records
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,10 +67,10 @@ async def environment(
         yield live_store_access(settings), None, None
         return
     from shopstream.sandbox_platforms import sandbox_platforms
-    from shopstream.sandbox_store import sandbox_store
+    from shopstream.sandbox_store import sandbox_products, sandbox_store
 
     async with (
-        sandbox_store(settings) as store,
+        sandbox_store(settings, products=sandbox_products(settings)) as store,
         sandbox_platforms(enabled_platforms(settings)) as platforms,
     ):
         yield store.access, store, platforms
@@ -87,24 +88,53 @@ def _connectors(settings: Settings, core: Core, platforms: object | None) -> lis
     return made
 
 
-async def run_show(settings: Settings) -> ShowResult:
-    """Run the show until its connectors end or the operator presses Ctrl-C."""
+async def run_show(
+    settings: Settings, *, on_web_ready: Callable[[str], None] | None = None
+) -> ShowResult:
+    """Run the show until its connectors end or the operator presses Ctrl-C (once).
+
+    ``on_web_ready(url)`` learns where the web app (dashboard, webhooks) listens.
+    """
     async with environment(settings) as (access, store, platforms):
         core = await asyncio.to_thread(build_core, settings, access)
         try:
             await asyncio.to_thread(core.sync)
+            unknown = show_problems(core)
+            if unknown:
+                raise SettingsError(unknown)
             connectors = _connectors(settings, core, platforms)
             if not connectors:
                 raise SystemExit("no connector is enabled in the settings ([connectors.*])")
-            on_web = getattr(store, "deliver_webhooks_to", None)
-            runner = ShowRunner(core, connectors, on_web_ready=on_web)
-            loop = asyncio.get_running_loop()
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signal.SIGINT, runner.stop)
-                loop.add_signal_handler(signal.SIGTERM, runner.stop)
-            return await runner.run()
+            deliver = getattr(store, "deliver_webhooks_to", None)
+
+            def web_ready(url: str) -> None:
+                if deliver is not None:
+                    deliver(url)
+                if on_web_ready is not None:
+                    on_web_ready(url)
+
+            runner = ShowRunner(core, connectors, on_web_ready=web_ready)
+            with interrupt_stops(runner.stop):
+                return await runner.run()
         finally:
             core.close()
+
+
+def show_problems(core: Core) -> list[str]:
+    """Lineup handles and a featured product the store's catalog does not have."""
+    settings = core.settings
+    source = settings.show.run_of_show or "run of show"
+    problems = [
+        f"{source}: lineup code {item.code!r}: the store has no product {item.handle!r}"
+        for item in core.run_of_show.lineup
+        if item.handle not in core.catalog.products
+    ]
+    featured = settings.show.featured
+    if featured and core.catalog.resolve(featured) is None:
+        problems.append(
+            f"show.featured: {featured!r} is neither a lineup code nor a product of the store"
+        )
+    return problems
 
 
 def _store_check(settings: Settings, access: StoreAccess) -> str:
@@ -116,23 +146,26 @@ def _store_check(settings: Settings, access: StoreAccess) -> str:
         return str(getattr(exc, "key", "cannot_connect"))
     except requests.RequestException:
         return "cannot_connect"
-    return "ok"
+    # a pinned version Shopify no longer serves falls forward (logged by the client)
+    return str(client.version_status()["status"])
 
 
 async def _connector_check(connector: Connector) -> str:
     try:
         async with asyncio.timeout(30):
-            return await connector.check()
+            async with connector:  # connectors build their clients on open (the contract
+                return await connector.check()  # suite checks them open too)
     except AuthError:
         return "invalid_auth"
     except ConnectorError as exc:
-        return exc.key
+        return str(verdict(exc, opened=False).status)
     except (TimeoutError, OSError):
         return "cannot_connect"
 
 
-async def check_all(settings: Settings) -> dict[str, str]:
-    """One read-only call to the store and to each enabled connector; their status keys."""
+async def check_all(settings: Settings, details: dict[str, str] | None = None) -> dict[str, str]:
+    """One read-only call to the store and to each enabled connector; their status keys
+    (and into ``details`` each connector's health note, e.g. YouTube's ``quota_left``)."""
     out: dict[str, str] = {}
     async with environment(settings) as (access, _store, platforms):
         out["store"] = await asyncio.to_thread(_store_check, settings, access)
@@ -141,6 +174,14 @@ async def check_all(settings: Settings) -> dict[str, str]:
             out["webhooks"] = (await asyncio.to_thread(core.inbox.status)).key
             for connector in _connectors(settings, core, platforms):
                 out[connector.name] = await _connector_check(connector)
+                if details is not None and connector.health.detail:
+                    details[connector.name] = connector.health.detail
+                plan_note = getattr(connector, "plan_note", None)
+                if details is not None and plan_note is not None:  # YouTube's quota, told now
+                    note = plan_note(settings.show.planned_minutes)
+                    details[connector.name] = "; ".join(
+                        x for x in (details.get(connector.name), note) if x
+                    )
         finally:
             core.close()
     return out

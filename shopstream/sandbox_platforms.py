@@ -67,6 +67,7 @@ def emulator_endpoints(emulators: dict[str, Any]) -> dict[str, dict[str, Any]]:
         emu = emulators["youtube"]
         facts["youtube"] = {
             "base_url": emu.base_url,
+            "stream_target": emu.stream_target,
             "video_id": emu.video_id,
             "oauth_client": tuple(emu.oauth_client),
         }
@@ -116,6 +117,8 @@ def connectors_for(
             token_uri=f"{yt['base_url']}/token",
             video_id=yt["video_id"],
             quota=quota,
+            stream_target=yt.get("stream_target") or None,
+            stream_insecure=bool(yt.get("stream_target")),  # the emulator, on 127.0.0.1
         )
         client_id, client_secret, refresh_token = yt["oauth_client"]
         made.append(

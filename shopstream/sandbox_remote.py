@@ -43,7 +43,8 @@ async def _wait_listening(platforms: SandboxPlatforms) -> None:
     if "facebook" in emus:
         await emus["facebook"].hub.wait_opened(1)
     if "youtube" in emus:
-        while emus["youtube"].calls("list") < 1:  # noqa: ASYNC110 - no event to wait on
+        youtube = emus["youtube"]
+        while youtube.calls("list") < 1 and youtube.streams_opened < 1:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
 

@@ -6,12 +6,16 @@ Only ``demo``, ``rehearse`` and tests use this; a real show never imports :mod:`
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from shopstream.core import StoreAccess
 from shopstream.settings import Settings
+from shopstream.settings_errors import SettingsError
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -25,6 +29,26 @@ class SandboxStore:
     def deliver_webhooks_to(self, web_url: str) -> None:
         """Send the emulator's signed webhooks to the app's web server."""
         self.emulator.webhooks.target = f"{web_url.rstrip('/')}/webhooks/shopify"
+
+
+def sandbox_products(settings: Settings) -> list[dict[str, Any]] | None:
+    """The merchant's ``app.sandbox_catalog``, checked (None: the demo catalog).
+
+    Raises:
+        SettingsError: the catalog has problems that would oversell or crash a show (each
+            with its row or product and field).
+    """
+    path = settings.app.sandbox_catalog
+    if path is None:
+        return None
+    from sandbox.catalog import load_catalog
+
+    report = load_catalog(path)
+    if report.stops:
+        raise SettingsError([f"app.sandbox_catalog: {f.line()}" for f in report.errors()])
+    for finding in report.assumptions():
+        _LOGGER.warning("app.sandbox_catalog: %s", finding.line())
+    return report.products
 
 
 @contextlib.asynccontextmanager

@@ -49,6 +49,13 @@ class AppConfig(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."
     )
+    sandbox_catalog: Path | None = Field(
+        None,
+        description=(
+            "Catalog the sandbox store serves in sandbox mode (run, check, sync): Shopify's"
+            " product CSV export or a products.json; empty = the demo catalog."
+        ),
+    )
 
 
 class StorageConfig(_Section):
@@ -78,13 +85,21 @@ class ShowConfig(_Section):
     featured: str = Field("", description="Featured product (live code or handle) at start.")
     run_of_show: Path | None = Field(None, description="Run-of-show TOML (lineup, drops, timers).")
     planned_minutes: int = Field(90, gt=0, description="Planned show length (quota planning).")
-    fairness_horizon_ms: int = Field(
-        2000,
+    fairness_horizon_ms: int | None = Field(
+        None,
         ge=0,
         description=(
             "Longest a chat event waits for the other platforms to deliver everything sent"
-            " before it (first come, first served across platforms); 0 = no waiting."
+            " before it (first come, first served across platforms); 0 = no waiting. Unset:"
+            " the slowest connector's delivery-proof interval plus 500 ms, at most"
+            " fairness_horizon_cap_ms. An event let through by the horizon was not proved"
+            " fair: it is counted, logged and shown in the status and the show summary."
         ),
+    )
+    fairness_horizon_cap_ms: int = Field(
+        10_000,
+        ge=0,
+        description="The longest horizon derived from the connectors (fairness_horizon_ms unset).",
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from types import TracebackType
@@ -14,6 +16,32 @@ from connectors.console.config import ConsoleConfig
 from connectors.events import ChatEvent, ChatMessage, Reply, Role, SendResult
 from connectors.limits import PlatformLimits
 from connectors.status import Health, Status, utc_now
+
+
+async def _read_line(stream: TextIO) -> str:
+    """``stream.readline()`` in a daemon thread: a show stopping (Ctrl-C) while the operator
+    types nothing must not wait for Enter (a pool thread would hold the process open)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(line: str, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(line)
+
+    def read() -> None:
+        try:
+            line, error = stream.readline(), None
+        except (OSError, ValueError) as exc:  # closed stream: handed to the reader
+            line, error = "", exc
+        with contextlib.suppress(RuntimeError):  # the loop has ended: nobody is waiting
+            loop.call_soon_threadsafe(settle, line, error)
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return await future
 
 
 class ConsoleConnector:
@@ -61,7 +89,7 @@ class ConsoleConnector:
         """Yield one message per typed line until end of input."""
         roles = frozenset({Role.MODERATOR}) if self.config.moderator else frozenset()
         while True:
-            line = await asyncio.to_thread(self._stdin.readline)
+            line = await _read_line(self._stdin)
             if not line:
                 return
             text = line.rstrip("\r\n")

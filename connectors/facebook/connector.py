@@ -34,6 +34,7 @@ from connectors.facebook.session import CommentSession, SessionState
 from connectors.facebook.translate import PLATFORM
 from connectors.limits import PlatformLimits, SlidingWindow
 from connectors.status import Health, Status, utc_now
+from connectors.text import LengthRule, LengthUnit
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,12 +42,16 @@ PRIVATE_REPLY_WINDOW = timedelta(days=7)
 POSTING_BLOCK_SECONDS = 3600.0
 
 # Facebook publishes no per-minute cap for Page replies; 60/min is our conservative default
-# (``replies_per_minute``). 2000 chars is the Send API text limit (comments allow 8000), so one
-# limit fits both routes. Identical text to one comment within minutes is refused (506).
+# (``replies_per_minute``). Length: platforms.md §0 gives comments no bot-relevant limit
+# ("long"); 2000 is the Messenger Send API's text limit (private replies; comments allow 8000),
+# so one limit fits both routes. Counted in UTF-16 units, which are never fewer than code
+# points, since Facebook does not say what it counts. Identical text to one comment within
+# minutes is refused (506).
 FACEBOOK_LIMITS = PlatformLimits(
     max_messages=60,
     window_seconds=60.0,
     max_chars=2000,
+    length_unit=LengthUnit.UTF16,
     duplicate_window_seconds=600.0,
     threads=True,
     coalesce=False,
@@ -97,6 +102,11 @@ class FacebookConnector:
         self._window = SlidingWindow(self.limits.max_messages, self.limits.window_seconds)
         self._private_done: RecentIds[str, bool] = RecentIds()
         self._blocked_until: float | None = None
+
+    @property
+    def proof_interval(self) -> float:
+        """Seconds between delivery proofs: only a completed backfill round proves delivery."""
+        return self.config.backfill_interval_seconds
 
     # ----------------------------------------------------------------------------- lifecycle
 
@@ -252,7 +262,7 @@ class FacebookConnector:
         now = self._monotonic()
         if self._blocked_until is not None and now < self._blocked_until:
             raise PostingBlocked("posting is blocked (code 368 earlier)", platform=PLATFORM)
-        text = _fit(reply, self.limits.max_chars)
+        text = _fit(reply, self.limits.length_rule)
         if text is None:
             return SendResult(sent=False, drop_reason="too_long")
         wait = self._window.wait_time(now)
@@ -285,7 +295,7 @@ class FacebookConnector:
         graph, _ = self._require()
         if reply.private and self.config.private_replies:
             raise FatalError("a private reply cannot be looked up", platform=PLATFORM)
-        text = _fit(reply, self.limits.max_chars)
+        text = _fit(reply, self.limits.length_rule)
         if text is None:
             return None  # never sendable: it was not sent
         if not self.live_video_id or not self.page_id:
@@ -350,10 +360,11 @@ class FacebookConnector:
         return SendResult(sent=True, platform_message_id=str(message_id) if message_id else None)
 
 
-def _fit(reply: Reply, max_chars: int) -> str | None:
-    if len(reply.text) <= max_chars:
+def _fit(reply: Reply, rule: LengthRule) -> str | None:
+    """The reply's text, or its short form, whichever fits one comment (the outbox splits)."""
+    if rule.fits(reply.text):
         return reply.text
-    if reply.short and len(reply.short) <= max_chars:
+    if reply.short and rule.fits(reply.short):
         return reply.short
     return None
 

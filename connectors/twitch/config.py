@@ -80,6 +80,11 @@ class TwitchConfig(BaseModel):
         description="While connected, chat sent before now minus this is taken as delivered"
         " (the fairness gate need not wait for a quiet channel).",
     )
+    shared_chat_answers: bool = Field(
+        False,
+        description="Answer questions typed in a Shared Chat partner's channel (they never"
+        " claim, cancel or command here either way).",
+    )
     assume_moderator: bool = Field(
         False, description="Start at the 100/30 s tier before Twitch confirms the bot is a mod."
     )

@@ -17,12 +17,13 @@ from connectors.errors import AuthError, ConnectorError, FatalError, RateLimited
 from connectors.events import ChatEvent, ChatMessage, Reply, SendResult
 from connectors.limits import PlatformLimits
 from connectors.status import Health, Status, utc_now
+from connectors.text import TextTooLong, split_text
 from connectors.twitch.config import TwitchConfig, TwitchSecrets
 from connectors.twitch.eventsub import EventSubReader
 from connectors.twitch.helix import HelixClient, Unauthorized
 from connectors.twitch.ircclient import IrcConnection, IrcEndpoint
 from connectors.twitch.ircsession import IrcLink, IrcReader, IrcSender
-from connectors.twitch.sendlimits import WINDOW_SECONDS, SendLimits, split_text
+from connectors.twitch.sendlimits import WINDOW_SECONDS, SendLimits
 from connectors.twitch.translate import BadPayload, eventsub_event, parse_timestamp
 
 _LOGGER = logging.getLogger(__name__)
@@ -71,6 +72,12 @@ class TwitchConnector:
         self._irc_link: IrcLink | None = None
         self._irc_sender: IrcSender | None = None
         self._refresh_lock = asyncio.Lock()
+        self.shared_chat = 0  # messages from Shared Chat partners' channels read so far
+
+    @property
+    def proof_interval(self) -> float:
+        """Seconds behind now that a connected push stream counts as delivered."""
+        return self.config.delivery_allowance_seconds
 
     @property
     def limits(self) -> PlatformLimits:
@@ -213,12 +220,19 @@ class TwitchConnector:
                 async for event in stream:
                     if isinstance(event, ChatMessage):
                         self.health.saw_message(event.sent_at)
+                        if event.shared:
+                            self._count_shared()
                     yield event
         except ConnectorError as exc:
             self._fail(exc)
             raise
         finally:
             self.health.live(None)
+
+    def _count_shared(self) -> None:
+        """One more Shared Chat message (typed in a partner's channel) in the status."""
+        self.shared_chat += 1
+        self.health.extra["shared_chat"] = str(self.shared_chat)
 
     def _went_live(self) -> None:
         self.health.set(Status.OK)
@@ -284,7 +298,10 @@ class TwitchConnector:
             return None
 
     def _event_of(self, msg: Mapping[str, Any]) -> ChatEvent | None:
-        if not self._fresh(f"m:{msg['metadata'].get('message_id')}"):
+        frame_id = msg["metadata"].get("message_id")
+        # at least once: a redelivery has the same metadata.message_id (EventSub reference);
+        # a frame without one is not deduped by it (the chat message id still is)
+        if isinstance(frame_id, str) and frame_id and not self._fresh(f"m:{frame_id}"):
             return None
         event = eventsub_event(msg)
         if isinstance(event, ChatMessage):
@@ -377,7 +394,11 @@ class TwitchConnector:
             AuthError: the token was refused and could not be refreshed.
         """
         await self._maybe_revalidate()
-        parts = split_text(reply.text, self.limits.max_chars)
+        try:
+            parts = split_text(reply.text, self.limits.length_rule)
+        except TextTooLong as exc:
+            _LOGGER.warning("twitch: reply %s cannot be split to fit (%s); dropped", reply.key, exc)
+            return SendResult(sent=False, drop_reason="too_long")
         if not parts:
             return SendResult(sent=False, drop_reason="empty")
         now = self._monotonic()

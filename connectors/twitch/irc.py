@@ -24,10 +24,10 @@ class IrcMessage(NamedTuple):
 
     @property
     def nick(self) -> str | None:
-        """The nick part of ``nick!user@host`` (or the whole source for a server)."""
+        """The nick of ``nick!user@host``, ``nick@host`` or ``nick`` (a server's whole name)."""
         if self.source is None:
             return None
-        return self.source.split("!", 1)[0]
+        return split_source(self.source)[0]
 
     @property
     def trailing(self) -> str:
@@ -40,6 +40,17 @@ class IrcMessage(NamedTuple):
         if self.params and self.params[0].startswith("#"):
             return self.params[0][1:]
         return None
+
+
+def split_source(source: str) -> tuple[str, str, str]:
+    """Split a message source into ``(nick, user, host)``; a missing part is ``""``.
+
+    ``nick!user@host``, ``nick@host``, ``nick!user`` and a bare server name all occur
+    (ircdocs parser-tests ``userhost-split.yaml``).
+    """
+    rest, _, host = source.partition("@")
+    nick, _, user = rest.partition("!")
+    return nick, user, host
 
 
 def unescape_tag_value(value: str) -> str:
@@ -125,7 +136,11 @@ def format_line(
     """
     parts: list[str] = []
     if tags:
-        parts.append("@" + ";".join(f"{k}={escape_tag_value(v)}" for k, v in tags.items()))
+        # an empty value is written as the bare key: the ircdocs msg-join vectors say a
+        # valueless tag must not become ``key=``
+        parts.append(
+            "@" + ";".join(f"{k}={escape_tag_value(v)}" if v else k for k, v in tags.items())
+        )
     if source:
         parts.append(":" + source)
     parts.append(command)
@@ -141,11 +156,16 @@ def format_line(
 
 
 def strip_action(text: str) -> tuple[str, bool]:
-    """Return the text of a ``\\x01ACTION ...\\x01`` (/me) body and whether it was one."""
-    if text.startswith("\x01ACTION ") and text.endswith("\x01"):
+    """Return the text of a ``\\x01ACTION ...\\x01`` (/me) body and whether it was one.
+
+    Only a closed CTCP ACTION is a /me: an unclosed ``\\x01ACTION hi`` or ``\\x01ACTIONhi\\x01``
+    is kept as typed (dank-twitch-irc ``parseActionAndMessage``); a bare ``\\x01ACTION\\x01`` is
+    an empty /me (go-twitch-irc ``TestCanPraseBadActionMessageWithoutPanic``).
+    """
+    if text == "\x01ACTION\x01":
+        return "", True
+    if len(text) >= 9 and text.startswith("\x01ACTION ") and text.endswith("\x01"):
         return text[8:-1], True
-    if text.startswith("\x01ACTION "):
-        return text[8:], True
     return text, False
 
 

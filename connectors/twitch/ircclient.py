@@ -22,6 +22,10 @@ from connectors.twitch.ircregister import (
 _LOGGER = logging.getLogger(__name__)
 PLATFORM = "twitch"
 LINE_LIMIT = 1 << 16  # Twitch lines exceed 512 bytes; 64 KiB is far above any real one
+# IRCv3 message-tags: the tags section (leading "@" and trailing space included) is at most
+# 8191 bytes (https://ircv3.net/specs/extensions/message-tags, "Size limit"); past that the
+# line is not a message any server may send
+MAX_TAGS_BYTES = 8191
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,8 +135,9 @@ class IrcConnection:
             raise TransientError("irc not connected", platform=PLATFORM)
         try:
             raw = await self._reader.readuntil(b"\n")
-        except asyncio.IncompleteReadError:
-            raise TransientError("irc connection closed", platform=PLATFORM) from None
+        except asyncio.IncompleteReadError as exc:
+            cut = f" ({len(exc.partial)} bytes of an unfinished line lost)" if exc.partial else ""
+            raise TransientError(f"irc connection closed{cut}", platform=PLATFORM) from None
         except asyncio.LimitOverrunError as exc:
             await self._reader.readexactly(exc.consumed)
             if not self._skip_tail:
@@ -144,17 +149,7 @@ class IrcConnection:
         if self._skip_tail:
             self._skip_tail = False
             return None
-        try:
-            return parse_line(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            try:
-                return parse_line(raw.decode("utf-8", "replace"))
-            except IrcParseError:
-                return None
-        except IrcParseError:
-            if raw.strip():
-                _LOGGER.warning("irc: skipped a line that does not parse")
-            return None
+        return _decoded(raw)
 
     async def write(self, line: str) -> None:
         """Send one line (CRLF added).
@@ -181,3 +176,30 @@ class IrcConnection:
             writer.close()
             with suppress(Exception):
                 await writer.wait_closed()
+
+
+def _decoded(raw: bytes) -> IrcMessage | None:
+    """One received line parsed; None, with one log line, for a line that is not a message:
+    over-long tags, not UTF-8 (Twitch and IRCv3 servers send UTF-8 only: a line that is not
+    is damaged, its tags and ids included), or no command. Blank lines pass silently."""
+    if raw.startswith(b"@"):
+        tags_end = raw.find(b" ")
+        if (tags_end if tags_end >= 0 else len(raw)) + 1 > MAX_TAGS_BYTES:
+            _LOGGER.warning(
+                "irc: skipped a line whose tags exceed %d bytes (%d bytes): %r",
+                MAX_TAGS_BYTES,
+                len(raw),
+                raw[:60],
+            )
+            return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _LOGGER.warning("irc: skipped a line that is not UTF-8 (byte %d): %r", exc.start, raw[:80])
+        return None
+    try:
+        return parse_line(text)
+    except IrcParseError:
+        if text.strip():
+            _LOGGER.warning("irc: skipped a line that does not parse: %r", text[:80])
+        return None

@@ -31,6 +31,18 @@ _Item = IrcMessage | ConnectorError
 # ROOMSTATE slow is in seconds; Helix (Update Chat Settings) allows 3..120, a day bounds
 # what we believe
 MAX_SLOW_SECONDS = 86_400
+# Commands Twitch (dev.twitch.tv/docs/chat/irc) or a standard server (RFC 2812, IRCv3) sends
+# that carry no chat event for us; numerics are the server's too. Anything else is unknown:
+# logged once per command, then ignored.
+KNOWN_COMMANDS = frozenset(
+    {
+        "PING", "PONG", "CAP", "ERROR", "JOIN", "PART", "QUIT", "NICK", "MODE", "TOPIC",
+        "KICK", "INVITE", "AWAY", "ACCOUNT", "CHGHOST", "SETNAME", "BATCH", "TAGMSG",
+        "WALLOPS", "AUTHENTICATE", "NOTICE", "PRIVMSG", "USERNOTICE", "CLEARMSG",
+        "CLEARCHAT", "USERSTATE", "ROOMSTATE", "GLOBALUSERSTATE", "HOSTTARGET", "WHISPER",
+        "RECONNECT",
+    }
+)  # fmt: skip
 
 
 def is_elevated(userstate: IrcMessage) -> bool:
@@ -205,6 +217,7 @@ class IrcReader:
         self.bot_login = bot_login.lower()
         self._on_ok = on_ok
         self._on_skip = on_skip
+        self._unknown: set[str] = set()  # unknown commands already logged
 
     async def events(self) -> AsyncGenerator[ChatEvent, None]:
         """Yield chat events until the connection fails (then raise TransientError/AuthError)."""
@@ -240,6 +253,11 @@ class IrcReader:
             _LOGGER.info("irc NOTICE %s", msg.tags.get("msg-id") or msg.trailing[:80])
             return None
         if msg.command not in ("PRIVMSG", "USERNOTICE", "CLEARMSG", "CLEARCHAT"):
+            command = msg.command[:32]
+            if not (command.isdigit() or command in KNOWN_COMMANDS or command in self._unknown):
+                if len(self._unknown) < 1000:  # a server inventing commands: bounded memory
+                    self._unknown.add(command)
+                _LOGGER.warning("irc: unknown command %r ignored (logged once)", command)
             return None
         event = irc_event(msg, received_at=self._clock(), fallback_id=f"irc-{uuid.uuid4()}")
         if isinstance(event, ChatMessage) and (

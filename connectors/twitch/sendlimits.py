@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import replace
 
 from connectors.limits import PlatformLimits
+from connectors.text import LengthUnit
 
-_BREAKS = re.compile(r"[\r\n\x00]+")
-
+# 500 characters (platforms.md §3.7, Helix "Send Chat Message"), counted in code points:
+# Twitch accepts 500 astral emoji, which are 1,000 UTF-16 units (Chatterino/chatterino2#7256)
 MAX_CHARS = 500
 WINDOW_SECONDS = 30.0
 NORMAL_RATE = 20
@@ -23,25 +23,8 @@ TWITCH_LIMITS = PlatformLimits(
     duplicate_window_seconds=DUPLICATE_SECONDS,
     threads=True,
     coalesce=True,
+    length_unit=LengthUnit.CODE_POINTS,
 )
-
-
-def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
-    """Split ``text`` into parts of at most ``limit`` characters, at spaces when possible.
-
-    Line breaks become spaces (Twitch chat has none, and IRC would read them as a new command).
-    """
-    text = _BREAKS.sub(" ", text).strip()
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind(" ", 0, limit + 1)
-        if cut <= 0:
-            cut = limit
-        parts.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        parts.append(text)
-    return parts
 
 
 def _norm(text: str) -> str:

@@ -40,6 +40,14 @@ _BADGE_ROLES = {
 # Twitch's own senders, never a viewer: ``jtv`` (legacy host/system PRIVMSGs, e.g. tmi.js
 # test/events.js "is now hosting you"), ``twitchnotify`` (legacy sub notices), the server.
 SYSTEM_LOGINS = frozenset({"jtv", "twitchnotify", "tmi.twitch.tv"})
+# A chat message's kind by how it was sent (EventSub ``message_type``; IRC PRIVMSG ``msg-id``,
+# platforms.md §3.4 and the EventSub reference): ordinary text is "chat", the rest keep
+# EventSub's names on both transports (power-ups keep theirs: ``power_ups_message_effect`` ...)
+IRC_PRIVMSG_KINDS = {
+    "user-intro": "user_intro",
+    "highlighted-message": "channel_points_highlighted",
+    "skip-subs-mode-message": "channel_points_sub_only",
+}
 # ``tmi-sent-ts`` outside [Twitch's launch, receipt + a day] is taken as unusable: real lines
 # carry negative ones (dank-twitch-irc clearmsg.spec.ts: ``tmi-sent-ts=-6795364578871``).
 EARLIEST_SENT = datetime(2011, 6, 6, tzinfo=UTC)
@@ -196,6 +204,11 @@ def _chat_message(event: Mapping[str, Any], channel: str, at: datetime) -> ChatM
         sent_at=at,
         roles=roles_from_badges(set_ids),
         reply_to_id=reply_to,
+        kind=_eventsub_kind(event.get("message_type")),
+        channel_id=_opt_str(event, "broadcaster_user_id"),
+        # Shared Chat: null when the message was typed in this channel (EventSub reference,
+        # channel.chat.message); a partner's id when it was typed in theirs
+        source_channel_id=_opt_str(event, "source_broadcaster_user_id"),
         raw=event,
     )
 
@@ -235,7 +248,10 @@ def irc_event(msg: IrcMessage, *, received_at: datetime, fallback_id: str) -> Ch
             sent_at=at,
             roles=irc_roles(tags),
             reply_to_id=reply_to,
+            kind=IRC_PRIVMSG_KINDS.get(tags.get("msg-id", ""), "chat"),
             action=action,
+            channel_id=tags.get("room-id") or None,
+            source_channel_id=tags.get("source-room-id") or None,
             raw={"tags": tags, "source": msg.source, "params": msg.params},
         )
     if msg.command == "USERNOTICE":
@@ -292,7 +308,26 @@ def _usernotice(
         text=text,
         sent_at=at,
         roles=irc_roles(tags),
-        kind=tags.get("msg-id") or "usernotice",
+        kind=_notice_kind(tags),
         action=action,
+        channel_id=tags.get("room-id") or None,
+        source_channel_id=tags.get("source-room-id") or None,
         raw={"tags": tags, "source": msg.source, "params": msg.params},
     )
+
+
+def _eventsub_kind(message_type: object) -> str:
+    """``message_type`` as a kind: ``text`` (or none, or not a short name) is plain chat."""
+    if not isinstance(message_type, str) or message_type in ("", "text") or len(message_type) > 64:
+        return "chat"
+    return message_type
+
+
+def _notice_kind(tags: Mapping[str, str]) -> str:
+    """A USERNOTICE's kind; a Shared Chat one (``msg-id=sharedchatnotice``) by what it was
+    in its own channel (``source-msg-id``, e.g. ``announcement``; Chatterino
+    tests/snapshots/IrcMessageHandler/shared-chat-announcement.json)."""
+    kind = tags.get("msg-id") or "usernotice"
+    if kind == "sharedchatnotice":
+        return tags.get("source-msg-id") or kind
+    return kind

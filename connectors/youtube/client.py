@@ -168,6 +168,32 @@ class YouTubeApi:
             raise MalformedResponse(f"expected a JSON object, got {type(body).__name__}")
         return body
 
+    def _refresh(self) -> None:
+        http = httplib2.Http(timeout=self.config.request_timeout_seconds)
+        try:
+            self.credentials.refresh(google_auth_httplib2.Request(http))
+        except RefreshError as exc:
+            if getattr(exc, "retryable", False):
+                raise TransientError("youtube token refresh failed", platform=PLATFORM) from None
+            raise AuthError("youtube token refresh refused", platform=PLATFORM) from None
+        except (TransportError, httplib2.HttpLib2Error, OSError) as exc:
+            raise TransientError(f"youtube: {type(exc).__name__}", platform=PLATFORM) from None
+        finally:
+            http.close()
+
+    async def access_token(self, *, refresh: bool = False) -> str:
+        """A valid OAuth access token for calls outside the library (the gRPC stream);
+        refreshed first when it expired, or when ``refresh`` (the server refused it)."""
+        if refresh or not self.credentials.valid:
+            if self.credentials.refresh_token:
+                await self._run(self._refresh)
+            elif refresh:
+                raise AuthError("youtube access token refused", platform=PLATFORM)
+        token = self.credentials.token
+        if not token:
+            raise AuthError("youtube: no access token", platform=PLATFORM)
+        return str(token)
+
     async def call(self, request: Any) -> Any:
         """Execute one prepared googleapiclient request in a worker thread."""
         return await self._run(self._execute, request)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,6 +27,8 @@ ENV_REFRESH_TOKEN = "SHOPSTREAM_YOUTUBE_REFRESH_TOKEN"
 ENV_ACCESS_TOKEN = "SHOPSTREAM_YOUTUBE_ACCESS_TOKEN"
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+# The streamList gRPC host ("Streaming Live Chat" guide, stream_list_demo.py)
+STREAM_TARGET = "youtube.googleapis.com:443"
 SANDBOX_TOKEN = "sandbox-access-token"
 YOUTUBE_SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
 
@@ -115,6 +118,26 @@ class YouTubeConfig(BaseModel):
     quota: QuotaSettings = Field(
         default_factory=QuotaSettings, description="Daily budget and per-call costs."
     )
+    transport: Literal["stream", "poll"] = Field(
+        "stream",
+        description="How chat is read: 'stream' pushes it over liveChatMessages.streamList "
+        "(gRPC; falls back to polling when refused), 'poll' pages liveChatMessages.list.",
+    )
+    stream_target: str | None = Field(
+        None,
+        description="host:port of the streamList gRPC service; None means "
+        "youtube.googleapis.com:443 for the real API (and polling for anything else).",
+    )
+    stream_insecure: bool = Field(
+        False, description="Plain TCP to stream_target (only 127.0.0.1 or localhost: emulators)."
+    )
+    stream_allowance_seconds: float = Field(
+        0.5,
+        ge=0,
+        le=30,
+        description="While a stream is open, what was sent before now minus this many seconds"
+        " counts as delivered (fairness): YouTube pushes in order as messages are posted.",
+    )
 
     @model_validator(mode="after")
     def _check_endpoint(self) -> YouTubeConfig:
@@ -123,6 +146,23 @@ class YouTubeConfig(BaseModel):
         ):
             raise ValueError("api_endpoint must be an http(s) URL")
         return self
+
+    @model_validator(mode="after")
+    def _check_stream(self) -> YouTubeConfig:
+        if self.stream_insecure:
+            host = (self.stream_target or "").rsplit(":", 1)[0].strip("[]")
+            if host not in ("127.0.0.1", "localhost", "::1"):
+                raise ValueError("stream_insecure is only for a stream_target on 127.0.0.1")
+        return self
+
+    def resolved_stream_target(self) -> str | None:
+        """Where to stream from: the setting, Google's host for the real API, else None."""
+        if self.stream_target:
+            return self.stream_target
+        host = (self.api_endpoint or "").split("://", 1)[-1].split("/", 1)[0]
+        if host in ("youtube.googleapis.com", "www.googleapis.com"):
+            return STREAM_TARGET
+        return None
 
     @classmethod
     def for_emulator(cls, base_url: str, **changes: object) -> YouTubeConfig:

@@ -1,11 +1,12 @@
-"""The YouTube live chat connector: quota-planned polling and 200-character replies."""
+"""The YouTube live chat connector: chat pushed by streamList (gRPC) or read by quota-planned
+polling, and 200-character replies."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import replace
 from datetime import datetime
@@ -16,7 +17,7 @@ from connectors.errors import ConnectorError, RateLimited, StreamOffline
 from connectors.events import ChatEnded, ChatEvent, ChatMessage, Reply, SendResult
 from connectors.limits import PlatformLimits
 from connectors.status import Health, Status, utc_now
-from connectors.youtube.classify import PLATFORM
+from connectors.youtube.classify import PLATFORM, QUOTA_REASONS
 from connectors.youtube.client import YouTubeApi
 from connectors.youtube.config import YouTubeConfig, YouTubeSecrets
 from connectors.youtube.cursor import (
@@ -29,8 +30,10 @@ from connectors.youtube.cursor import (
     page_token_key,
 )
 from connectors.youtube.metered import ChatIsOver, MeteredApi, TextRefused
-from connectors.youtube.quota import QuotaPlanner
-from connectors.youtube.text import fit_message
+from connectors.youtube.quota import QuotaPlanner, Spend, stream_plan, stream_quota
+from connectors.youtube.stream import StreamFailure, StreamListClient, StreamRefused
+from connectors.youtube.stream_wire import error_of, reason_from_details
+from connectors.youtube.text import YOUTUBE_TEXT, fit_message
 from connectors.youtube.translate import Page, translate_page
 
 _LOGGER = logging.getLogger(__name__)
@@ -40,7 +43,8 @@ _LOGGER = logging.getLogger(__name__)
 YOUTUBE_LIMITS = PlatformLimits(
     max_messages=20,
     window_seconds=30.0,
-    max_chars=200,
+    max_chars=YOUTUBE_TEXT.max_length,
+    length_unit=YOUTUBE_TEXT.unit,
     min_interval_seconds=1.0,
     threads=False,
     coalesce=True,
@@ -48,6 +52,12 @@ YOUTUBE_LIMITS = PlatformLimits(
 _SEEN_MAX = 5_000
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+def _newest(page: Page) -> datetime | None:
+    """The platform time of the newest event on a page (None for an empty page)."""
+    times = [e.sent_at if isinstance(e, ChatMessage) else e.at for e in page.events]
+    return max(times, default=None)
 
 
 class YouTubeConnector:
@@ -83,7 +93,11 @@ class YouTubeConnector:
         self.name = name or f"{PLATFORM}:{self.channel}"
         self._limits = replace(YOUTUBE_LIMITS, max_chars=config.max_chars)
         self.health = Health(self.name, clock=clock)
-        self.quota = QuotaPlanner(config.quota, clock=clock)
+        target = config.resolved_stream_target()
+        self.transport = config.transport if target else "poll"
+        self._stream_target = target
+        quota = stream_quota(config.quota) if self.transport == "stream" else config.quota
+        self.quota = QuotaPlanner(quota, clock=clock)
         self._api: MeteredApi | None = None
         self._chat_id: str | None = None
         self._ended_chats: set[str] = set()
@@ -96,6 +110,28 @@ class YouTubeConnector:
         self._last_read: datetime | None = None
         self._opened_at: datetime | None = None
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._stream_client: StreamListClient | None = None
+        self._stream: AsyncIterator[dict[str, Any]] | None = None
+        self._refresh_next = False
+
+    def plan_note(self, show_minutes: float) -> str:
+        """What the day's quota buys this show, for the host before it starts: both stream
+        lifetimes when streaming (YouTube does not say how long a stream stays open)."""
+        if self.transport != "stream":
+            self.quota.plan_show(show_minutes)
+            interval = self.quota.read_interval()
+            every = "paused" if interval is None else f"a read every {interval:.1f} s"
+            return f"polling: {every} over {show_minutes:g} min"
+        cases = (stream_plan(self.config.quota, show_minutes, life) for life in (None, 10.0))
+        return "; ".join(case.note() for case in cases)
+
+    @property
+    def proof_interval(self) -> float | None:
+        """Seconds between delivery proofs: the stream's quiet allowance while streaming, else
+        the quota plan's poll interval (None while the plan pauses reading)."""
+        if self.transport == "stream":
+            return self.config.stream_allowance_seconds
+        return self.quota.read_interval(self._server_hint)
 
     @property
     def limits(self) -> PlatformLimits:
@@ -113,10 +149,14 @@ class YouTubeConnector:
             await api.close()
             raise
         self._api = MeteredApi(api, self.quota, self.config.quota, on_spend=self._save_quota)
+        if self.transport == "stream" and self._stream_target:
+            self._stream_client = StreamListClient(
+                self._stream_target, insecure=self.config.stream_insecure
+            )
         now = self._clock()
         self._opened_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self.quota.load(self.cursor_store.get(QUOTA_KEY))
-        self.health.set(Status.STARTING, self.quota.detail())
+        self.health.set(Status.STARTING, self._detail())
         return self
 
     async def __aexit__(
@@ -128,9 +168,17 @@ class YouTubeConnector:
         """Save today's spend and close every connection."""
         metered, self._api = self._api, None
         self._save_quota()
+        await self._close_stream()
+        if self._stream_client is not None:
+            await self._stream_client.close()
+            self._stream_client = None
         if metered is not None:
             await metered.api.close()
-        self.health.set(Status.STOPPED, self.quota.detail())
+        self.health.set(Status.STOPPED, self._detail())
+
+    def _detail(self) -> str:
+        """The health detail: quota left and the transport reading chat (stream or poll)."""
+        return f"{self.quota.detail()} transport={self.transport}"
 
     def _require_api(self) -> MeteredApi:
         if self._api is None:
@@ -146,14 +194,14 @@ class YouTubeConnector:
         if isinstance(error, StreamOffline):
             self._chat_id = None  # look the chat up again next time
         self.health.last_error = str(error)
-        self.health.set(Status(error.key), self.quota.detail())
+        self.health.set(Status(error.key), self._detail())
 
     def _healthy(self) -> None:
         """Mark the session ok; a changed quota figure alone is updated without a log line."""
         if self.health.status is Status.OK:
-            self.health.detail = self.quota.detail()
+            self.health.detail = self._detail()
         else:
-            self.health.set(Status.OK, self.quota.detail())
+            self.health.set(Status.OK, self._detail())
 
     def _quota_paused(self) -> RateLimited:
         wait = self.quota.seconds_until_reset()
@@ -227,11 +275,10 @@ class YouTubeConnector:
             self._token_chat = chat_id
         try:
             while True:
-                await self._wait_turn()
                 token = self._page_token
                 asked = self._clock()  # a full answer holds all that was sent before this
                 try:
-                    body = await api.read(chat_id, token)
+                    body = await self._next_body(api, chat_id, token)
                 except ChatIsOver:
                     if chat_id in self._ended_chats:
                         raise
@@ -276,7 +323,13 @@ class YouTubeConnector:
                     yield event
                 self._finish_page(page, token)
                 self._save_progress(key)
-                if len(page.item_ids) < self.config.max_results:  # else more is waiting
+                if self.transport == "stream":
+                    # pushed in order, oldest first: the newest item proves all before it
+                    self.health.pushed()
+                    newest = _newest(page)
+                    if newest is not None:
+                        self.health.delivered(newest)
+                elif len(page.item_ids) < self.config.max_results:  # else more is waiting
                     self.health.delivered(asked)
                 if page.ended:
                     at = page.offline_at or self._clock()
@@ -284,8 +337,84 @@ class YouTubeConnector:
                     yield self._end(chat_id, ended)
                     return
         finally:
+            await self._close_stream()
             if self._token_chat == chat_id:
                 self._save_progress(key)
+
+    # --- the two transports -------------------------------------------------------------
+
+    async def _next_body(self, api: MeteredApi, chat_id: str, token: str | None) -> Any:
+        """The next page: pushed by the open stream, else read by a paced poll."""
+        if self.transport == "stream":
+            try:
+                return await self._stream_next(api, chat_id, token)
+            except StreamRefused as refused:
+                _LOGGER.warning("youtube: streamList refused (%s); reading by polling", refused)
+                self.transport = "poll"
+                self.health.live(None)
+                self.health.detail = self._detail()
+        await self._wait_turn()
+        return await api.read(chat_id, token)
+
+    async def _stream_next(self, api: MeteredApi, chat_id: str, token: str | None) -> Any:
+        """Pull the next response of the open stream, opening one (paced by the quota plan,
+        resumed from ``token``) when none is open or the server ended the last one."""
+        client = self._stream_client
+        if client is None:
+            raise StreamRefused("no stream client")
+        while True:
+            if self._stream is None:
+                await self._wait_turn()  # each connection is one read of the quota plan
+                access = await api.api.access_token(refresh=self._refresh_next)
+                self._refresh_next = False
+                self._stream = client.pages(chat_id, token, access_token=access)
+                fresh = True
+            else:
+                fresh = False
+            stream = self._stream
+            try:
+                body = await anext(stream)
+            except StopAsyncIteration:  # the server closed it: resume from the last token
+                await self._close_stream()
+                token = self._page_token
+                continue
+            except StreamFailure as failure:
+                await self._close_stream()
+                if failure.answered:
+                    self._charge_stream()
+                error = self._stream_error(failure)
+                if failure.code == "UNAUTHENTICATED" and fresh and not self._refresh_next:
+                    self._refresh_next = True  # refresh the token once, then open again
+                    continue
+                raise error from None
+            if fresh:
+                self._charge_stream()
+            self.health.live(self.config.stream_allowance_seconds)
+            return body
+
+    def _charge_stream(self) -> None:
+        # streamList costs what a list costs: 5 units a call (its reference page)
+        self.quota.charge(Spend.READ, self.config.quota.cost_list)
+        self._save_quota()
+
+    def _stream_error(self, failure: StreamFailure) -> ConnectorError:
+        reason = reason_from_details(failure.details)
+        if reason in QUOTA_REASONS:
+            self.quota.mark_exhausted()
+        if reason == "liveChatEnded":
+            return ChatIsOver("youtube stream liveChatEnded", platform=PLATFORM)
+        return error_of(
+            failure.code,
+            failure.details,
+            message=failure.message,
+            quota_reset_in=self.quota.seconds_until_reset(),
+        )
+
+    async def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        self.health.live(None)
+        if isinstance(stream, AsyncGenerator):
+            await stream.aclose()
 
     def _finish_page(self, page: Page, token: str | None) -> None:
         """Move past a page whose events are all handed over (idempotent)."""
@@ -307,7 +436,7 @@ class YouTubeConnector:
         self._page_token = None
         self._resume_after = None
         self._token_chat = None
-        self.health.set(Status.STREAM_OFFLINE, self.quota.detail())
+        self.health.set(Status.STREAM_OFFLINE, self._detail())
         return event
 
     # --- sending ------------------------------------------------------------------------
@@ -325,7 +454,7 @@ class YouTubeConnector:
             reply.text,
             mention=reply.mention,
             short=reply.short,
-            max_chars=min(self.config.max_chars, self._limits.max_chars),
+            rule=self._limits.length_rule,
             max_parts=self.config.max_parts,
         )
         if not parts:
@@ -358,7 +487,7 @@ class YouTubeConnector:
             message_id = self._learn_own(body)
             first_id = first_id or message_id
         if self.health.status is Status.OK:
-            self.health.detail = self.quota.detail()
+            self.health.detail = self._detail()
         return SendResult(sent=True, platform_message_id=first_id)
 
     def _learn_own(self, body: Any) -> str | None:
@@ -367,9 +496,14 @@ class YouTubeConnector:
         if not isinstance(message_id, str):
             return None
         self._remember(message_id)
+        # ``part=snippet`` answers carry ``snippet.authorChannelId`` (the discovery document's
+        # LiveChatMessageSnippet); ``authorDetails`` only when that part was asked for
+        snippet = body.get("snippet")
         author = body.get("authorDetails")
-        own = author.get("channelId") if isinstance(author, dict) else None
-        if isinstance(own, str) and self._bot_channel_id is None:
+        own = snippet.get("authorChannelId") if isinstance(snippet, dict) else None
+        if not isinstance(own, str) and isinstance(author, dict):
+            own = author.get("channelId")
+        if isinstance(own, str) and own and self._bot_channel_id is None:
             self._bot_channel_id = own
         return message_id
 

@@ -10,6 +10,7 @@ at midnight in the quota's time zone (America/Los_Angeles).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -224,3 +225,99 @@ class QuotaPlanner:
         self._roll()
         if saved.day == self._today.day:
             self._today = saved
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamPlan:
+    """What a day's quota buys a show read by streamList, for one stream lifetime.
+
+    ``lifetime`` is how long YouTube keeps one stream open (None: for the whole broadcast;
+    one report saw streams close after about 10 s). Each connection costs a list's units.
+    """
+
+    show_minutes: float
+    lifetime: float | None
+    connections: int  # connections the show makes
+    read_units: int
+    reply_units: int  # what is left for replies
+    connect_every: float  # seconds between connections
+    coverage: float  # share of the show with a stream open (1.0: always)
+    full_minutes: float  # minutes of show with a stream always open before the budget runs out
+
+    @property
+    def reply_share(self) -> float:
+        """Share of the day's budget left for replies."""
+        total = self.read_units + self.reply_units
+        return self.reply_units / total if total else 0.0
+
+    @property
+    def longest_gap(self) -> float:
+        """Seconds without a stream between two connections (0 when always open)."""
+        if self.lifetime is None:
+            return 0.0
+        return max(0.0, self.connect_every - self.lifetime)
+
+    def note(self) -> str:
+        """One line for the host, before the show."""
+        life = (
+            "streams open for the broadcast"
+            if self.lifetime is None
+            else (f"streams closing every {self.lifetime:g} s")
+        )
+        text = (
+            f"{life}: {self.connections} connections, {self.read_units} units, "
+            f"{self.reply_share:.0%} of the day left for replies"
+        )
+        if self.coverage < 1:
+            text += (
+                f"; chat is live {self.coverage:.0%} of the time (a stream every "
+                f"{self.connect_every:.1f} s, gaps up to {self.longest_gap:.1f} s; a stream"
+                f" always open would last {self.full_minutes:.0f} of {self.show_minutes:.0f} min)"
+            )
+        return text
+
+
+RECONNECTS_PER_HOUR = 1  # a stream kept open still drops now and then: budget one an hour
+STREAM_REPLY_SHARE = 0.30  # a streamed show keeps at least this share of the day for replies
+
+
+def stream_quota(settings: QuotaSettings) -> QuotaSettings:
+    """The quota settings of a show read by streamList: the reply reserve raised to at least
+    :data:`STREAM_REPLY_SHARE` of the day (connections are cheap when streams stay open, and
+    when they close early the plan spreads them rather than starve the replies)."""
+    floor = math.ceil(settings.daily_budget * STREAM_REPLY_SHARE)
+    if settings.reply_reserve >= floor:
+        return settings
+    return settings.model_copy(update={"reply_reserve": floor})
+
+
+def stream_plan(settings: QuotaSettings, show_minutes: float, lifetime: float | None) -> StreamPlan:
+    """Plan a show of ``show_minutes`` read by streamList within one day's budget.
+
+    The reads may spend what the reply reserve leaves (as the polling plan does); when a stream
+    lifetime asks for more connections than that, connections are spread evenly over the show,
+    so chat comes in bursts with gaps between them.
+    """
+    settings = stream_quota(settings)
+    seconds = show_minutes * 60
+    cost = settings.cost_list
+    affordable = max(1, (settings.daily_budget - settings.reply_reserve) // cost)
+    if lifetime is None:
+        wanted = 1 + math.ceil(show_minutes / 60 * RECONNECTS_PER_HOUR)
+    else:
+        wanted = math.ceil(seconds / lifetime)
+    connections = min(wanted, affordable)
+    every = seconds / connections if lifetime is not None else seconds
+    coverage = 1.0 if lifetime is None else min(1.0, lifetime / every)
+    full = show_minutes if coverage >= 1 else (affordable * (lifetime or 0)) / 60
+    read_units = connections * cost
+    return StreamPlan(
+        show_minutes=show_minutes,
+        lifetime=lifetime,
+        connections=connections,
+        read_units=read_units,
+        reply_units=settings.daily_budget - read_units,
+        connect_every=lifetime if coverage >= 1 and lifetime is not None else every,
+        coverage=coverage,
+        full_minutes=full,
+    )

@@ -15,22 +15,41 @@ _LOGGER = logging.getLogger(__name__)
 
 PLATFORM = "youtube"
 
+# Every ``snippet.type`` of the discovery document (youtube.v3.json, LiveChatMessageSnippet,
+# revision 20261104: 18 values). Types whose details hold text the viewer typed are chat: the
+# detail object and its field. (``fanFundingEvent`` is deprecated but still in the enum.)
+TEXT_TYPES: Mapping[str, tuple[str, str]] = {
+    "textMessageEvent": ("textMessageDetails", "messageText"),
+    "superChatEvent": ("superChatDetails", "userComment"),
+    "memberMilestoneChatEvent": ("memberMilestoneChatDetails", "userComment"),
+    "fanFundingEvent": ("fanFundingEventDetails", "userComment"),
+}
+# What ``ChatMessage.kind`` says for each (``chat`` for an ordinary message).
+TEXT_KINDS: Mapping[str, str] = {
+    "textMessageEvent": "chat",
+    "superChatEvent": "super_chat",
+    "memberMilestoneChatEvent": "member_milestone",
+    "fanFundingEvent": "fan_funding",
+}
+CONTROL_TYPES = frozenset(
+    {"messageDeletedEvent", "messageRetractedEvent", "userBannedEvent", "chatEndedEvent"}
+)
+# Types that carry nothing a viewer typed and change nothing the bot keeps.
 _IGNORED_TYPES = frozenset(
     {
-        "tombstone",
-        "fanFundingEvent",
+        "invalidType",
+        "tombstone",  # a message that was deleted: its deletion event does the work
         "sponsorOnlyModeStartedEvent",
         "sponsorOnlyModeEndedEvent",
         "newSponsorEvent",
-        "memberMilestoneChatEvent",
         "membershipGiftingEvent",
         "giftMembershipReceivedEvent",
-        "superStickerEvent",
+        "superStickerEvent",  # a sticker: no text
         "pollEvent",
-        "giftEvent",
-        "invalidType",
+        "giftEvent",  # a virtual gift: its name, never the viewer's words
     }
 )
+KNOWN_TYPES = frozenset(TEXT_TYPES) | CONTROL_TYPES | _IGNORED_TYPES
 # banDurationSeconds is a uint64 string [platforms.md §YouTube]; YouTube publishes no maximum,
 # and a "timeout" past ten years is read as a ban without an end.
 _MAX_BAN_SECONDS = 10 * 366 * 86_400
@@ -101,11 +120,11 @@ def author_channel_id(item: Mapping[str, Any]) -> str | None:
 
 
 def _message_text(kind: str, snippet: Mapping[str, Any]) -> str | None:
-    if kind == "textMessageEvent":
-        details = _mapping(snippet.get("textMessageDetails"))
-        return _str(details.get("messageText")) or _str(snippet.get("displayMessage"))
-    details = _mapping(snippet.get("superChatDetails"))
-    return _str(details.get("userComment"))
+    holder, field_name = TEXT_TYPES[kind]
+    text = _str(_mapping(snippet.get(holder)).get(field_name))
+    if text is None and kind == "textMessageEvent":
+        return _str(snippet.get("displayMessage"))
+    return text  # a Super Chat or milestone without a comment has no text of the viewer's
 
 
 def translate_item(item: Mapping[str, Any], *, channel: str) -> ChatEvent | None:
@@ -119,7 +138,7 @@ def translate_item(item: Mapping[str, Any], *, channel: str) -> ChatEvent | None
     at = parse_time(snippet.get("publishedAt"))
     if not isinstance(kind, str) or at is None:
         raise BadPayload("item without type or publishedAt")
-    if kind in ("textMessageEvent", "superChatEvent"):
+    if kind in TEXT_TYPES:
         return _chat_message(item, kind, snippet, at, channel)
     if kind in ("messageDeletedEvent", "messageRetractedEvent"):
         key = "deletedMessageId" if kind == "messageDeletedEvent" else "retractedMessageId"
@@ -162,6 +181,7 @@ def _chat_message(
         text=text,
         sent_at=at,
         roles=roles_of(author),
+        kind=TEXT_KINDS[kind],
         raw=item,
     )
 

@@ -34,8 +34,10 @@ from starlette.routing import Route
 
 from connectors.status import utc_now
 from sandbox.facebook.graph_routes import handle, route_kind
+from sandbox.facebook.oauth import FacebookOAuth
 from sandbox.facebook.sse_hub import SseHub
 from sandbox.facebook.state import ROUTES, GraphFailure, PageState, SentReply
+from sandbox.inloop import InLoopServer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ class FacebookEmulator:
             status="LIVE" if live else "SCHEDULED_UNPUBLISHED",
         )
         self.hub = SseHub(keepalive_seconds=keepalive_seconds)
+        self.oauth = FacebookOAuth(self.state)  # sandbox/facebook/oauth.py
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._port = 0
@@ -75,7 +78,7 @@ class FacebookEmulator:
     async def __aenter__(self) -> Self:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self._port))  # 0 the first time; a restart keeps its port
         sock.listen(128)
         self._port = sock.getsockname()[1]
         app = Starlette(
@@ -84,7 +87,7 @@ class FacebookEmulator:
         config = uvicorn.Config(
             app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2
         )
-        self._server = uvicorn.Server(config)
+        self._server = InLoopServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="fb-emulator")
         return self
 
@@ -100,6 +103,13 @@ class FacebookEmulator:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._server = self._task = None
+
+    async def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop serving (every stream cut), stay down ``down_seconds``, serve again on the
+        same port with the same page state, as a platform's front end restarting."""
+        await self.__aexit__(None, None, None)
+        await asyncio.sleep(down_seconds)
+        await self.__aenter__()
 
     @property
     def base_url(self) -> str:
@@ -258,6 +268,11 @@ class FacebookEmulator:
         params = await _params(request)
         headers = {"facebook-api-version": version}
         kind = route_kind(request.method, parts) if parts else "unknown"
+        oauth = self.oauth.answer(request.method, parts, params, _token(request, params))
+        if oauth is not None:
+            return Response(
+                json.dumps(oauth[1]), oauth[0], headers=headers, media_type="application/json"
+            )
         try:
             token_kind = self.state.token_kind(_token(request, params))
             percent = self.state.count_call()

@@ -18,8 +18,12 @@ ROUTES = ("me", "object", "live_videos", "comments", "reply", "private_reply", "
 
 
 def graph_time(at: datetime) -> str:
-    """``2021-08-10T18:45:03+0000``."""
-    return at.astimezone(UTC).strftime(GRAPH_TIME)
+    """``2021-08-10T18:45:03+0000``; a time UTC cannot hold (year 1 east of Greenwich) in its
+    own offset, as Graph has been seen to send (``0001-01-01T00:00:00+0100``, issue 15)."""
+    try:
+        return at.astimezone(UTC).strftime(GRAPH_TIME)
+    except OverflowError:
+        return f"{at.year:04d}" + at.strftime("-%m-%dT%H:%M:%S%z")
 
 
 def error_envelope(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from sandbox.shopify.graphql import AdminGraphQL
+from sandbox.shopify.graphql_schema import served_version
 
 AdminFallback = Callable[..., "dict[str, Any] | None"]
 """``fallback(query, variables, base_url=...)`` answers documents the emulator does not know."""
@@ -62,9 +63,24 @@ def create_app(
     app = FastAPI(title="Shopify Admin emulator", docs_url=None, redoc_url=None)
     fallbacks = list(admin_fallbacks)
 
+    @app.middleware("http")
+    async def api_version_header(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # every versioned Admin response says which version served it, errors included
+        # (shopify.dev "API versioning"); a route that decided the version itself keeps it
+        response = await call_next(request)
+        parts = request.url.path.split("/")
+        versioned = len(parts) > 3 and parts[1:3] == ["admin", "api"]
+        if versioned and "x-shopify-api-version" not in response.headers:
+            response.headers["X-Shopify-API-Version"] = served_version(parts[3])
+        return response
+
     @app.post("/admin/api/{version}/graphql.json")
     async def graphql(version: str, request: Request) -> Response:
         control.requests += 1
+        # an unsupported version is served as the oldest supported one, and the header says so
+        version = served_version(version)
         token = request.headers.get("x-shopify-access-token", "")
         fault = control.next_fault()
         if fault == "http_401" or token not in control.tokens | control.issued:
@@ -97,6 +113,7 @@ def create_app(
             doc = json.loads(await request.body())
             query = str(doc["query"])
             variables = doc.get("variables") or {}
+            operation = doc.get("operationName") or None
             if not isinstance(variables, Mapping):
                 raise TypeError("variables")
         except (ValueError, KeyError, TypeError):
@@ -110,14 +127,22 @@ def create_app(
                 }
             )
         base = str(request.base_url).rstrip("/")
-        answer = admin.answer(query, variables, base)
+        answer = admin.answer(query, variables, base, operation)
         if answer is None:
             for fallback in fallbacks:
                 answer = fallback(query, variables, base_url=base)
                 if answer is not None:
                     break
         if answer is None:
-            answer = {"errors": [{"message": "Field doesn't exist on type 'QueryRoot'"}]}
+            answer = {
+                "errors": [
+                    {
+                        "message": "This field is in Shopify's schema but the emulator does not "
+                        "answer it",
+                        "extensions": {"code": "NOT_EMULATED"},
+                    }
+                ]
+            }
         return JSONResponse(answer, headers={"X-Shopify-API-Version": version})
 
     @app.get("/bulk/{op}.jsonl")

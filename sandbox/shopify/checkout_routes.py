@@ -207,7 +207,21 @@ class CheckoutEmulator:
     def handle_storefront(
         self, query: str, variables: Mapping[str, Any], *, base_url: str | None = None
     ) -> dict[str, Any]:
-        """Answer one Storefront GraphQL document (``cartCreate`` only)."""
+        """Answer one Storefront GraphQL document (``cartCreate`` only), validated against
+        Shopify's Storefront schema and answered with what it selects."""
+        from sandbox.shopify.graphql import storefront_answer, storefront_errors
+
+        invalid = storefront_errors(query or "")
+        if invalid is not None:
+            return invalid
+        answer = self._cart_create(query, variables, base_url=base_url)
+        if "data" not in answer or answer["data"] is None:
+            return answer
+        return storefront_answer(query, variables, answer["data"])
+
+    def _cart_create(
+        self, query: str, variables: Mapping[str, Any], *, base_url: str | None = None
+    ) -> dict[str, Any]:
         match = _MUTATION.search(query or "")
         if not match or match.group(1) != "cartCreate":
             return _error("This emulator's Storefront API answers cartCreate only.")
@@ -244,9 +258,13 @@ class CheckoutEmulator:
             "lines": {
                 "nodes": [
                     {
+                        "__typename": "CartLine",
                         "id": f"gid://shopify/CartLine/{token}-{i}",
                         "quantity": q,
-                        "merchandise": {"id": f"gid://shopify/ProductVariant/{v.variant_id}"},
+                        "merchandise": {
+                            "__typename": "ProductVariant",
+                            "id": f"gid://shopify/ProductVariant/{v.variant_id}",
+                        },
                     }
                     for i, (v, q) in enumerate(lines)
                 ]

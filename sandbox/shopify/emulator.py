@@ -19,11 +19,13 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter
 
 from sandbox.shopify.app import AdminControl, AdminFallback, create_app
+from sandbox.shopify.app_scopes import AppScopes
 from sandbox.shopify.graphql import AdminGraphQL, Bucket
 from sandbox.shopify.serve import ServedApp
 from sandbox.shopify.store import MAIN_LOCATION, EmulatedStore, generate_catalog, load_demo
@@ -74,18 +76,26 @@ class ShopifyEmulator:
         self.store = EmulatedStore(catalog, locations=locations, clock=clock)
         self.control = AdminControl(tokens={token})
         self.admin = AdminGraphQL(
-            self.store, Bucket(maximum=bucket_max, restore_rate=restore_rate, clock=monotonic)
+            self.store,
+            Bucket(maximum=bucket_max, restore_rate=restore_rate, clock=monotonic),
+            shop=shop,
         )
         self.webhooks = WebhookSender(
             secret=webhook_secret, shop=shop, api_version=api_version, target=webhook_url
         )
+        self.admin.notify = self.webhooks.send  # the webhooks GraphQL mutations cause
         self.shop = shop
         self.api_version = api_version
         self.token = token
+        self.app_scopes = AppScopes()  # sandbox/shopify/app_scopes.py
         self.app = create_app(
-            self.admin, self.control, extra_routers=extra_routers, admin_fallbacks=admin_fallbacks
+            self.admin,
+            self.control,
+            extra_routers=extra_routers,
+            admin_fallbacks=(*admin_fallbacks, self.app_scopes.answer),
         )
         self._served: ServedApp | None = None
+        self.webhooks.clock = clock  # X-Shopify-Triggered-At by the store's clock
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -161,16 +171,51 @@ class ShopifyEmulator:
         *,
         note_attributes: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
         notify: bool = True,
+        financial_status: str = "paid",
     ) -> dict[str, Any]:
         """Place an order: stock drops; send ``orders/create`` then the level updates."""
         order, levels = self.store.place_order(
-            [(str(v), q) for v, q in lines], note_attributes=note_attributes
+            [(str(v), q) for v, q in lines],
+            note_attributes=note_attributes,
+            financial_status=financial_status,
         )
         if notify:
             self.webhooks.send("orders/create", order)
             for level in levels:
                 self.webhooks.send("inventory_levels/update", level)
         return order
+
+    def mark_paid(self, order_id: str, *, notify: bool = True) -> dict[str, Any]:
+        """Capture an unpaid order's payment; send ``orders/paid``."""
+        payload = self.store.mark_paid(str(order_id))
+        if notify:
+            self.webhooks.send("orders/paid", payload)
+        return payload
+
+    def cancel_order(
+        self, order_id: str, *, restock: bool = True, notify: bool = True
+    ) -> dict[str, Any]:
+        """Cancel an order (restocking it); send ``orders/cancelled`` then the level updates."""
+        payload, levels = self.store.cancel_order(str(order_id), restock=restock)
+        if notify:
+            self.webhooks.send("orders/cancelled", payload)
+            for level in levels:
+                self.webhooks.send("inventory_levels/update", level)
+        return payload
+
+    def refund(
+        self,
+        order_id: str,
+        lines: Sequence[tuple[int | str, int]] = (),
+        *,
+        amount: Decimal | None = None,
+        notify: bool = True,
+    ) -> dict[str, Any]:
+        """Refund order lines (or an amount); send ``refunds/create``."""
+        payload = self.store.refund(str(order_id), lines, amount=amount)
+        if notify:
+            self.webhooks.send("refunds/create", payload)
+        return payload
 
     def record_order(self, order: Mapping[str, Any], *, notify: bool = True) -> dict[str, Any]:
         """Take an order placed elsewhere (the checkout emulator's ``on_order``): stock drops

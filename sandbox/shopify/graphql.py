@@ -1,41 +1,68 @@
-"""Answers to the Admin GraphQL documents shopstream sends, with cost extensions and throttling.
+"""The emulator's Admin GraphQL endpoint: Shopify's published schema, executed by graphql-core.
 
-The documents are recognised by their root fields, not parsed: ``productVariants`` (pages, with
-the ``query:`` filter ``updated_at:>'...'``), ``nodes(ids:)``, ``inventoryItem(id:)``, ``shop``,
-``bulkOperationRunQuery``, ``node(id:)`` / ``currentBulkOperation``. The selection set is not
-interpreted: the whole node shape of :func:`variant_node` is returned, except that
-``inventoryLevels(first: N)`` returns N levels with ``pageInfo`` (``after`` is honoured by
-``inventoryItem(id:)``, as Shopify pages a connection).
+A document is parsed and validated against the Admin schema of :mod:`sandbox.shopify.graphql_schema`
+(syntax and validation errors come back as GraphQL errors, with no data), its requested cost is
+computed by Shopify's published rules (:mod:`sandbox.shopify.graphql_cost`) and refused over 1,000
+points with ``MAX_COST_EXCEEDED``, the leaky bucket is charged (``THROTTLED`` when it cannot pay),
+and the resolvers of :mod:`sandbox.shopify.graphql_server` answer from the store. Every answer
+carries ``extensions.cost`` (requested, actual, ``throttleStatus``), queries and mutations alike.
+
+Bulk operations (``bulkOperationRunQuery``) execute the bulk query without page limits in a
+thread and write its JSONL: every node of a connection is one line; a node of a nested
+connection carries ``__parentId``, its parent's id (shopify.dev "Perform bulk operations with the
+GraphQL Admin API"). With ``groupObjects: true`` children follow their parent; otherwise (the
+default) every child still comes after its parent, but not right after it.
 """
 
 from __future__ import annotations
 
-import base64
+import gc
 import itertools
 import json
-import re
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sandbox.shopify.store import EmulatedStore
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    execute_sync,
+    get_named_type,
+    parse,
+    validate,
+)
 
-MAX_QUERY_COST = 1000
-_UPDATED_AFTER = re.compile(r"updated_at:>'?([0-9T:\-\.Z+]+)'?")
-_LEVELS_FIRST = re.compile(r"inventoryLevels\(first:\s*(\d+)")
-_ITEM_ROOT = re.compile(r"\binventoryItem\s*\(")
+from sandbox.shopify.graphql_cost import (
+    MAX_QUERY_COST,
+    actual_cost,
+    is_connection,
+    requested_cost,
+    root_fields,
+)
+from sandbox.shopify.graphql_fast import CompiledExecutor
+from sandbox.shopify.graphql_schema import load_schema
+from sandbox.shopify.graphql_server import (
+    Context,
+    cursor,
+    field_resolver,
+    implemented,
+    type_resolver,
+)
+from sandbox.shopify.store import EmulatedStore, iso
 
+__all__ = ["MAX_QUERY_COST", "AdminGraphQL", "Bucket", "BulkOperation", "levels_connection"]
 
-def _parse(ts: Any) -> datetime | None:
-    if not isinstance(ts, str):
-        return None
-    try:
-        return datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+Notify = Callable[[str, dict[str, Any]], object]
 
 
 @dataclass(slots=True)
@@ -59,7 +86,8 @@ class Bucket:
     def status(self) -> dict[str, float]:
         return {
             "maximumAvailable": self.maximum,
-            "currentlyAvailable": round(self.available, 1),
+            # rounded down, so a client waiting for what it reads is never short
+            "currentlyAvailable": math.floor(self.available * 10) / 10,
             "restoreRate": self.restore_rate,
         }
 
@@ -69,173 +97,152 @@ class BulkOperation:
     """One bulk query run."""
 
     id: str
-    status: str = "RUNNING"
+    query: str
+    created_at: str
+    status: str = "CREATED"
+    error_code: str | None = None
+    completed_at: str | None = None
     data: bytes = b""
     object_count: int = 0
     root_count: int = 0
+    built_seconds: float = 0.0
     done: threading.Event = field(default_factory=threading.Event)
 
 
-def _cursor(index: int) -> str:
-    return base64.b64encode(str(index).encode()).decode()
+# --- parsing and validation, cached by document text ---------------------------------------
 
 
-def _uncursor(after: Any) -> int:
-    """The index a cursor of :func:`_cursor` points after (0 for none or a foreign one)."""
+@dataclass(frozen=True, slots=True)
+class Checked:
+    document: DocumentNode | None
+    errors: tuple[dict[str, Any], ...]
+
+
+def _shopify_error(err: GraphQLError) -> dict[str, Any]:
+    """A validation error in Shopify's shape (message, locations, ``extensions.code``)."""
+    out = err.formatted
+    message = err.message
+    code = "validationError"
+    if message.startswith("Cannot query field"):
+        # graphql-ruby's wording and code, as Shopify answers
+        parts = message.split("'")
+        if len(parts) >= 4:
+            message = f"Field '{parts[1]}' doesn't exist on type '{parts[3]}'"
+        code = "undefinedField"
+    elif message.startswith("Unknown argument"):
+        code = "argumentNotAccepted"
+    elif "required" in message and "argument" in message:
+        code = "missingRequiredArguments"
+    elif message.startswith("Variable"):
+        code = "variableMismatch"
+    out["message"] = message
+    out["extensions"] = {"code": code}
+    return dict(out)
+
+
+@lru_cache(maxsize=512)
+def check(query: str, schema_key: str = "admin") -> Checked:
+    """Parse and validate a document (cached: clients send the same few documents)."""
+    schema = load_schema("storefront" if schema_key == "storefront" else "admin")
     try:
-        return int(base64.b64decode(str(after)).decode()) if after else 0
-    except ValueError:
-        return 0
+        document = parse(query)
+    except GraphQLError as err:
+        formatted = dict(err.formatted)
+        formatted["message"] = f"syntax error: {err.message}"
+        formatted.pop("path", None)
+        return Checked(None, (formatted,))
+    errors = validate(schema, document)
+    if errors:
+        return Checked(None, tuple(_shopify_error(e) for e in errors))
+    return Checked(document, ())
 
 
-def levels_connection(
-    store: EmulatedStore, item: str, *, first: int | None, after: Any = None
-) -> dict[str, Any]:
-    """Return an item's ``inventoryLevels`` connection: ``first`` levels after the cursor
-    ``after``, with ``pageInfo``; ``first`` None returns them all (the bulk JSONL)."""
-    start = _uncursor(after)
-    locations = store.locations[start:] if first is None else store.locations[start : start + first]
-    end = start + len(locations)
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name:
+        return next((o for o in ops if o.name and o.name.value == name), None)
+    return ops[0] if len(ops) == 1 else None
+
+
+def _errors(*messages: str, code: str | None = None) -> dict[str, Any]:
+    errs: list[dict[str, Any]] = []
+    for m in messages:
+        err: dict[str, Any] = {"message": m}
+        if code:
+            err["extensions"] = {"code": code}
+        errs.append(err)
+    return {"errors": errs}
+
+
+def max_cost_error(cost: int) -> dict[str, Any]:
+    """Shopify's refusal of a document over the single-query maximum: no data, no top-level
+    ``extensions`` (as answered by a live shop, 2026-08; the wording is Shopify's)."""
     return {
-        "pageInfo": {
-            "hasNextPage": end < len(store.locations),
-            "endCursor": _cursor(end) if locations else None,
-        },
-        "nodes": [level_node(store, item, loc) for loc in locations],
+        "errors": [
+            {
+                "message": (
+                    f"Query cost is {cost}, which exceeds the single query max cost limit "
+                    f"({MAX_QUERY_COST}).\n\nSee https://shopify.dev/docs/api/usage/rate-limits "
+                    "for more information on how the\ncost of a query is calculated.\n\n"
+                    "To query larger amounts of data with fewer limits, bulk operations should "
+                    "be used instead.\nSee https://shopify.dev/docs/api/usage/bulk-operations/"
+                    "queries for usage details.\n"
+                ),
+                "extensions": {
+                    "code": "MAX_COST_EXCEEDED",
+                    "cost": cost,
+                    "maxCost": MAX_QUERY_COST,
+                    "documentation": "https://shopify.dev/api/usage/rate-limits",
+                },
+            }
+        ]
     }
-
-
-def levels_first(query: str) -> int | None:
-    """The ``first`` of the document's ``inventoryLevels(first: N)`` (None when absent)."""
-    m = _LEVELS_FIRST.search(query)
-    return int(m.group(1)) if m else None
-
-
-def variant_node(
-    store: EmulatedStore, vid: str, *, levels: bool = True, first: int | None = None
-) -> dict[str, Any]:
-    """Return a variant in the GraphQL shape of :mod:`shop_sync.queries`, with its first
-    ``first`` levels (all when None)."""
-    v = store.variants[vid]
-    p = store.products[str(v["product_id"])]
-    item = str(v["inventory_item_id"])
-    names = [o["name"] for o in sorted(p.get("options", []), key=lambda o: o.get("position", 0))]
-    values = [v.get("option1"), v.get("option2"), v.get("option3")]
-    node: dict[str, Any] = {
-        "id": f"gid://shopify/ProductVariant/{vid}",
-        "legacyResourceId": vid,
-        "sku": v.get("sku") or None,
-        "title": v.get("title", ""),
-        "price": str(v.get("price", "0.00")),
-        "position": v.get("position", 1),
-        "inventoryPolicy": str(v.get("inventory_policy") or "deny").upper(),
-        "updatedAt": v.get("updated_at"),
-        "selectedOptions": [
-            {"name": n, "value": val} for n, val in zip(names, values, strict=False) if val
-        ],
-        "product": {
-            "id": f"gid://shopify/Product/{p['id']}",
-            "legacyResourceId": str(p["id"]),
-            "handle": p.get("handle", ""),
-            "title": p.get("title", ""),
-            "status": str(p.get("status") or "active").upper(),
-            "tags": [t.strip() for t in str(p.get("tags") or "").split(",") if t.strip()],
-            "updatedAt": p.get("updated_at"),
-            "options": [
-                {"name": o["name"], "position": o.get("position", 1), "values": o.get("values", [])}
-                for o in p.get("options", [])
-            ],
-        },
-        "inventoryItem": {
-            "id": f"gid://shopify/InventoryItem/{item}",
-            "legacyResourceId": item,
-            "tracked": v.get("inventory_management") is not None,
-        },
-    }
-    if levels:
-        node["inventoryItem"]["inventoryLevels"] = levels_connection(store, item, first=first)
-    return node
-
-
-def level_node(store: EmulatedStore, item: str, loc: str) -> dict[str, Any]:
-    """Return an ``InventoryLevel`` in the GraphQL shape."""
-    level = store.levels[(item, loc)]
-    return {
-        "updatedAt": level["updated_at"],
-        "location": {"id": f"gid://shopify/Location/{loc}"},
-        "quantities": [{"name": "available", "quantity": level["available"]}],
-    }
-
-
-def _error(message: str, code: str | None = None) -> dict[str, Any]:
-    err: dict[str, Any] = {"message": message}
-    if code:
-        err["extensions"] = {"code": code}
-    return {"errors": [err]}
 
 
 class AdminGraphQL:
     """The Admin GraphQL endpoint's brain (the HTTP part lives in :mod:`sandbox.shopify.app`)."""
 
-    def __init__(self, store: EmulatedStore, bucket: Bucket) -> None:
+    def __init__(self, store: EmulatedStore, bucket: Bucket, *, shop: str = "") -> None:
         self.store = store
         self.bucket = bucket
+        self.shop = shop or "demo-shop.myshopify.com"
+        self.schema: GraphQLSchema = load_schema("admin")
         self.bulk: dict[str, BulkOperation] = {}
         self._bulk_ids = itertools.count(1)
         self.calls: list[str] = []
+        self.notify: Notify | None = None
+        """Where the webhooks mutations cause go (the emulator sets its sender)."""
 
     def answer(
-        self, query: str, variables: Mapping[str, Any], base_url: str
-    ) -> dict[str, Any] | None:
-        """Return the response body, or None for a document this module does not know."""
-        if "bulkOperationRunQuery" in query:
-            return self._run_bulk(str(variables.get("query") or ""))
-        if "BulkOperation" in query or "currentBulkOperation" in query:
-            return self._poll_bulk(str(variables.get("id") or ""), base_url)
-        first = levels_first(query)
-        if _ITEM_ROOT.search(query):
-            return self._costed(query, variables, lambda v: self._item_levels(v, first))
-        if "productVariants" in query:
-            return self._costed(query, variables, lambda v: self._page(v, first))
-        if re.search(r"\bnodes\s*\(", query):
-            return self._costed(query, variables, lambda v: self._nodes(v, first))
-        if re.search(r"\bshop\s*\{", query):
-            return self._costed(
-                query, variables, lambda _v: ({"shop": {"currencyCode": self.store.currency}}, 1)
-            )
-        return None
-
-    # --- cost -----------------------------------------------------------------------------
-
-    def _requested(self, query: str, variables: Mapping[str, Any]) -> int:
-        m = _LEVELS_FIRST.search(query)
-        levels = int(m.group(1)) if m else 0
-        if _ITEM_ROOT.search(query):
-            return 2 + levels
-        if "productVariants" in query:
-            first = int(variables.get("first") or 0)
-        else:
-            first = len(variables.get("ids") or ())
-        return 2 + first * (3 + levels)
-
-    def _costed(
         self,
         query: str,
         variables: Mapping[str, Any],
-        fn: Callable[[Mapping[str, Any]], tuple[dict[str, Any], int]],
-    ) -> dict[str, Any]:
-        self.calls.append(query.split("(", 1)[0].strip())
-        requested = self._requested(query, variables)
+        base_url: str,
+        operation_name: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Return the response body, or None for a valid document whose root fields this
+        emulator does not answer (the app's fallbacks may)."""
+        checked = check(query)
+        if checked.document is None:
+            return {"errors": list(checked.errors)}
+        document = checked.document
+        op = _operation(document, operation_name)
+        if op is None:
+            return _errors("An operation name is required when a document has several operations")
+        root = "Mutation" if op.operation == OperationType.MUTATION else "QueryRoot"
+        if op.operation == OperationType.SUBSCRIPTION:
+            return _errors("Subscriptions are not supported")
+        if not all(implemented(root, name) for name in root_fields(document, operation_name)):
+            return None
+        self.calls.append(query.split("(", 1)[0].split("{", 1)[0].strip())
+        requested = requested_cost(self.schema, document, variables, operation_name)
         if requested > MAX_QUERY_COST:
-            return _error(
-                f"Query cost is {requested}, which exceeds the single query max cost limit "
-                f"({MAX_QUERY_COST}).",
-                "MAX_COST_EXCEEDED",
-            )
+            return max_cost_error(requested)
+        ctx = Context(store=self.store, server=self, base_url=base_url)
         with self.store.lock:
             available = self.bucket.refill()
-            if requested > available:
-                body = _error("Throttled", "THROTTLED")
+            if requested > available + 1e-6:  # float dust of the clocks
+                body = _errors("Throttled", code="THROTTLED")
                 body["extensions"] = {
                     "cost": {
                         "requestedQueryCost": requested,
@@ -244,151 +251,283 @@ class AdminGraphQL:
                     }
                 }
                 return body
-            data, actual = fn(variables)
+            result = execute_sync(
+                self.schema,
+                document,
+                context_value=ctx,
+                variable_values=dict(variables),
+                operation_name=operation_name,
+                field_resolver=field_resolver,
+                type_resolver=type_resolver,
+            )
+            if result.data is None and result.errors and not ctx.changes:
+                actual = 0
+            else:
+                actual = actual_cost(self.schema, document, result.data, variables, operation_name)
             self.bucket.available -= actual
-            return {
-                "data": data,
-                "extensions": {
-                    "cost": {
-                        "requestedQueryCost": requested,
-                        "actualQueryCost": actual,
-                        "throttleStatus": self.bucket.status(),
-                    }
-                },
-            }
-
-    # --- reads ----------------------------------------------------------------------------
-
-    def _levels_cost(self, first: int | None) -> int:
-        n = len(self.store.locations)
-        return n if first is None else min(first, n)
-
-    def _item_levels(
-        self, variables: Mapping[str, Any], first: int | None
-    ) -> tuple[dict[str, Any], int]:
-        item = str(variables.get("id") or "").rsplit("/", 1)[-1]
-        if item not in self.store.by_item:
-            return {"inventoryItem": None}, 1
-        connection = levels_connection(
-            self.store, item, first=first or 50, after=variables.get("after")
-        )
-        node = {"id": f"gid://shopify/InventoryItem/{item}", "inventoryLevels": connection}
-        return {"inventoryItem": node}, 2 + len(connection["nodes"])
-
-    def _page(self, variables: Mapping[str, Any], levels: int | None) -> tuple[dict[str, Any], int]:
-        first = max(1, min(250, int(variables.get("first") or 50)))
-        start = _uncursor(variables.get("after"))
-        ids = self.store.ordered_variant_ids()
-        match = _UPDATED_AFTER.search(str(variables.get("query") or ""))
-        if match:
-            since = _parse(match.group(1))
-            ids = [
-                i
-                for i in ids
-                if (t := _parse(self.store.variants[i].get("updated_at"))) and since and t > since
-            ]
-        page = ids[start : start + first]
-        end = start + len(page)
-        nodes = [variant_node(self.store, vid, first=levels) for vid in page]
-        data = {
-            "productVariants": {
-                "pageInfo": {
-                    "hasNextPage": end < len(ids),
-                    "endCursor": _cursor(end) if page else None,
-                },
-                "nodes": nodes,
-            }
-        }
-        return data, 2 + len(page) * (3 + self._levels_cost(levels))
-
-    def _nodes(
-        self, variables: Mapping[str, Any], levels: int | None
-    ) -> tuple[dict[str, Any], int]:
-        out: list[dict[str, Any] | None] = []
-        for gid in variables.get("ids") or ():
-            vid = str(gid).rsplit("/", 1)[-1]
-            known = vid in self.store.variants
-            out.append(variant_node(self.store, vid, first=levels) if known else None)
-        return {"nodes": out}, 2 + len(out) * (3 + self._levels_cost(levels))
-
-    # --- bulk -----------------------------------------------------------------------------
-
-    def _run_bulk(self, bulk_query: str) -> dict[str, Any]:
-        by_product = re.search(r"\bproducts\s*\{", bulk_query) is not None
-        if not by_product and "productVariants" not in bulk_query:
-            return {
-                "data": {
-                    "bulkOperationRunQuery": {
-                        "bulkOperation": None,
-                        "userErrors": [{"field": ["query"], "message": "Invalid bulk query"}],
-                    }
+            body = {}
+            if result.errors:
+                body["errors"] = [dict(e.formatted) for e in result.errors]
+            body["data"] = result.data
+            body["extensions"] = {
+                "cost": {
+                    "requestedQueryCost": requested,
+                    "actualQueryCost": actual,
+                    "throttleStatus": self.bucket.status(),
                 }
             }
-        op = BulkOperation(id=f"gid://shopify/BulkOperation/{next(self._bulk_ids)}")
-        self.bulk[op.id] = op
-        threading.Thread(target=self._build, args=(op, by_product), daemon=True).start()
-        return {
-            "data": {
-                "bulkOperationRunQuery": {
-                    "bulkOperation": {"id": op.id, "status": "CREATED"},
-                    "userErrors": [],
-                }
-            }
-        }
+        if self.notify is not None:
+            for topic, payload in ctx.changes:
+                self.notify(topic, payload)
+        return body
 
-    def _build(self, op: BulkOperation, by_product: bool) -> None:
-        roots: list[dict[str, Any]] = []
-        middle: list[dict[str, Any]] = []
-        leaves: list[dict[str, Any]] = []
-        with self.store.lock:
-            ids = self.store.ordered_variant_ids()
-            seen_products: set[str] = set()
-            for vid in ids:
-                node = variant_node(self.store, vid, levels=False)
-                if by_product:
-                    product = node.pop("product")
-                    if product["id"] not in seen_products:
-                        seen_products.add(product["id"])
-                        roots.append(product)
-                    node["__parentId"] = product["id"]
-                    middle.append(node)
-                else:
-                    roots.append(node)
-                item = str(node["inventoryItem"]["legacyResourceId"])
-                for loc in self.store.locations:
-                    child = level_node(self.store, item, loc)
-                    child["__parentId"] = node["id"]
-                    leaves.append(child)
-        # every child comes after its parent, in reverse: never right after it
+    # --- bulk operations ------------------------------------------------------------------
+
+    def start_bulk(self, bulk_query: str, group: bool, base_url: str) -> dict[str, Any]:
+        """Run ``bulkOperationRunQuery``: validate the bulk query, then build its JSONL."""
+        checked = check(bulk_query)
+        problem = None
+        if checked.document is None:
+            problem = "; ".join(str(e["message"]) for e in checked.errors)
+        else:
+            op = _operation(checked.document, None)
+            if op is None or op.operation != OperationType.QUERY:
+                problem = "Bulk queries must be a single query operation"
+            elif not _has_connection(self.schema, checked.document):
+                problem = "Bulk queries must contain at least one connection."
+        running = [o for o in self.bulk.values() if o.status in ("CREATED", "RUNNING")]
+        if problem is None and running:
+            problem = "A bulk query operation for this app and shop is already in progress."
+        if problem is not None:
+            code = "OPERATION_IN_PROGRESS" if running and checked.document else "INVALID"
+            return {
+                "bulkOperation": None,
+                "userErrors": [{"field": ["query"], "message": problem, "code": code}],
+            }
+        assert checked.document is not None
+        op_id = f"gid://shopify/BulkOperation/{next(self._bulk_ids)}"
+        bulk = BulkOperation(id=op_id, query=bulk_query, created_at=iso(datetime.now(UTC)))
+        self.bulk[op_id] = bulk
+        threading.Thread(
+            target=self._build, args=(bulk, checked.document, group), daemon=True
+        ).start()
+        return {"bulkOperation": self.bulk_obj(op_id, base_url), "userErrors": []}
+
+    def _build(self, op: BulkOperation, document: DocumentNode, group: bool) -> None:
+        op.status = "RUNNING"
+        started = time.perf_counter()
+        ctx = Context(store=self.store, server=self, bulk=True)
+        collecting = gc.isenabled()
+        gc.disable()  # ~10^5 short-lived dicts: the cyclic collector would rescan them all
+        try:
+            with self.store.lock:
+                data = CompiledExecutor(self.schema, document, {}).run(ctx)
+            levels = flatten(self.schema, document, data)
+        except GraphQLError:
+            op.status, op.error_code = "FAILED", "INTERNAL_SERVER_ERROR"
+            op.done.set()
+            return
+        finally:
+            if collecting:
+                gc.enable()
         dump = json.JSONEncoder(separators=(",", ":")).encode
-        lines = [dump(n) for n in roots]
-        lines += [dump(n) for n in reversed(middle)]
-        lines += [dump(c) for c in reversed(leaves)]
-        op.data = ("\n".join(lines) + "\n").encode()
+        if group:
+            lines = [dump(obj) for _depth, obj in levels]  # flatten's order: grouped
+        else:
+            # every child after its parent, but never right after it: depth by depth, each
+            # depth in reverse
+            ordered = sorted(levels, key=lambda pair: pair[0])
+            lines = []
+            for _depth, group_rows in itertools.groupby(ordered, key=lambda pair: pair[0]):
+                rows = [obj for _, obj in group_rows]
+                lines += [dump(obj) for obj in (rows if _depth == 0 else reversed(rows))]
+        op.data = ("\n".join(lines) + "\n").encode() if lines else b""
         op.object_count = len(lines)
-        op.root_count = len(roots)
+        op.root_count = sum(1 for depth, _ in levels if depth == 0)
+        op.completed_at = iso(datetime.now(UTC))
+        op.built_seconds = time.perf_counter() - started
         op.status = "COMPLETED"
         op.done.set()
 
-    def _poll_bulk(self, op_id: str, base_url: str) -> dict[str, Any]:
-        op = (
-            self.bulk.get(op_id) if op_id else (list(self.bulk.values())[-1] if self.bulk else None)
-        )
-        key = "node" if op_id else "currentBulkOperation"
+    def bulk_obj(self, op_id: str, base_url: str) -> dict[str, Any] | None:
+        op = self.bulk.get(op_id)
         if op is None:
-            return {"data": {key: None}}
+            return None
         done = op.status == "COMPLETED"
         return {
-            "data": {
-                key: {
-                    "id": op.id,
-                    "status": op.status,
-                    "errorCode": None,
-                    "objectCount": str(op.object_count),
-                    "rootObjectCount": str(op.root_count),
-                    "fileSize": str(len(op.data)) if done else None,
-                    "url": f"{base_url}/bulk/{op.id.rsplit('/', 1)[-1]}.jsonl" if done else None,
-                    "partialDataUrl": None,
-                }
-            }
+            "__typename": "BulkOperation",
+            "id": op.id,
+            "status": op.status,
+            "errorCode": op.error_code,
+            "type": "QUERY",
+            "query": op.query,
+            "createdAt": op.created_at,
+            "completedAt": op.completed_at,
+            "objectCount": str(op.object_count),
+            "rootObjectCount": str(op.root_count),
+            "fileSize": str(len(op.data)) if done and op.data else None,
+            "url": (
+                f"{base_url}/bulk/{op.id.rsplit('/', 1)[-1]}.jsonl" if done and op.data else None
+            ),
+            "partialDataUrl": None,
         }
+
+    def current_bulk_obj(self, kind: str, base_url: str) -> dict[str, Any] | None:
+        if kind != "QUERY" or not self.bulk:
+            return None
+        return self.bulk_obj(list(self.bulk)[-1], base_url)
+
+
+def _has_connection(schema: GraphQLSchema, document: DocumentNode) -> bool:
+    op = _operation(document, None)
+    root = schema.query_type
+    if op is None or root is None:
+        return False
+    for sel in op.selection_set.selections:
+        fdef = root.fields.get(sel.name.value) if isinstance(sel, FieldNode) else None
+        if fdef is not None and is_connection(get_named_type(fdef.type)):
+            return True
+    return False
+
+
+def flatten(
+    schema: GraphQLSchema, document: DocumentNode, data: Mapping[str, Any]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Cut a bulk result into JSONL objects, depth first: every node of a connection becomes
+    one object; nested connections are taken out of their parent, their nodes get
+    ``__parentId``. Returns (depth, object) pairs, each parent before its children."""
+    out: list[tuple[int, dict[str, Any]]] = []
+    op = _operation(document, None)
+    root = schema.query_type
+    assert op is not None and root is not None
+
+    def items(conn: Mapping[str, Any]) -> list[Any]:
+        if isinstance(conn.get("nodes"), list):
+            return list(conn["nodes"])
+        return [e.get("node") for e in conn.get("edges") or () if isinstance(e, Mapping)]
+
+    def node(t: Any, sel: Any, obj: Any, depth: int, parent: str | None) -> None:
+        if not isinstance(obj, dict):
+            return
+        row = dict(obj)
+        if parent is not None:
+            row["__parentId"] = parent
+        out.append((depth, row))
+        cut(t, sel, row, depth, str(obj.get("id")))
+
+    plans: dict[tuple[str, int], list[tuple[str, bool, Any, FieldNode]]] = {}
+
+    def plan(t: Any, sel: Any) -> list[tuple[str, bool, Any, FieldNode]]:
+        """The fields of a selection that hold connections (True) or objects (False)."""
+        key = (getattr(t, "name", ""), id(sel))
+        found = plans.get(key)
+        if found is None:
+            found = []
+            fields = getattr(t, "fields", {})
+            for f in sel.selections if sel else ():
+                if not isinstance(f, FieldNode) or f.selection_set is None:
+                    continue
+                fdef = fields.get(f.name.value)
+                if fdef is None:
+                    continue
+                ft = get_named_type(fdef.type)
+                name = f.alias.value if f.alias else f.name.value
+                found.append((name, is_connection(ft), ft, f))
+            plans[key] = found
+        return found
+
+    def cut(t: Any, sel: Any, row: dict[str, Any], depth: int, node_id: str) -> None:
+        """Take the connections out of ``row`` (and out of its nested objects, copied)."""
+        for key, is_conn, ft, f in plan(t, sel):
+            value = row.get(key)
+            if not isinstance(value, Mapping):
+                continue
+            if is_conn:
+                connection(ft, f, row.pop(key), depth + 1, node_id)
+            else:
+                row[key] = inner = dict(value)
+                cut(ft, f.selection_set, inner, depth, node_id)
+
+    def connection(
+        t: Any, f: FieldNode, conn: Mapping[str, Any], depth: int, parent: str | None
+    ) -> None:
+        assert isinstance(t, GraphQLObjectType)
+        node_t = get_named_type(t.fields["nodes"].type)
+        sel = None
+        for s in f.selection_set.selections if f.selection_set else ():
+            if isinstance(s, FieldNode) and s.name.value == "nodes":
+                sel = s.selection_set
+            elif isinstance(s, FieldNode) and s.name.value == "edges":
+                for e in s.selection_set.selections if s.selection_set else ():
+                    if isinstance(e, FieldNode) and e.name.value == "node":
+                        sel = e.selection_set
+        for obj in items(conn):
+            node(node_t, sel, obj, depth, parent)
+
+    for f in op.selection_set.selections:
+        if isinstance(f, FieldNode) and f.name.value in root.fields:
+            t = get_named_type(root.fields[f.name.value].type)
+            value = data.get(f.alias.value if f.alias else f.name.value)
+            if is_connection(t) and isinstance(value, Mapping):
+                connection(t, f, value, 0, None)
+    return out
+
+
+# --- the levels connection, as a function (tests page it directly) ------------------------
+
+
+def level_node(store: EmulatedStore, item: str, loc: str) -> dict[str, Any]:
+    """Return an ``InventoryLevel`` in the shape :mod:`shop_sync.queries` selects."""
+    level = store.levels[(item, loc)]
+    return {
+        "updatedAt": level["updated_at"],
+        "location": {"id": f"gid://shopify/Location/{loc}"},
+        "quantities": [{"name": "available", "quantity": level["available"]}],
+    }
+
+
+def levels_connection(
+    store: EmulatedStore, item: str, *, first: int | None, after: Any = None
+) -> dict[str, Any]:
+    """Return an item's ``inventoryLevels`` connection as the server pages it: ``first``
+    levels after the cursor ``after``, with ``pageInfo`` (all when ``first`` is None)."""
+    from sandbox.shopify.graphql_server import connection
+
+    items = list(enumerate(store.locations))
+    args: dict[str, Any] = {"first": first, "after": after}
+    conn = connection(items, lambda loc: level_node(store, item, loc), args, bulk=first is None)
+    return {"pageInfo": conn["pageInfo"](), "nodes": conn["nodes"]}
+
+
+_ = cursor  # re-exported for tests that build cursors
+
+
+# --- Storefront: documents validated and selected on Shopify's Storefront schema ------------
+
+
+def storefront_errors(query: str) -> dict[str, Any] | None:
+    """The errors body for a Storefront document that does not parse or validate, else None."""
+    checked = check(query, "storefront")
+    return None if checked.document is not None else {"errors": list(checked.errors)}
+
+
+def storefront_answer(
+    query: str, variables: Mapping[str, Any], root: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Execute a valid Storefront document over ``root`` (the root fields' values, in the
+    GraphQL shape): the answer holds what the document selects, as Shopify's does."""
+    checked = check(query, "storefront")
+    assert checked.document is not None
+    result = execute_sync(
+        load_schema("storefront"),
+        checked.document,
+        root_value=dict(root),
+        variable_values=dict(variables),
+        field_resolver=field_resolver,
+        type_resolver=type_resolver,
+    )
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [dict(e.formatted) for e in result.errors]
+    body["data"] = result.data
+    return body

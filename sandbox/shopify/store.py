@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -233,9 +234,13 @@ class EmulatedStore:
         *,
         note_attributes: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
         order: Mapping[str, Any] | None = None,
+        financial_status: str = "paid",
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Place an order: stock drops at the first location; return the ``orders/create``
-        payload and the ``inventory_levels/update`` payloads it causes."""
+        payload and the ``inventory_levels/update`` payloads it causes.
+
+        ``financial_status`` ``pending`` or ``authorized`` places an unpaid order
+        (:meth:`mark_paid` pays it later)."""
         with self.lock:
             created = self.now()
             levels = [self.set_available(vid, -qty, delta=True) for vid, qty in lines]
@@ -254,7 +259,9 @@ class EmulatedStore:
                     "created_at": iso(created),
                     "updated_at": iso(created),
                     "currency": self.currency,
-                    "financial_status": "paid",
+                    "financial_status": financial_status,
+                    "cancelled_at": None,
+                    "cancel_reason": None,
                     "source_name": "web",
                     "note_attributes": notes,
                     "line_items": [
@@ -269,5 +276,111 @@ class EmulatedStore:
                         for i, (vid, qty) in enumerate(lines)
                     ],
                 }
+                payload["total_price"] = format(
+                    sum(
+                        (Decimal(str(li["price"] or 0)) * li["quantity"])
+                        for li in payload["line_items"]
+                    ),
+                    "f",
+                )
             self.orders.append(payload)
             return payload, levels
+
+    # --- after the order (each returns the webhook payload(s) Shopify sends) --------------
+
+    def order(self, order_id: str) -> dict[str, Any]:
+        """Return the recorded order (KeyError when unknown)."""
+        with self.lock:
+            for o in self.orders:
+                if str(o.get("id")) == str(order_id):
+                    return o
+            raise KeyError(order_id)
+
+    def mark_paid(self, order_id: str) -> dict[str, Any]:
+        """Capture the payment of an unpaid order; return the ``orders/paid`` payload."""
+        with self.lock:
+            o = self.order(order_id)
+            o["financial_status"] = "paid"
+            o["updated_at"] = iso(self.now())
+            return copy.deepcopy(o)
+
+    def cancel_order(
+        self, order_id: str, *, reason: str = "customer", restock: bool = True
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Cancel an order (its stock back at the first location when ``restock``); return the
+        ``orders/cancelled`` payload and the level updates. An unpaid order becomes
+        ``voided``, a paid one ``refunded`` (its money refunded in full)."""
+        with self.lock:
+            o = self.order(order_id)
+            stamp = iso(self.now())
+            o["cancelled_at"] = o["updated_at"] = stamp
+            o["cancel_reason"] = reason
+            o["financial_status"] = "refunded" if o["financial_status"] == "paid" else "voided"
+            levels = []
+            if restock:
+                for li in o.get("line_items", []):
+                    vid = str(li.get("variant_id"))
+                    if vid in self.variants:
+                        levels.append(self.set_available(vid, int(li["quantity"]), delta=True))
+            return copy.deepcopy(o), levels
+
+    def refund(
+        self,
+        order_id: str,
+        lines: Sequence[tuple[int | str, int]] = (),
+        *,
+        amount: Decimal | None = None,
+    ) -> dict[str, Any]:
+        """Refund ``lines`` ((line item id, quantity)) of an order, or just ``amount``; return
+        the ``refunds/create`` payload (REST Refund shape: refund lines with ``subtotal_set``,
+        one successful ``refund`` transaction)."""
+        with self.lock:
+            o = self.order(order_id)
+            by_id = {str(li["id"]): li for li in o.get("line_items", [])}
+            refund_id = next(self._order_ids) + 3_000_000_000
+            stamp = iso(self.now())
+            refund_lines = []
+            for n, (line_id, qty) in enumerate(lines):
+                li = by_id[str(line_id)]
+                subtotal = format(Decimal(str(li["price"])) * qty, "f")
+                money = {"amount": subtotal, "currency_code": self.currency}
+                refund_lines.append(
+                    {
+                        "id": refund_id * 10 + n,
+                        "line_item_id": li["id"],
+                        "quantity": qty,
+                        "restock_type": "no_restock",
+                        "subtotal": float(subtotal),
+                        "subtotal_set": {"shop_money": money, "presentment_money": money},
+                        "line_item": copy.deepcopy(li),
+                    }
+                )
+            if amount is None:
+                amount = sum(
+                    (Decimal(r["subtotal_set"]["shop_money"]["amount"]) for r in refund_lines),
+                    Decimal(0),
+                )
+            o["financial_status"] = "partially_refunded"
+            o["updated_at"] = stamp
+            return {
+                "id": refund_id,
+                "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}",
+                "order_id": o["id"],
+                "created_at": stamp,
+                "processed_at": stamp,
+                "restock": False,
+                "refund_line_items": refund_lines,
+                "order_adjustments": [],
+                "transactions": [
+                    {
+                        "id": refund_id + 1,
+                        "order_id": o["id"],
+                        "kind": "refund",
+                        "status": "success",
+                        "gateway": "bogus",
+                        "amount": format(amount, "f"),
+                        "currency": self.currency,
+                        "created_at": stamp,
+                    }
+                ],
+            }

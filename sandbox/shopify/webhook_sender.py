@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,8 @@ class WebhookSender:
 
     ``pause()`` queues deliveries; ``flush(reverse=True)`` sends them out of order.
     ``duplicate_next(n)`` sends each of the next ``n`` deliveries twice.
+    Every delivery carries the headers of shopify.dev "Webhooks delivery structure" (topic,
+    HMAC, shop domain, API version, webhook id, event id, triggered-at).
     """
 
     def __init__(
@@ -43,7 +46,9 @@ class WebhookSender:
         api_version: str,
         target: str | None = None,
         session: requests.Session | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.clock = clock
         self.secret = secret
         self.shop = shop
         self.api_version = api_version
@@ -62,7 +67,8 @@ class WebhookSender:
             body=json.dumps(payload, separators=(",", ":")).encode(),
             webhook_id=str(uuid.uuid4()),
             event_id=event_id or str(uuid.uuid4()),
-            triggered_at=datetime.now(UTC).isoformat(),
+            # RFC 3339 in UTC with a fraction, as Shopify's (e.g. 2026-12-03T13:50:27.877041Z)
+            triggered_at=self.clock().astimezone(UTC).isoformat().replace("+00:00", "Z"),
         )
 
     def headers(self, d: Delivery, *, secret: str | None = None) -> dict[str, str]:

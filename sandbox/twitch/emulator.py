@@ -17,11 +17,12 @@ from typing import Any, Self
 
 import uvicorn
 
+from sandbox.inloop import InLoopServer
 from sandbox.twitch.certs import server_context, write_self_signed
 from sandbox.twitch.eventsub_server import EventSubServer
 from sandbox.twitch.helix_app import HelixRoutes
 from sandbox.twitch.irc_server import IrcServer
-from sandbox.twitch.state import BotSend, ChatLine, TwitchWorld
+from sandbox.twitch.state import BotSend, ChatLine, SharedSource, TwitchWorld
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class TwitchEmulator:
         self._server: uvicorn.Server | None = None
         self._serve_task: asyncio.Task[None] | None = None
         self.base_url = ""
+        self.unheard: list[str] = []  # ids of chat lines no connected client received
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -90,7 +92,7 @@ class TwitchEmulator:
             ws="none",
             access_log=False,
         )
-        self._server = uvicorn.Server(config)
+        self._server = InLoopServer(config)
         self._serve_task = asyncio.create_task(self._server.serve())
         while not self._server.started:
             if self._serve_task.done():
@@ -179,14 +181,35 @@ class TwitchEmulator:
         author_name: str = "viewer",
         badges: Iterable[str] = (),
         reply_to: str | None = None,
+        shared_from: str | None = None,
+        source_badges: Iterable[str] = (),
+        message_type: str = "text",
+        bits: int = 0,
     ) -> str:
-        """Make a viewer say ``text`` (fanned out to IRC and EventSub); return its message id."""
+        """Make a viewer say ``text`` (fanned out to IRC and EventSub); return its message id.
+
+        ``shared_from`` names a Shared Chat partner channel the viewer typed it in (with
+        ``source_badges``, their badges there); it turns the session on. ``message_type``
+        is EventSub's (``user_intro`` ...); ``bits`` > 0 makes it a cheer (the text should
+        start with its cheermote, e.g. ``Cheer100``).
+        """
         author = self.world.account(user_id=author_id, login=author_name)
         names = list(badges)
         if author is self.world.broadcaster and "broadcaster" not in names:
             names.insert(0, "broadcaster")  # Twitch always shows the streamer's badge
         badge_pairs = tuple((b, "1") for b in names)
-        line = self.world.new_line(author, text, badges=badge_pairs, reply_to=reply_to)
+        source = None
+        if shared_from is not None:
+            self.world.shared_session = True
+            source = SharedSource(
+                self.world.partner(shared_from),
+                str(uuid.uuid4()),  # its id in the partner's chat differs from ours
+                tuple((b, "1") for b in source_badges),
+            )
+        line = self.world.new_line(
+            author, text, badges=badge_pairs, reply_to=reply_to, source=source
+        )
+        line.message_type, line.bits = message_type, bits
         self._fan_out(line)
         return line.id
 
@@ -335,9 +358,13 @@ class TwitchEmulator:
         return {"target_user_id": user_id, "target_user_login": login, "target_user_name": login}
 
     def _fan_out(self, line: ChatLine) -> None:
+        heard = 0
         if self.irc is not None:
+            heard += len(list(self.irc.in_room()))
             self.irc.privmsg(line)
-        self._notify_chat(line)
+        heard += self._notify_chat(line)
+        if not heard:  # Twitch does not replay chat: nobody reading, nobody will read it
+            self.unheard.append(line.id)
 
     def _bot_line(self, line: ChatLine) -> None:  # sent over Helix: IRC clients see it too
         if self.irc is not None:
@@ -347,40 +374,71 @@ class TwitchEmulator:
     def _bot_line_from_irc(self, line: ChatLine) -> None:  # IRC already fanned it out
         self._notify_chat(line)
 
-    def _notify_chat(self, line: ChatLine) -> None:
+    def _notify_chat(self, line: ChatLine) -> int:
         parent = self.world.lines.get(line.reply_to or "")
         text = f"@{parent.author.display_name} {line.text}" if parent else line.text
         reply = None
+        fragments = _fragments(line.text, line.bits)
         if parent is not None:
+            # a reply to a reply joins its parent's thread (threads are one level deep)
+            root = self.world.lines.get(parent.reply_to or "") or parent
             reply = {
                 "parent_message_id": parent.id,
                 "parent_message_body": parent.text,
                 "parent_user_id": parent.author.id,
                 "parent_user_name": parent.author.display_name,
                 "parent_user_login": parent.author.login,
-                "thread_message_id": parent.id,
-                "thread_user_id": parent.author.id,
-                "thread_user_name": parent.author.display_name,
-                "thread_user_login": parent.author.login,
+                "thread_message_id": root.id,
+                "thread_user_id": root.author.id,
+                "thread_user_name": root.author.display_name,
+                "thread_user_login": root.author.login,
             }
+            p = parent.author
+            mention = {"user_id": p.id, "user_name": p.display_name, "user_login": p.login}
+            fragments = [
+                _fragment("mention", f"@{p.display_name}", mention=mention),
+                *_fragments(" " + line.text, line.bits),
+            ]
         a = line.author
+        src = line.source
         event = {
             **self._broadcaster_fields(),
             "chatter_user_id": a.id,
             "chatter_user_login": a.login,
             "chatter_user_name": a.display_name,
             "message_id": line.id,
-            "message": {"text": text, "fragments": [{"type": "text", "text": text}]},
-            "message_type": "text",
+            "message": {"text": text, "fragments": fragments},
+            "message_type": line.message_type,
             "badges": [{"set_id": k, "id": v, "info": ""} for k, v in line.badges],
-            "cheer": None,
+            "cheer": {"bits": line.bits} if line.bits else None,
             "color": "#1E90FF",
             "reply": reply,
             "channel_points_custom_reward_id": None,
-            "source_broadcaster_user_id": None,
-            "source_broadcaster_user_login": None,
-            "source_broadcaster_user_name": None,
-            "source_message_id": None,
-            "source_badges": None,
+            # Shared Chat: all null when typed in this channel (EventSub reference)
+            "source_broadcaster_user_id": src.channel.id if src else None,
+            "source_broadcaster_user_login": src.channel.login if src else None,
+            "source_broadcaster_user_name": src.channel.display_name if src else None,
+            "source_message_id": src.message_id if src else None,
+            "source_badges": (
+                [{"set_id": k, "id": v, "info": ""} for k, v in src.badges] if src else None
+            ),
         }
-        self.eventsub.notify("channel.chat.message", event)
+        return self.eventsub.notify("channel.chat.message", event)
+
+
+def _fragment(kind: str, text: str, **part: Any) -> dict[str, Any]:
+    """One ``message.fragments[]`` entry: every one names all four parts, unused ones null
+    (EventSub reference, channel.chat.message example)."""
+    return {"type": kind, "text": text, "cheermote": None, "emote": None, "mention": None, **part}
+
+
+def _fragments(text: str, bits: int) -> list[dict[str, Any]]:
+    """A body as fragments: a leading cheermote (``Cheer100 ...``) when it cheers, then text."""
+    head, space, rest = text.lstrip().partition(" ")
+    amount = head.lower().removeprefix("cheer")
+    if bits and head.lower().startswith("cheer") and amount.isdigit():
+        tier = max(t for t in (1, 100, 1000, 5000, 10000) if t <= max(1, int(amount)))
+        cheer = {"prefix": "cheer", "bits": int(amount), "tier": tier}
+        out = [_fragment("cheermote", head, cheermote=cheer)]
+        return out + ([_fragment("text", space + rest)] if rest else [])
+    return [_fragment("text", text)]

@@ -127,7 +127,7 @@ class EventSubServer:
                     continue
                 frame = self._frame(
                     "notification",
-                    {"subscription": sub, "event": event},
+                    {"subscription": _as_delivered(sub), "event": event},
                     subscription_type=kind,
                     subscription_version=sub["version"],
                 )
@@ -161,7 +161,7 @@ class EventSubServer:
                     sub["status"] = status
                     frame = self._frame(
                         "revocation",
-                        {"subscription": dict(sub)},
+                        {"subscription": _as_delivered(sub)},
                         subscription_type=kind,
                         subscription_version=sub["version"],
                     )
@@ -305,3 +305,11 @@ class EventSubServer:
             session.outbox.put_nowait(_Close(1000))
             return
         session.outbox.put_nowait(_Close(4001))
+
+
+def _as_delivered(sub: dict[str, Any]) -> dict[str, Any]:
+    """A subscription as a notification or revocation carries it: its transport without the
+    ``connected_at`` that Create EventSub Subscription's answer has (EventSub reference
+    examples: ``transport {method, session_id}``)."""
+    transport = {k: v for k, v in sub.get("transport", {}).items() if k != "connected_at"}
+    return {**sub, "transport": transport}

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.twitch.device import DEVICE_GRANT, DeviceFlow
 from sandbox.twitch.state import MAX_CHARS, ChatLine, Token, TwitchWorld, rfc3339
 
 BUCKET_POINTS = 800
@@ -77,6 +78,7 @@ class HelixRoutes:
         self.failures: dict[str, deque[tuple[int, dict[str, str]]]] = {}
         self._buckets: dict[str, tuple[float, int]] = {}
         self.calls: list[tuple[str, str]] = []
+        self.device = DeviceFlow(world, world.clock)  # sandbox/twitch/device.py
 
     def fail_next(self, route: str, status: int, headers: dict[str, str] | None = None) -> None:
         """Make the next call to ``route`` (e.g. ``chat/messages``) answer ``status``."""
@@ -93,6 +95,7 @@ class HelixRoutes:
                 Route("/helix/chat/messages", self.chat_message, methods=["POST"]),
                 Route("/oauth2/validate", self.validate, methods=["GET"]),
                 Route("/oauth2/token", self.token, methods=["POST"]),
+                *self.device.routes(),
             ]
         )
 
@@ -313,6 +316,8 @@ class HelixRoutes:
         form = {
             k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()
         }
+        if form.get("grant_type") == DEVICE_GRANT:
+            return self.device.token(form)
         if form.get("grant_type") != "refresh_token":
             return JSONResponse({"status": 400, "message": "unsupported grant_type"}, 400)
         if (

@@ -150,6 +150,27 @@ class IrcServer:
             ("user-id", line.author.id),
             ("user-type", "mod" if "moderator" in names else ""),
         ]
+        if line.bits:
+            tags.append(("bits", str(line.bits)))
+        intro = {"user_intro": "user-intro", "channel_points_highlighted": "highlighted-message"}
+        if line.message_type in intro:
+            tags.append(("msg-id", intro[line.message_type]))
+        src = line.source
+        if src is not None:  # Chatterino tests/snapshots/.../shared-chat-known.json
+            tags += [
+                ("source-badge-info", ""),
+                ("source-badges", ",".join(f"{k}/{v}" for k, v in src.badges)),
+                ("source-id", src.message_id),
+                ("source-only", "0"),
+                ("source-room-id", src.channel.id),
+            ]
+        elif self.world.shared_session:  # shared-chat-same-channel.json: our own room
+            tags += [
+                ("source-badge-info", ""),
+                ("source-badges", badges),
+                ("source-id", line.id),
+                ("source-room-id", self.world.broadcaster.id),
+            ]
         parent = self.world.lines.get(line.reply_to or "")
         if parent is not None:
             tags += [

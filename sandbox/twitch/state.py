@@ -42,6 +42,15 @@ class Token:
     expires_in: int = 14_400
 
 
+@dataclass(frozen=True, slots=True)
+class SharedSource:
+    """Where a Shared Chat message was typed: a partner's channel, its id and badges there."""
+
+    channel: Account
+    message_id: str
+    badges: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(slots=True)
 class ChatLine:
     """One chat message as the emulated platform stores it."""
@@ -53,6 +62,9 @@ class ChatLine:
     badges: tuple[tuple[str, str], ...] = ()
     reply_to: str | None = None
     from_bot: bool = False
+    source: SharedSource | None = None  # typed in a Shared Chat partner's channel
+    message_type: str = "text"  # EventSub's: text, user_intro, channel_points_highlighted ...
+    bits: int = 0  # cheered with the message (its text holds the cheermote, e.g. Cheer100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +152,8 @@ class TwitchWorld:
         self.limiter = BotLimiter(clock)
         self.lines: dict[str, ChatLine] = {}
         self.bot_sends: list[BotSend] = []
+        # a Shared Chat session is on: IRC lines typed here carry source-room-id = room-id
+        self.shared_session = False
 
     def issue_token(self, account: Account, scopes: list[str] | None = None) -> str:
         """Create a valid access token for ``account``."""
@@ -173,6 +187,14 @@ class TwitchWorld:
         self.accounts[acc.login] = acc
         return acc
 
+    def partner(self, login: str) -> Account:
+        """A Shared Chat partner channel (its broadcaster's account)."""
+        if login in self.accounts:
+            return self.accounts[login]
+        acc = Account(str(500_000 + len(self.accounts)), login.lower(), login)
+        self.accounts[acc.login] = acc
+        return acc
+
     def new_line(
         self,
         author: Account,
@@ -181,10 +203,18 @@ class TwitchWorld:
         badges: tuple[tuple[str, str], ...] = (),
         reply_to: str | None = None,
         from_bot: bool = False,
+        source: SharedSource | None = None,
     ) -> ChatLine:
         """Store a new chat message with a fresh UUID."""
         line = ChatLine(
-            str(uuid.uuid4()), author, text, self.now(), badges, reply_to, from_bot=from_bot
+            str(uuid.uuid4()),
+            author,
+            text,
+            self.now(),
+            badges,
+            reply_to,
+            from_bot=from_bot,
+            source=source,
         )
         self.lines[line.id] = line
         return line

@@ -24,8 +24,9 @@ DEFAULT_COSTS: dict[str, int] = {
     "delete": 20,
     "videos": 1,
     "broadcasts": 1,
+    "stream": 5,  # liveChatMessages.streamList: 5 units a call (its reference page)
 }
-ROUTES = ("list", "insert", "delete", "videos", "broadcasts", "token")
+ROUTES = ("list", "insert", "delete", "videos", "broadcasts", "token", "stream")
 
 
 @dataclass(slots=True)
@@ -162,13 +163,17 @@ class YouTubeApiState:
             queue.popleft()
         return fault.status, fault.body
 
+    def admit(self, route: str, bearer: str | None, key: str | None) -> Answer | None:
+        """Count a call of ``route`` and answer its fault, auth or quota refusal, if any."""
+        return self._gate(route, bearer, key)
+
     def _gate(self, route: str, bearer: str | None, key: str | None) -> Answer | None:
         """Count the call, then apply faults, auth and the quota meter (in that order)."""
         self.calls[route] += 1
         fault = self._fault(route)
         if fault is not None:
             return fault
-        api_key_ok = route == "videos" and bool(key)
+        api_key_ok = route in ("videos", "stream") and bool(key)  # the guide: key or OAuth
         if not api_key_ok and not self.auth.valid(bearer):
             return 401, envelopes.unauthorized()
         cost = self.costs[route]
@@ -249,7 +254,10 @@ class YouTubeApiState:
             return 403, envelopes.error("liveChatDisabled")
         if not chat.live:
             return 403, envelopes.error("liveChatEnded")
-        return 200, chat.bot_message(text)
+        # the answer carries only the parts asked for, like a list (``part=snippet``: no
+        # ``authorDetails``; https://developers.google.com/youtube/v3/live/docs/liveChatMessages/insert)
+        parts = set((params.get("part") or "").split(","))
+        return 200, _shape(chat.bot_message(text), parts)
 
     def delete_message(self, params: Mapping[str, str], bearer: str | None) -> Answer:
         """``DELETE /youtube/v3/liveChat/messages?id=…`` (204 with no body)."""

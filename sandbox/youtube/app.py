@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.youtube.api import Answer, YouTubeApiState
+from sandbox.youtube.oauth import GoogleOAuth
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,8 +35,8 @@ def _respond(answer: Answer) -> Response:
     return JSONResponse(body, status_code=status)
 
 
-def build_app(state: YouTubeApiState) -> Starlette:
-    """Return the ASGI app serving ``state``."""
+def build_app(state: YouTubeApiState, oauth: GoogleOAuth | None = None) -> Starlette:
+    """Return the ASGI app serving ``state`` (and Google's OAuth endpoints with ``oauth``)."""
 
     async def messages(request: Request) -> Response:
         params = dict(request.query_params)
@@ -63,7 +64,10 @@ def build_app(state: YouTubeApiState) -> Starlette:
 
     async def token(request: Request) -> Response:
         raw = (await request.body()).decode("utf-8", "replace")
-        return _respond(state.token(dict(parse_qsl(raw))))
+        form = dict(parse_qsl(raw))
+        if oauth is not None and form.get("grant_type") == "authorization_code":
+            return _respond(oauth.exchange(form, request.headers.get("authorization")))
+        return _respond(state.token(form))
 
     return Starlette(
         routes=[
@@ -72,5 +76,6 @@ def build_app(state: YouTubeApiState) -> Starlette:
             Route("/youtube/v3/videos", videos, methods=["GET"]),
             Route("/youtube/v3/liveBroadcasts", broadcasts, methods=["GET"]),
             Route("/token", token, methods=["POST"]),
+            *(oauth.routes() if oauth is not None else []),
         ]
     )

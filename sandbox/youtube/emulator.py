@@ -9,11 +9,15 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+import grpc
 import uvicorn
 
+from sandbox.inloop import InLoopServer
 from sandbox.youtube.api import YouTubeApiState
 from sandbox.youtube.app import build_app
+from sandbox.youtube.oauth import GoogleOAuth
 from sandbox.youtube.state import Author, ChatState, utc_now
+from sandbox.youtube.stream_server import StreamListService, start_stream_server
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -57,24 +61,30 @@ class YouTubeEmulator:
             costs=costs,
             strict_polling=strict_polling,
         )
+        self.oauth = GoogleOAuth(self.state.auth)  # sandbox/youtube/oauth.py
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
+        self._grpc: grpc.aio.Server | None = None
+        self._stream: StreamListService | None = None
         self.base_url = ""
+        self.stream_target = ""  # host:port of the streamList gRPC service
+        self._port = 0
+        self._grpc_port = 0  # kept across a restart, like the HTTP port
 
     # --- lifecycle ----------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
         """Start serving on 127.0.0.1 on a port the OS picks."""
         config = uvicorn.Config(
-            build_app(self.state),
+            build_app(self.state, self.oauth),
             host="127.0.0.1",
-            port=0,
+            port=self._port,  # 0 the first time; a restart keeps its port
             log_level="warning",
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=2,
         )
-        server = uvicorn.Server(config)
+        server = InLoopServer(config)
         self._server = server
         self._task = asyncio.create_task(server.serve(), name="youtube-emulator")
         async with asyncio.timeout(_STARTUP_TIMEOUT):
@@ -84,8 +94,15 @@ class YouTubeEmulator:
                     raise RuntimeError("youtube emulator stopped during startup")
                 await asyncio.sleep(0.005)
         host, port = server.servers[0].sockets[0].getsockname()[:2]
+        self._port = port
         self.base_url = f"http://{host}:{port}"
-        _LOGGER.info("youtube emulator at %s", self.base_url)
+        if self._stream is not None:  # a restart: the old service stops hearing the chat
+            self.state.chat.listeners.remove(self._stream.changed_listener)
+        self._grpc, self._stream, self._grpc_port = await start_stream_server(
+            self.state, self._grpc_port
+        )
+        self.stream_target = f"127.0.0.1:{self._grpc_port}"
+        _LOGGER.info("youtube emulator at %s (streamList at %s)", self.base_url, self.stream_target)
         return self
 
     async def __aexit__(
@@ -94,12 +111,22 @@ class YouTubeEmulator:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Stop the server."""
+        """Stop the servers."""
+        if self._grpc is not None:
+            await self._grpc.stop(grace=0.5)
+            self._grpc = None
         if self._server is not None and self._task is not None:
             self._server.should_exit = True
             await self._task
         self._server = None
         self._task = None
+
+    async def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop serving, stay down ``down_seconds``, serve again on the same port with the
+        same chat and quota, as the API's front end restarting."""
+        await self.__aexit__(None, None, None)
+        await asyncio.sleep(down_seconds)
+        await self.__aenter__()
 
     # --- what the connector needs to find the chat --------------------------------------
 
@@ -171,6 +198,42 @@ class YouTubeEmulator:
             currency=currency,
             display_amount=display_amount,
         )
+
+    def inject_member_milestone(
+        self,
+        text: str | None,
+        *,
+        author_name: str = "Viewer",
+        author_id: str | None = None,
+        months: int = 12,
+    ) -> str:
+        """Make a member post a milestone message (with their comment, if any); return its id."""
+        author = self.state.chat.author(author_name, author_id)
+        return self.state.chat.add_member_milestone(text, author, months=months)
+
+    # --- streamList -----------------------------------------------------------------------
+
+    def _streams(self) -> StreamListService:
+        if self._stream is None:
+            raise RuntimeError("use 'async with YouTubeEmulator()' first")
+        return self._stream
+
+    def stream_lifetime(self, seconds: float | None) -> None:
+        """End each stream ``seconds`` after it opens (None: open for the whole broadcast)."""
+        self._streams().lifetime_seconds = seconds
+
+    def end_streams(self) -> None:
+        """End every open streamList call now, cleanly (the client resumes by its token)."""
+        self._streams().end_streams()
+
+    def refuse_streaming(self, refuse: bool = True) -> None:
+        """Answer streamList with UNIMPLEMENTED (a server that does not stream)."""
+        self._streams().refuse = refuse
+
+    @property
+    def streams_opened(self) -> int:
+        """How many streamList calls were accepted."""
+        return self._streams().opened
 
     def inject_raw(self, *items: Any) -> None:
         """Append raw feed items as they are (malformed ones included)."""

@@ -81,6 +81,13 @@ class ChatState:
     offline_at: datetime | None = None
     end_delivered: bool = False
     disabled: bool = False
+    #: Called after every change to the feed (the streamList server wakes its streams).
+    listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def changed(self) -> None:
+        """Tell every listener the feed changed."""
+        for listener in self.listeners:
+            listener()
 
     # --- building items -----------------------------------------------------------------
 
@@ -127,6 +134,7 @@ class ChatState:
             "authorDetails": author.details(),
         }
         self.items.append(item)
+        self.changed()
         return item
 
     # --- viewer and moderator actions ---------------------------------------------------
@@ -153,6 +161,21 @@ class ChatState:
         }
         shown = f'{display_amount} from {author.name}: "{text}"'
         return str(self._item("superChatEvent", author, display=shown, details=details)["id"])
+
+    def add_member_milestone(self, text: str | None, author: Author, *, months: int) -> str:
+        """Append a ``memberMilestoneChatEvent`` (``userComment`` only when the member wrote
+        one; discovery document, LiveChatMemberMilestoneChatDetails)."""
+        details: dict[str, Any] = {"memberMonth": months, "memberLevelName": "Member"}
+        if text:
+            details["userComment"] = text
+        shown = text if text else f"{author.name} has been a member for {months} months"
+        item = self._item(
+            "memberMilestoneChatEvent",
+            author,
+            display=shown,
+            details={"memberMilestoneChatDetails": details},
+        )
+        return str(item["id"])
 
     def delete(self, message_id: str, *, by: Author | None = None) -> bool:
         """Delete a message as a moderator; a ``messageDeletedEvent`` joins the feed."""
@@ -197,6 +220,7 @@ class ChatState:
     def insert_raw(self, items: Iterable[Any]) -> None:
         """Append raw (possibly malformed) items for bad-input tests."""
         self.items.extend(items)
+        self.changed()
 
     def bot_message(self, text: str) -> dict[str, Any]:
         """Append a message the bot inserted (authored by the channel owner)."""

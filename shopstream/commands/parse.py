@@ -59,7 +59,16 @@ def parse_command(
     ],
     featured: Annotated[
         str | None,
-        typer.Option("--featured", help="Featured product: live code or handle."),
+        typer.Option("--featured", help="Featured product: live code, lineup code or handle."),
+    ] = None,
+    run_of_show: Annotated[
+        Path | None,
+        typer.Option(
+            "--run-of-show",
+            help="Run-of-show TOML whose lineup codes (J1 = a handle) viewers type.",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
 ) -> None:
     """Parse chat messages from stdin (plain text or JSON with "text"), one JSON line each."""
@@ -69,13 +78,27 @@ def parse_command(
     except (OSError, ValueError, CatalogError) as exc:
         typer.echo(f"error: cannot read catalog {catalog}: {exc}", err=True)
         raise typer.Exit(code=2) from exc
+    lineup: dict[str, str] = {}
+    if run_of_show is not None:
+        from shopstream.show.run_of_show import RunOfShowError, load_run_of_show
+
+        try:
+            lineup = {i.code: i.handle for i in load_run_of_show(run_of_show).lineup}
+        except RunOfShowError as exc:
+            typer.echo("\n".join(exc.problems), err=True)
+            raise typer.Exit(code=2) from None
     config = ParserConfig()
-    index = CatalogIndex.build(products, language_data=load_config_languages(config))
+    index = CatalogIndex.build(products, lineup=lineup, language_data=load_config_languages(config))
     handle = None
     if featured:
         handle = index.resolve_reference(featured)
         if handle is None:
-            typer.echo(f"error: --featured {featured!r} names no product", err=True)
+            hint = "" if run_of_show else " (a lineup code needs --run-of-show FILE)"
+            typer.echo(
+                f"error: --featured {featured!r} names no product (no live code, lineup code"
+                f" or handle of {catalog}){hint}",
+                err=True,
+            )
             raise typer.Exit(code=2)
     context = ParseContext(index=index, featured=handle, languages=config.languages, config=config)
     run(sys.stdin, sys.stdout, context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 
 from chat_commands.intents import (
@@ -55,8 +56,14 @@ class ChatHandler:
         *,
         cooldowns: Cooldowns,
         throttle: ClaimThrottle,
+        shared_answers: frozenset[str] = frozenset(),
     ) -> None:
         self.svc = services
+        # platforms whose Shared Chat questions get answers (connectors.<p>.shared_chat_answers)
+        self.shared_answers = shared_answers
+        # Shared Chat messages handled, per platform (each once, whatever a retry repeats)
+        self.shared_chat: Counter[str] = Counter()
+        self._shared_seen: dict[tuple[str, str], None] = {}
         self.control = control
         self.cooldowns = cooldowns
         self.throttle = throttle
@@ -89,6 +96,8 @@ class ChatHandler:
         intent = parse(event.text, context)
         key = (event.platform, event.message_id)
         self._parsed[key] = (context.index, context.featured, intent)
+        if event.shared:
+            return False  # never changes stock or the show: answered at once, or not at all
         return not isinstance(intent, Question | Help | NoIntent)
 
     def _intent(self, event: ChatMessage) -> Intent:
@@ -126,7 +135,10 @@ class ChatHandler:
                     results[-1] = self._platform_event(event)
                     continue
                 intent = self._intent(event)
-                if isinstance(intent, Buy | Waitlist):
+                if event.shared:
+                    self._flush(run, results)
+                    key, replies = self._shared(event, intent)
+                elif isinstance(intent, Buy | Waitlist):
                     prepared = prepare_buy(self.svc, self.control, self.throttle, event, intent)
                     if isinstance(prepared, PreparedClaim) and not prepared.drop_open:
                         run.append((len(results) - 1, prepared))  # claimed with its run
@@ -191,6 +203,20 @@ class ChatHandler:
         else:
             self.svc.records.audit("chat_ended", platform=event.platform, subject=event.channel)
         return []
+
+    def _shared(self, msg: ChatMessage, intent: Intent) -> tuple[str, list[Reply]]:
+        """A message typed in a Shared Chat partner's channel: its viewer is theirs, so it
+        never claims, cancels or commands here; a question is answered only where the
+        platform's ``shared_chat_answers`` setting says so."""
+        key = (msg.platform, msg.message_id)
+        if key not in self._shared_seen:
+            if len(self._shared_seen) >= _PARSED_MAX:
+                del self._shared_seen[next(iter(self._shared_seen))]
+            self._shared_seen[key] = None
+            self.shared_chat[msg.platform] += 1
+        if isinstance(intent, Question | Help) and msg.platform in self.shared_answers:
+            return self._act(msg, intent)
+        return "shared", []
 
     def _act(self, msg: ChatMessage, intent: object) -> tuple[str, list[Reply]]:
         svc, control = self.svc, self.control

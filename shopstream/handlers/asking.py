@@ -49,6 +49,8 @@ def handle_question(
         store_url=svc.store_url,
         faq=svc.faq,
         question=msg.text,
+        only=tuple(intent.options.values()),
+        not_offered=intent.not_offered,
     )
     return [svc.reply(msg, "answer", text)]
 

@@ -69,6 +69,16 @@ def link_for_viewer(
         return None
 
 
+def _only_variant(svc: ShowServices, intent: Buy | Waitlist) -> Buy | Waitlist:
+    """A product with one variant and nothing left to ask: that variant (a store product
+    without options has just its default variant, whose option value may be blank)."""
+    product = svc.catalog.products.get(intent.product or "")
+    if product is None or len(product.variants) != 1:
+        return intent
+    only = product.variants[0]
+    return replace(intent, variant_id=only.variant_id, sku=only.sku)
+
+
 def _ask_which(svc: ShowServices, msg: ChatMessage, intent: Buy | Waitlist) -> list[Reply]:
     lang = intent.language
     if intent.product is None:
@@ -84,6 +94,13 @@ def _ask_which(svc: ShowServices, msg: ChatMessage, intent: Buy | Waitlist) -> l
     product = svc.catalog.products.get(intent.product)
     if product is None:
         return []
+    if not intent.missing:  # variants the store gives no option values to tell apart
+        text = svc.templates.render(
+            "ambiguous",
+            lang,
+            candidates=svc.templates.join([v.title for v in product.variants], lang, last=True),
+        )
+        return [svc.reply(msg, "ask", text, priority=Priority.CLAIM)]
     option = intent.missing[0]
     values = next((o.values for o in product.options if o.name == option), ())
     text = svc.templates.render(
@@ -122,6 +139,8 @@ def prepare_buy(
     if not state.claims_open:
         key = "show_closed" if state.closed else "paused"
         return key, [svc.reply(msg, key, svc.templates.render(key, lang))]
+    if intent.product is not None and not intent.missing and not intent.variant_id:
+        intent = _only_variant(svc, intent)
     if intent.product is None or intent.missing or not intent.variant_id:
         return "asked", _ask_which(svc, msg, intent)
     if should_ask(intent, svc.parser):
@@ -266,7 +285,8 @@ def handle_cart(svc: ShowServices, msg: ChatMessage, intent: Cart) -> list[Reply
     """Answer ``!cart`` with one link covering all of the viewer's active holds."""
     holds = svc.holds.active_holds(platform=msg.platform, viewer_id=viewer_of(msg))
     if not holds:
-        return []
+        text = svc.templates.render("cart_empty", intent.language)
+        return [svc.reply(msg, "cart", text)]
     link = link_for(svc, msg, holds)
     if link is None:
         return []
@@ -301,8 +321,9 @@ def handle_cancel(svc: ShowServices, msg: ChatMessage, intent: Cancel) -> list[R
         if found is None:
             continue
         product, variant = found
+        place = hold.status == "left_waitlist"  # a waitlist place, not a hold
         text = svc.templates.render(
-            "cancelled",
+            "place_cancelled" if place else "cancelled",
             intent.language,
             product=product.title,
             variant=variant_label(product, variant.variant_id),

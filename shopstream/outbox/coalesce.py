@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from connectors.events import Priority, Reply
+from connectors.text import LengthRule
 
 SEPARATOR = " | "
 
@@ -27,12 +28,12 @@ def coalesced_piece(reply: Reply) -> str:
     return f"@{reply.mention} {reply.short}"
 
 
-def pack(replies: Sequence[Reply], max_chars: int, max_buyers: int) -> tuple[str, int]:
-    """Fit the leading ``replies`` into one message of at most ``max_chars``.
+def pack(replies: Sequence[Reply], rule: LengthRule, max_buyers: int) -> tuple[str, int]:
+    """Fit the leading ``replies`` into one message within ``rule``.
 
     Args:
         replies: Coalescible replies in send order (see :func:`can_coalesce`).
-        max_chars: The platform's per-message limit.
+        rule: The platform's per-message length rule.
         max_buyers: Most buyers in one message.
 
     Returns:
@@ -44,7 +45,7 @@ def pack(replies: Sequence[Reply], max_chars: int, max_buyers: int) -> tuple[str
     for reply in replies[:max_buyers]:
         piece = coalesced_piece(reply)
         candidate = f"{text}{SEPARATOR}{piece}" if text else piece
-        if len(candidate) > max_chars:
+        if not rule.fits(candidate):
             break
         text = candidate
         taken += 1

@@ -19,11 +19,12 @@ from connectors.errors import ConnectorError, RateLimited, TransientError
 from connectors.events import Priority, Reply, SendResult
 from connectors.limits import PlatformLimits
 from connectors.status import Status
+from connectors.text import TextTooLong, normalise_spaces, split_text
 from shopstream.outbox.budget import BudgetPolicy, Need, plan
 from shopstream.outbox.coalesce import can_coalesce, pack
 from shopstream.outbox.pacing import Pacer, SendRecord, find_violations
 from shopstream.outbox.store import MemorySentKeys, SentKeyStore
-from shopstream.outbox.text import normalise_spaces, split_text, vary
+from shopstream.outbox.text import vary
 from shopstream.show.config import OutboxConfig
 
 _LOGGER = logging.getLogger(__name__)
@@ -470,7 +471,11 @@ class Outbox:
 
     def _parts(self, reply: Reply) -> int:
         text, _ = self._compose(reply)
-        return max(1, min(len(split_text(text, self.limits.max_chars)), self.config.max_parts))
+        try:
+            parts = len(split_text(text, self.limits.length_rule))
+        except TextTooLong:
+            parts = 1  # it will be dropped as too long; it costs no more than one send
+        return max(1, min(parts, self.config.max_parts))
 
     def _needs(self) -> list[Need]:
         """What the queue needs, in send order; coalescible claims packed as they would be."""
@@ -479,7 +484,7 @@ class Outbox:
         needs: list[Need] = []
         i, most = 0, self.config.coalesce_max_buyers
         while i < len(group):
-            _, n = pack(group[i : i + most], self.limits.max_chars, most)
+            _, n = pack(group[i : i + most], self.limits.length_rule, most)
             needs.append(Need(group[i].key, Priority.CLAIM, 1 if n else self._parts(group[i])))
             i += max(1, n)
         grouped = {r.key for r in group}
@@ -518,7 +523,7 @@ class Outbox:
             return False
         group = sorted((e for e in self._heap if can_coalesce(e[2].reply)), key=lambda e: e[1])
         most = self.config.coalesce_max_buyers
-        _, n = pack([e[2].reply for e in group[:most]], self.limits.max_chars, most)
+        _, n = pack([e[2].reply for e in group[:most]], self.limits.length_rule, most)
         if n < min(len(group), most) or n >= most:
             return False  # the message is full: send it now
         wait = min(e[2].enqueued_at for e in group) + self.budget.gather_seconds - self._clock()
@@ -541,7 +546,7 @@ class Outbox:
         if not others:
             return [first.reply]
         candidates = [first.reply] + [e[2].reply for e in others]
-        _, n = pack(candidates, self.limits.max_chars, self.config.coalesce_max_buyers)
+        _, n = pack(candidates, self.limits.length_rule, self.config.coalesce_max_buyers)
         if n <= 1:
             return [first.reply]
         taken_seqs = {e[1] for e in others[: n - 1]}
@@ -558,7 +563,7 @@ class Outbox:
         self._stats.duplicates_skipped += len(batch) - len(replies)
         if not replies:
             return
-        text, n = pack(replies, self.limits.max_chars, self.config.coalesce_max_buyers)
+        text, n = pack(replies, self.limits.length_rule, self.config.coalesce_max_buyers)
         first = replies[0]
         message = Reply(
             platform=first.platform,
@@ -609,7 +614,11 @@ class Outbox:
             return
         reply = await self._private_route(reply)
         text, inlined = self._compose(reply)
-        parts = split_text(text, self.limits.max_chars)
+        try:
+            parts = split_text(text, self.limits.length_rule)
+        except TextTooLong as exc:
+            _LOGGER.warning("outbox %s: reply %s cannot fit (%s)", self.channel, reply.key, exc)
+            parts = []
         if len(parts) > self.config.max_parts:
             _LOGGER.warning(
                 "outbox %s: reply %s needs %d messages; sending the first %d",
@@ -619,7 +628,7 @@ class Outbox:
                 self.config.max_parts,
             )
             parts = parts[: self.config.max_parts]
-        if not parts or any(len(p) > self.limits.max_chars for p in parts):
+        if not parts:
             _LOGGER.warning("outbox %s: reply %s cannot fit; dropped", self.channel, reply.key)
             await self._finish(
                 reply.key,
@@ -691,7 +700,7 @@ class Outbox:
             variant = 1
             while self._pacer.is_repeat(text, now):
                 variant += 1
-                text = vary(message.text, variant, self.limits.max_chars)
+                text = vary(message.text, variant, self.limits.length_rule)
             if variant > 1:
                 self._stats.varied += 1
             self._pacer.record(now, text)

@@ -117,11 +117,13 @@ def find_violations(
 
     last_same: dict[str, float] = {}
     start = 0
+    length = limits.length_rule
     for i, rec in enumerate(log):
         if rec.sends_left is not None and rec.sends_left < 1:
             keep(f"#{i} at {rec.at:.3f}: sent with no send budget left", i)
-        if len(rec.text) > limits.max_chars:
-            keep(f"#{i} at {rec.at:.3f}: {len(rec.text)} chars > {limits.max_chars}", i)
+        if not length.fits(rec.text):
+            size = length.measure(rec.text)
+            keep(f"#{i} at {rec.at:.3f}: {size} {length.unit} > {limits.max_chars}", i)
         while rec.at - log[start].at >= limits.window_seconds:
             start += 1
         if i - start + 1 > limits.max_messages:

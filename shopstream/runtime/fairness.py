@@ -144,3 +144,15 @@ class FairnessGate:
 
 
 __all__ = ["FairnessGate", "Released", "Watermarks", "order_key", "platform_time"]
+
+
+HORIZON_MARGIN = 0.5  # seconds past the slowest proof interval before the gate gives up
+
+
+def derived_horizon(
+    intervals: Mapping[str, float | None], *, cap: float, margin: float = HORIZON_MARGIN
+) -> float:
+    """The horizon the connectors' delivery-proof intervals call for: the slowest one plus
+    ``margin``, at most ``cap``; ``margin`` alone when none declares an interval."""
+    slowest = max((i for i in intervals.values() if i is not None and i >= 0), default=0.0)
+    return min(cap, slowest + margin)

@@ -21,7 +21,9 @@ from shopstream.handlers.hold_notices import expire_holds, offer_waitlist, remin
 from shopstream.outbox.outbox import Outbox
 from shopstream.outbox.store import SqlSentKeys
 from shopstream.runtime.cursors import DurableCursors, TrackedQueue
+from shopstream.runtime.fairness import derived_horizon
 from shopstream.runtime.pipeline import Pipeline
+from shopstream.runtime.storage_watch import StorageWatch, select_one
 from shopstream.runtime.supervisor import Envelope, Supervisor
 from shopstream.runtime.webserver import serve_asgi
 from shopstream.show.commands import open_drop
@@ -60,6 +62,7 @@ class ShowResult:
     gate_wait_p50_ms: float = 0.0
     gate_wait_max_ms: float = 0.0
     gate_expired: int = 0
+    shared_chat: int = 0  # messages typed in a Shared Chat partner's channel (never claims)
 
 
 class ShowRunner:
@@ -74,6 +77,7 @@ class ShowRunner:
         fairness_horizon: float | None = None,
         on_event: Callable[[Envelope, Sequence[Reply]], None] | None = None,
         on_web_ready: Callable[[str], Awaitable[None] | None] | None = None,
+        on_announce: Callable[[str], None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         drain_timeout: float = 30.0,
     ) -> None:
@@ -90,6 +94,7 @@ class ShowRunner:
         self._clock = clock
         self._on_event = on_event
         self._on_web_ready = on_web_ready
+        self._on_announce = on_announce  # drops and timers, for a live view
         self.result = ShowResult()
         self._stop = asyncio.Event()
         self.routes: dict[str, str] = {c.platform: c.name for c in self.connectors}
@@ -106,19 +111,17 @@ class ShowRunner:
             for c in self.connectors
         }
         self.supervisor = Supervisor(self.connectors, self.queue)
+        self.storage = StorageWatch(select_one(core.engine))  # the ``storage`` status row
         self.pipeline = Pipeline(
             self.queue,
             core.handler,
             self.outboxes,
             ledger=core.records,
             fairness_window=fairness_window,
-            fairness_horizon=(
-                core.settings.show.fairness_horizon_ms / 1000
-                if fairness_horizon is None
-                else fairness_horizon
-            ),
+            fairness_horizon=(self._horizon() if fairness_horizon is None else fairness_horizon),
             watermarks=self.watermarks,
             needs_order=core.handler.needs_order,
+            on_storage=self.storage.batch_result,
             on_event=self._seen,
             replies=store,  # the replies are rows of the batch's own transaction
             on_done=self.cursors.done,
@@ -127,6 +130,18 @@ class ShowRunner:
                 for c in self.connectors
             },
         )
+
+    def proof_intervals(self) -> dict[str, float | None]:
+        """Each connector's declared delivery-proof interval (seconds; None: it declares none)."""
+        return {c.name: getattr(c, "proof_interval", None) for c in self.connectors}
+
+    def _horizon(self) -> float:
+        show = self.core.settings.show
+        if show.fairness_horizon_ms is not None:
+            return show.fairness_horizon_ms / 1000
+        horizon = derived_horizon(self.proof_intervals(), cap=show.fairness_horizon_cap_ms / 1000)
+        _LOGGER.info("fairness horizon %.2f s (from %s)", horizon, self.proof_intervals())
+        return horizon
 
     def _seen(self, envelope: Envelope, replies: Sequence[Reply]) -> None:
         event = envelope.event
@@ -149,9 +164,12 @@ class ShowRunner:
         self._stop.set()
 
     def status(self) -> list[dict[str, str | None]]:
-        """Each connector's health, the webhook inbox's and the replies', for the dashboard."""
+        """Each connector's health, the webhook inbox's, the store's (its API version),
+        the database's and the replies', for the dashboard."""
         return [c.health.snapshot() for c in self.connectors] + [
             self.core.inbox.status().snapshot(),
+            self.core.reconciler.client.version_status(),
+            self.storage.health.snapshot(),
             self.replies_status(),
         ]
 
@@ -203,6 +221,8 @@ class ShowRunner:
     async def announce(self, text: str) -> None:
         """Post ``text`` on every connector of the show."""
         now = self._clock()
+        if self._on_announce is not None:
+            self._on_announce(text)
         for name, outbox in self.outboxes.items():
             await outbox.put(
                 Reply(
@@ -233,8 +253,12 @@ class ShowRunner:
                 "duplicates": self.pipeline.stats.duplicates,
                 "replies": self.pipeline.stats.replies,
                 "untold": sum(o.stats.untold for o in self.outboxes.values()),
+                "released_by_horizon": self.pipeline.stats.gate_expired,
             },
-            routers=[webhook_router(self.core.receiver), shortlink_router(self.core.shortlinks)],
+            routers=[
+                webhook_router(self.core.receiver),
+                shortlink_router(self.core.shortlinks, paid_order=self.core.paid_order),
+            ],
             title=f"shopstream — {self.core.settings.show.title}",
         )
 
@@ -289,6 +313,7 @@ class ShowRunner:
             ]
             pipe = group.create_task(self.pipeline.run(), name="pipeline")
             sup = group.create_task(self.supervisor.run(), name="supervisor")
+            watch = group.create_task(self.storage.run(), name="storage")
             stopper = group.create_task(stop.wait(), name="stop")
             await asyncio.wait({sup, stopper}, return_when=asyncio.FIRST_COMPLETED)
             # Connectors stay open while the last messages are handled and answered.
@@ -302,7 +327,7 @@ class ShowRunner:
                 left = {n: o.pending for n, o in self.outboxes.items() if o.pending}
                 _LOGGER.warning("show ended with replies still queued: %s", left)
                 self.result.unsent = sum(left.values())
-            for task in (sup, stopper, pipe, *workers):
+            for task in (sup, stopper, pipe, watch, *workers):
                 task.cancel()
 
     def _finish(self) -> ShowResult:
@@ -310,6 +335,7 @@ class ShowRunner:
         stats = self.pipeline.stats
         r.events, r.duplicates, r.failures = stats.events, stats.duplicates, stats.failures
         r.storage_retries = stats.storage_retries
+        r.shared_chat = sum(self.core.handler.shared_chat.values())
         r.replies_queued = stats.replies
         if self.pipeline.gate is not None:
             r.gate_held, r.gate_expired = stats.gate_held, stats.gate_expired

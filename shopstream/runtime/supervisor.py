@@ -1,6 +1,6 @@
 """Run connectors under one supervisor: restart with capped backoff, report status, lose no error.
 
-The connector error tree is the retry policy:
+The connector error tree is the retry policy (one table, ``connectors.errors.STATUS_TABLE``):
 
 - ``TransientError`` (drop, 5xx): status ``reconnecting``, back off, call ``events()`` again;
 - ``RateLimited``: status ``rate_limited``, wait what the server said (else back off);
@@ -21,15 +21,10 @@ from dataclasses import dataclass, field
 
 from connectors.backoff import Backoff
 from connectors.base import Connector
-from connectors.errors import (
-    AuthError,
-    FatalError,
-    RateLimited,
-    StreamOffline,
-    TransientError,
-)
+from connectors.errors import ConnectorError, FatalError, RateLimited, Verdict, verdict
 from connectors.events import ChatEvent
 from connectors.status import Status
+from shopstream.credentials import fix_for
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -111,35 +106,35 @@ class Supervisor:
                         run.finished = True
                         conn.health.set(Status.STOPPED, "ended")
                         return
-            except AuthError as exc:
-                conn.health.last_error = str(exc)
-                conn.health.set(Status.INVALID_AUTH, "re-authorise")
-                _LOGGER.error("%s: authorisation refused: %s", conn.name, exc)
-                return
-            except FatalError as exc:
-                conn.health.last_error = str(exc)
-                conn.health.set(Status.CANNOT_CONNECT, "stopped")
-                _LOGGER.error("%s: stopped: %s", conn.name, exc)
-                return
-            except RateLimited as exc:
-                conn.health.last_error = str(exc)
-                if not await self._wait(run, Status.RATE_LIMITED, exc.retry_after):
+            except Exception as exc:  # what it means is the error tree's table, not here
+                if not await self._after(run, exc, verdict(exc, opened=False)):
                     return
-            except TransientError as exc:
-                conn.health.last_error = str(exc)
-                status = (
-                    Status.STREAM_OFFLINE
-                    if isinstance(exc, StreamOffline)
-                    else Status.CANNOT_CONNECT
+
+    async def _after(self, run: ConnectorRun, exc: Exception, seen: Verdict) -> bool:
+        """Report ``exc`` as ``seen`` says; back off. False when the connector stops."""
+        conn = run.connector
+        if seen.unexpected:  # a bug in a connector: keep it, restart, never hide it
+            run.errors.append(exc)
+            conn.health.last_error = f"{type(exc).__name__}: {exc}"
+            _LOGGER.exception("%s crashed; restarting", conn.name)
+        else:
+            conn.health.last_error = str(exc)
+        if seen.stop:
+            if seen.status is Status.INVALID_AUTH:
+                fix = fix_for(getattr(conn, "platform", conn.name))
+                conn.health.set(seen.status, f"re-authorise: {fix}")
+                _LOGGER.error(
+                    "%s: authorisation refused (%s); it stops, the other platforms go on; fix: %s",
+                    conn.name,
+                    exc,
+                    fix,
                 )
-                if not await self._wait(run, status, None):
-                    return
-            except Exception as exc:  # a bug in a connector: keep it, restart, never hide it
-                run.errors.append(exc)
-                conn.health.last_error = f"{type(exc).__name__}: {exc}"
-                _LOGGER.exception("%s crashed; restarting", conn.name)
-                if not await self._wait(run, Status.CANNOT_CONNECT, None):
-                    return
+            else:
+                conn.health.set(seen.status, "stopped")
+                _LOGGER.error("%s: %s: %s", conn.name, seen.status, exc)
+            return False
+        delay = exc.retry_after if isinstance(exc, RateLimited) else None
+        return await self._wait(run, seen.status, delay)
 
     async def _pump(self, run: ConnectorRun) -> bool:
         """Forward events of the opened connector; True when its stream ended normally.
@@ -156,15 +151,9 @@ class Supervisor:
                     run.backoff.reset()
                     await self.queue.put(Envelope(run.key, event))
                 return True
-            except RateLimited as exc:
-                conn.health.last_error = str(exc)
-                if not await self._wait(run, Status.RATE_LIMITED, exc.retry_after):
-                    raise FatalError("restart budget spent") from exc
-            except StreamOffline as exc:
-                conn.health.last_error = str(exc)
-                if not await self._wait(run, Status.STREAM_OFFLINE, None):
-                    raise FatalError("restart budget spent") from exc
-            except TransientError as exc:
-                conn.health.last_error = str(exc)
-                if not await self._wait(run, Status.RECONNECTING, None):
+            except ConnectorError as exc:
+                seen = verdict(exc, opened=True)
+                if seen.stop or seen.unexpected:
+                    raise
+                if not await self._after(run, exc, seen):
                     raise FatalError("restart budget spent") from exc

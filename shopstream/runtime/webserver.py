@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import uvicorn
+
+
+class _InShowServer(uvicorn.Server):
+    """uvicorn without its own Ctrl-C handling: the show owns the signals and stops the
+    server when it ends (uvicorn's handler would stop only the web app, then raise the
+    signal again once it has, a second Ctrl-C the operator never typed)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 @contextlib.asynccontextmanager
@@ -18,7 +28,7 @@ async def serve_asgi(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Asy
         RuntimeError: the server could not start (for example, the port is taken).
     """
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
+    server = _InShowServer(config)
     task = asyncio.create_task(server.serve(), name=f"uvicorn:{host}:{port}")
     while not server.started:
         if task.done():

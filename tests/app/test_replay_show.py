@@ -149,4 +149,6 @@ async def test_the_show_applies_a_webhook_a_crash_left_pending(
     assert row.applied_at is not None and row.attempts == 1
     webhooks = [s for s in seen[0] if s["name"] == "webhooks"]
     assert webhooks and webhooks[0]["status"] == "ok" and webhooks[0]["pending"] == "0"
+    store = [s for s in seen[0] if s["name"] == "store"]  # served the pinned API version
+    assert store and store[0]["status"] == "ok" and "2026-07" in str(store[0]["detail"])
     engine.dispose()

@@ -12,7 +12,7 @@ from chat_commands.parse import ParseContext, parse
 from chat_commands.record import intent_record
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
-TARGETS = {"intent": 0.97, "product": 0.95, "variant": 0.93, "quantity": 0.98}
+TARGETS = {"intent": 0.97, "question": 0.92, "product": 0.95, "variant": 0.93, "quantity": 0.98}
 MAX_FALSE_BUY_RATE = 0.005
 
 
@@ -73,6 +73,9 @@ def score(context_for: Callable[..., ParseContext]) -> Score:
             result.non_buys += 1
             if got["intent"] == "buy":
                 result.false_buys += 1
+        if expect["intent"] == "question":
+            asked = got["intent"] == "question" and got["question"] == expect["question"]
+            result.add("question", asked, row, got)
         if expect["intent"] in ("buy", "question", "waitlist", "cancel"):
             same = got["product"] == expect["product"] and set(got["candidates"]) == set(
                 expect["candidates"]

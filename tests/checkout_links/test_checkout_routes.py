@@ -37,7 +37,9 @@ def test_storefront_refuses_bad_documents(base: str, http: requests.Session) -> 
     bad_qty = http.post(
         url,
         json={
-            "query": "mutation c($input: CartInput!) { cartCreate(input: $input) { cart { id } } }",
+            # the answer holds what the document selects (Shopify's Storefront schema)
+            "query": "mutation c($input: CartInput!) { cartCreate(input: $input) "
+            "{ cart { id } userErrors { code } } }",
             "variables": {
                 "input": {
                     "lines": [
@@ -48,7 +50,9 @@ def test_storefront_refuses_bad_documents(base: str, http: requests.Session) -> 
         },
         timeout=5,
     ).json()
-    assert bad_qty["data"]["cartCreate"]["userErrors"][0]["code"] == "INVALID"
+    assert bad_qty["data"]["cartCreate"] == {"cart": None, "userErrors": [{"code": "INVALID"}]}
+    invalid = http.post(url, json={"query": "mutation { cartCreate { cart { idd } } }"}).json()
+    assert "data" not in invalid and invalid["errors"][0]["extensions"]["code"] == "undefinedField"
 
 
 def test_admin_delegate_answers_only_draft_orders(emulator: CheckoutEmulator) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -36,6 +37,14 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+def _paid_order(ledger: OrderLedger) -> Callable[[tuple[str, ...]], str | None]:
+    def paid(hold_ids: tuple[str, ...]) -> str | None:
+        order = ledger.order_for_holds(hold_ids)
+        return order.name if order is not None else None
+
+    return paid
+
+
 @pytest.fixture
 def world(engine: Engine, clock: FakeClock) -> Iterator[dict[str, Any]]:
     """The shop emulator and the app's short-link site, both on 127.0.0.1."""
@@ -55,7 +64,7 @@ def world(engine: Engine, clock: FakeClock) -> Iterator[dict[str, Any]]:
     site = FastAPI()
     with serve(shop) as shop_url, serve(site) as site_url:
         short = ShortLinks(engine, key=b"e" * 32, public_base_url=site_url, clock=clock)
-        site.include_router(shortlink_router(short))
+        site.include_router(shortlink_router(short, paid_order=_paid_order(ledger)))
         yield {
             "shop": shop_url,
             "site": site_url,
@@ -163,3 +172,38 @@ def test_concurrent_deliveries_record_an_order_once(engine: Engine) -> None:
         t.join()
     assert sorted(outcomes) == [False] * 5 + [True]
     assert len(OrderLedger(engine).orders()) == 1
+
+
+def test_a_paid_buyer_reopening_the_link_sees_the_order_not_expired(
+    world: dict[str, Any], http: requests.Session, clock: FakeClock
+) -> None:
+    """Issue 19: a buyer who paid and opened the link again was told the hold had expired."""
+    config = LinksConfig(
+        strategy="permalink", shop_domain=world["shop"], public_base_url=world["site"]
+    )
+    service = CheckoutLinks(config, make_strategy(config, session=http, environ={}), world["short"])
+    req = CheckoutRequest(
+        lines=(LineItem(variant_id="44000000001", quantity=1),),
+        hold_ids=("h-9",),
+        show="show-9",
+        platform="twitch",
+        viewer="v_9",
+        expires_at=clock() + timedelta(minutes=15),
+    )
+    link = service.link_for(req)
+    page = http.get(link, timeout=5)
+    action = page.text.split("action='", 1)[1].split("'", 1)[0]
+    assert http.post(world["shop"] + action, timeout=5).status_code == 200
+    world["short"].expire_for_holds(["h-9"])  # what the app does once the holds sold
+    (order,) = world["ledger"].orders()
+
+    again = http.get(link, timeout=5, allow_redirects=False)
+    assert again.status_code == 200
+    assert f"Order {order.name} is paid" in again.text and "expired" not in again.text
+
+    clock.advance(20 * 60)  # an unpaid hold's link still offers the waitlist
+    later = replace(req, hold_ids=("h-10",), expires_at=clock() + timedelta(minutes=1))
+    other = service.link_for(later)
+    clock.advance(2 * 60)
+    gone = http.get(other, timeout=5, allow_redirects=False)
+    assert gone.status_code == 410 and "!waitlist" in gone.text

@@ -45,6 +45,7 @@ def _order(
         "id": order_id,
         "name": f"#{order_id}",
         "currency": "USD",
+        "financial_status": "paid",
         "total_price": total,
         "note_attributes": notes,
         "line_items": [

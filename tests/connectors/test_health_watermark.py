@@ -54,3 +54,25 @@ def test_live_allowance(
         health.delivered(at(stored))
     assert health.watermark() == expected
     assert health.delivered_until == (at(stored) if stored is not None else None)
+
+
+@pytest.mark.parametrize(
+    ("pushed", "stored", "expected"),
+    [
+        (None, 3.0, at(9.5)),  # never reported a push: the plain live rule
+        (9.9, 3.0, at(3.0)),  # pushed 0.1 s ago: a burst may still be arriving
+        (9.5, 3.0, at(9.5)),  # quiet for the whole allowance: now minus it
+        (2.0, 8.0, at(9.5)),  # long quiet
+        (9.8, 9.6, at(9.6)),  # busy, the newest item proved is what counts
+    ],
+)
+def test_a_busy_push_stream_counts_only_what_it_proved(
+    pushed: float | None, stored: float, expected: datetime
+) -> None:
+    health = Health("x", clock=lambda: at(10.0))
+    health.set(Status.OK)
+    health.live(0.5)
+    health.delivered(at(stored))
+    if pushed is not None:
+        health.pushed(at(pushed))
+    assert health.watermark() == expected

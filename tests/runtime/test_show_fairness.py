@@ -11,6 +11,7 @@ from sqlalchemy import create_engine
 
 from connectors.limits import PlatformLimits
 from connectors.status import Health, Status
+from shopstream.runtime.fairness import derived_horizon
 from shopstream.runtime.show import ShowRunner
 from shopstream.settings import parse_settings
 from shopstream.settings_errors import SettingsError
@@ -22,9 +23,10 @@ class FakeConnector:
     platform = "twitch"
     limits = PlatformLimits(max_messages=20, window_seconds=30, max_chars=500)
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, proof_interval: float | None = None) -> None:
         self.name = self.channel = name
         self.health = Health(name, clock=lambda: T0)
+        self.proof_interval = proof_interval
 
 
 def runner(show: dict[str, Any], *connectors: FakeConnector, **kwargs: Any) -> ShowRunner:
@@ -42,7 +44,7 @@ def runner(show: dict[str, Any], *connectors: FakeConnector, **kwargs: Any) -> S
 @pytest.mark.parametrize(
     ("show", "override", "horizon"),
     [
-        ({}, None, 2.0),  # the default: 2000 ms
+        ({}, None, 0.5),  # derived: no connector declares an interval, the margin alone
         ({"fairness_horizon_ms": 750}, None, 0.75),
         ({"fairness_horizon_ms": 0}, None, None),  # off: the short window only
         ({"fairness_horizon_ms": 750}, 0.1, 0.1),
@@ -71,3 +73,25 @@ def test_watermarks_are_keyed_by_the_name_envelopes_carry() -> None:
         "facebook": (Status.OK, T0),
         "twitch": (Status.STARTING, None),
     }
+
+
+@pytest.mark.parametrize(
+    ("intervals", "cap", "expected"),
+    [
+        ({}, 10.0, 0.5),
+        ({"yt": 0.5, "fb": 2.0, "tw": 0.25}, 10.0, 2.5),  # Facebook's backfill is the slowest
+        ({"yt": 3.4, "fb": 2.0}, 10.0, 3.9),  # YouTube polling at the 90-minute plan
+        ({"yt": 20.0, "fb": 2.0}, 10.0, 10.0),  # an 8-hour plan's poll: the cap
+        ({"yt": None, "fb": 2.0}, 10.0, 2.5),  # a paused plan declares nothing
+    ],
+)
+def test_the_derived_horizon_follows_the_slowest_proof(
+    intervals: dict[str, float | None], cap: float, expected: float
+) -> None:
+    assert derived_horizon(intervals, cap=cap) == pytest.approx(expected)
+
+
+def test_the_show_derives_its_horizon_from_its_connectors() -> None:
+    slow, fast = FakeConnector("facebook", 2.0), FakeConnector("twitch", 0.25)
+    gate = runner({"fairness_horizon_cap_ms": 2200}, slow, fast).pipeline.gate
+    assert gate is not None and gate.horizon == pytest.approx(2.2)  # 2.5 capped at 2.2

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from sandbox.shopify import SANDBOX_TOKEN, ShopifyEmulator
+from shop_sync import queries
 from shop_sync.client import ShopifyClient
 from shop_sync.config import ShopConfig
 from shop_sync.errors import ShopAuthError, ShopGraphQLError, ShopTransientError
@@ -113,12 +114,13 @@ def test_cost_pacing_with_a_small_bucket(fake_time: FakeClock) -> None:
         client.variants_by_id(
             [f"gid://shopify/ProductVariant/{44000000001 + i}" for i in range(62)]
         )
-        # 2 + 62 * 8 = 498 requested; the bucket (1000) then holds 1000 - 250 = 750
+        # 62 ids go as 45 + 17 (45 x 22 = 990 points, under the 1,000 maximum); each read
+        # costs what it requests, so the bucket (1000, 50/s) must refill between reads
         for _ in range(4):
             client.variants_by_id(
                 [f"gid://shopify/ProductVariant/{44000000001 + i}" for i in range(62)]
             )
-        assert emu.admin.calls.count("query VariantsById") == 5  # never THROTTLED
+        assert emu.admin.calls.count("query VariantsById") == 5 * 2  # never THROTTLED
         assert fake_time.sleeps and all(s > 0 for s in fake_time.sleeps)
 
 
@@ -140,11 +142,16 @@ def test_graphql_errors_surface_with_their_message(
 def test_a_query_over_the_cost_limit_is_an_error(
     emulator: ShopifyEmulator, fake_time: FakeClock
 ) -> None:
+    client = make_client(emulator, fake_time, page_size=200)
+    # the client sizes its own reads under the maximum ...
+    assert (
+        len(client.variants_by_id([f"gid://shopify/ProductVariant/{i}" for i in range(200)])) == 0
+    )
+    # ... a document over it is refused before it runs, with Shopify's code
     with pytest.raises(ShopGraphQLError) as info:
-        make_client(emulator, fake_time, page_size=200).variants_by_id(
-            [f"gid://shopify/ProductVariant/{i}" for i in range(200)]
-        )
+        client.execute(queries.VARIANTS_PAGE, {"first": 100})
     assert info.value.code == "MAX_COST_EXCEEDED"
+    assert "exceeds the single query max cost limit (1000)" in str(info.value)
 
 
 def test_bad_static_token_is_an_auth_error(emulator: ShopifyEmulator, fake_time: FakeClock) -> None:

@@ -25,7 +25,8 @@ LOCATIONS = tuple(str(1001 + n) for n in range(7))
 
 @pytest.fixture
 def emu() -> Iterator[ShopifyEmulator]:
-    with ShopifyEmulator(locations=LOCATIONS) as e:
+    # a large bucket: these tests do not sleep, and they are not about throttling
+    with ShopifyEmulator(locations=LOCATIONS, bucket_max=100_000.0) as e:
         e.set_available(TEE, 2, location=LOCATIONS[5], notify=False)  # the 6th
         e.set_available(TEE, 3, location=LOCATIONS[6], notify=False)  # the 7th
         yield e

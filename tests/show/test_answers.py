@@ -80,7 +80,7 @@ SINGLE = ProductView(
         (QuestionKind.PRICE, SIZES, "fr", "Hoodie : de 40,00 € à 45,00 €"),
         (QuestionKind.STOCK, SIZES, "en",
          "Hoodie: S is sold out, 3 left in M, L is sold out, XL in stock"),
-        (QuestionKind.STOCK, SINGLE, "es", "Mug: quedan 2 en Mug"),
+        (QuestionKind.STOCK, SINGLE, "es", "Mug: quedan 2"),
         (QuestionKind.OPTIONS, SIZES, "en", "Hoodie in stock: M, XL"),
         (QuestionKind.LINK, SIZES, "en", "Hoodie: https://shop.example/products/hoodie"),
         (QuestionKind.SHIPPING, None, "en", "Shipping is calculated at checkout."),
@@ -167,3 +167,47 @@ def test_stock_for_the_option_the_viewer_named(
 
 def test_price_for_one_size(templates: Templates) -> None:
     assert answer(QuestionKind.PRICE, SIZES, templates=templates, only=["L"]) == "Hoodie: €45.00"
+
+
+SOLD_OUT_SINGLE = ProductView(
+    title="Serum", handle="serum", currency="USD",
+    variants=(VariantView(title="Default Title", price=Decimal("20"), available=0),),
+)  # fmt: skip
+UNTRACKED_SINGLE = ProductView(
+    title="Serum", handle="serum", currency="USD",
+    variants=(VariantView(title="Default Title", price=Decimal("20"), available=None),),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "product", "locale", "only", "not_offered", "expected"),
+    [
+        # issue 19: "is L still available?" of a one-size product said "20 left in Glow Serum"
+        (QuestionKind.STOCK, SINGLE, "en", (), ("L",), "Mug doesn't come in L. Mug: 2 left"),
+        (QuestionKind.STOCK, SINGLE, "de", (), ("L",), "Mug gibt es nicht in L. Mug: noch 2"),
+        (QuestionKind.STOCK, SOLD_OUT_SINGLE, "en", (), (), "Serum is sold out"),
+        (QuestionKind.STOCK, UNTRACKED_SINGLE, "fr", (), (), "Serum est en stock"),
+        (QuestionKind.STOCK, SIZES, "en", (), ("XXXL", "purple"),
+         "Hoodie doesn't come in XXXL or purple. "
+         "Hoodie: S is sold out, 3 left in M, L is sold out, XL in stock"),
+        (QuestionKind.OPTIONS, SIZES, "es", (), ("XXS",),
+         "Hoodie no viene en XXS. Hoodie disponible en: M, XL"),
+        # "how many M left?" answers for M only
+        (QuestionKind.STOCK, SIZES, "en", ("M",), (), "Hoodie: 3 left in M"),
+        # a price question never says what the product lacks
+        (QuestionKind.PRICE, SINGLE, "en", (), ("L",), "Mug: $12.50"),
+    ],
+)  # fmt: skip
+def test_answer_names_what_was_asked(
+    templates: Templates,
+    kind: QuestionKind,
+    product: ProductView,
+    locale: str,
+    only: tuple[str, ...],
+    not_offered: tuple[str, ...],
+    expected: str,
+) -> None:
+    got = answer(
+        kind, product, templates=templates, locale=locale, only=only, not_offered=not_offered
+    )
+    assert got == expected

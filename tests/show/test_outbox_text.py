@@ -1,59 +1,26 @@
-"""Pure outbox helpers: splitting, varying, coalescing and the independent limit checker."""
+"""Pure outbox helpers: varying, coalescing and the independent limit checker.
+
+Splitting is connectors/text.py's, tested in tests/connectors/test_text.py.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from connectors.events import Priority, Reply
 from connectors.limits import PlatformLimits
+from connectors.text import LengthRule, LengthUnit
 from shopstream.outbox.coalesce import can_coalesce, pack
 from shopstream.outbox.pacing import SendRecord, find_violations
-from shopstream.outbox.text import split_text, truncate, vary
-
-URL = "https://shop.example/cart/4455:1?ref=live-abc123"
-
-
-@pytest.mark.parametrize(
-    ("text", "limit", "expected"),
-    [
-        ("hello world", 20, ["hello world"]),
-        ("hello   big\nworld", 11, ["hello big", "world"]),
-        ("aaaa bbbb cccc", 9, ["aaaa bbbb", "cccc"]),
-        ("abcdefghij", 4, ["abcd", "efgh", "ij"]),
-        (f"buy now {URL} thanks", 30, ["buy now", URL, "thanks"]),
-        ("   ", 10, []),
-    ],
-)
-def test_split_text(text: str, limit: int, expected: list[str]) -> None:
-    assert split_text(text, limit) == expected
-
-
-@given(st.lists(st.sampled_from(["a", "bb", "word", "longerword", URL, "x" * 30]), max_size=40))
-def test_split_never_cuts_a_url_and_keeps_every_word(words: list[str]) -> None:
-    text = " ".join(words)
-    parts = split_text(text, 60)
-    assert " ".join(parts).replace(" ", "") == text.replace(" ", "")
-    for part in parts:
-        assert len(part) <= 60 or part == URL
-    assert sum(p.split(" ").count(URL) for p in parts) == words.count(URL)
-
-
-def test_split_rejects_bad_limit() -> None:
-    with pytest.raises(ValueError):
-        split_text("x", 0)
-
-
-def test_truncate_keeps_urls_whole() -> None:
-    assert truncate(f"see {URL}", 20) == "see…"
-    assert truncate("short", 20) == "short"
+from shopstream.outbox.text import vary
 
 
 @pytest.mark.parametrize("attempt", [2, 3, 11])
 def test_vary_changes_text_visibly_and_fits(attempt: int) -> None:
     base = "Sold out! Next drop at 20:15"
-    out = vary(base, attempt, len(base) + 2)
+    out = vary(base, attempt, LengthRule(len(base) + 2))
     assert out != base
     assert len(out) <= len(base) + 2
     assert out.isprintable()
@@ -82,11 +49,19 @@ def test_can_coalesce_needs_a_public_claim_with_mention_and_short() -> None:
 
 def test_pack_stops_at_the_length_limit() -> None:
     replies = [_claim(str(i), name=f"v{i}") for i in range(10)]
-    text, n = pack(replies, 60, 25)
+    text, n = pack(replies, LengthRule(60), 25)
     assert text == "@v0 tee M s.io/a1 | @v1 tee M s.io/a1 | @v2 tee M s.io/a1"
     assert n == 3
-    assert pack(replies, 10, 25) == ("", 0)
-    assert pack(replies, 500, 4)[1] == 4
+    assert pack(replies, LengthRule(10), 25) == ("", 0)
+    assert pack(replies, LengthRule(500), 4)[1] == 4
+
+
+def test_pack_counts_in_the_platform_unit() -> None:
+    replies = [_claim(str(i), name=f"\U0001f525{i}") for i in range(3)]  # an astral emoji each
+    per_piece = len("@\U0001f5250 tee M s.io/a1")  # 17 code points, 18 UTF-16 units
+    two = 2 * per_piece + 3  # two pieces and the separator, in code points
+    assert pack(replies, LengthRule(two), 25)[1] == 2
+    assert pack(replies, LengthRule(two, LengthUnit.UTF16), 25)[1] == 1
 
 
 LIMITS = PlatformLimits(
@@ -115,6 +90,13 @@ def _rec(at: float, text: str = "x") -> SendRecord:
 )
 def test_find_violations_table(records: list[SendRecord], broken: int) -> None:
     assert len(find_violations(records, LIMITS)) == broken
+
+
+def test_find_violations_measures_in_the_platform_unit() -> None:
+    emoji = [_rec(0, "\U0001f525" * 11)]  # 11 code points, 22 UTF-16 units
+    assert find_violations(emoji, LIMITS) == []
+    utf16 = replace(LIMITS, length_unit=LengthUnit.UTF16)
+    assert ["22 utf16 > 20" in v for v in find_violations(emoji, utf16)] == [True]
 
 
 def test_find_violations_context_records_only_count() -> None:

@@ -137,7 +137,13 @@ def test_format_refuses_line_breaks() -> None:
     ("body", "text", "action"),
     [
         ("\x01ACTION waves\x01", "waves", True),
-        ("\x01ACTION cut off", "cut off", True),
+        ("\x01ACTION \x01", "", True),
+        ("\x01ACTION\x01", "", True),  # go-twitch-irc: an empty /me
+        # dank-twitch-irc parseActionAndMessage: only a closed CTCP ACTION is a /me
+        ("\x01ACTION cut off", "\x01ACTION cut off", False),
+        ("\x01ACTIONHeyGuys\x01", "\x01ACTIONHeyGuys\x01", False),
+        ("HeyGuys\x01", "HeyGuys\x01", False),
+        ("\x01ACTION", "\x01ACTION", False),
         ("plain", "plain", False),
     ],
 )

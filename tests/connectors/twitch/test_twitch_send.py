@@ -42,6 +42,21 @@ async def test_long_replies_are_split_at_500(emu: TwitchEmulator) -> None:
     assert " ".join(s.text for s in emu.bot_sends) == text
 
 
+async def test_a_split_reply_never_cuts_the_link_or_an_emoji(emu: TwitchEmulator) -> None:
+    link = "https://shop.example/cart/4455:1?ref=twitch-" + "a" * 40
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one ZWJ cluster, 5 code points
+    text = "x" * 497 + family + " " + link  # a cut at 500 code points would split the family
+    async with connector_for(emu) as conn:
+        assert (await conn.send(reply(text))).sent
+    assert [s.text for s in emu.bot_sends] == ["x" * 497, family + " " + link]
+
+
+async def test_a_link_longer_than_500_is_dropped_not_cut(emu: TwitchEmulator) -> None:
+    async with connector_for(emu) as conn:
+        result = await conn.send(reply("held: https://shop.example/" + "a" * 500))
+    assert not result.sent and result.drop_reason == "too_long" and emu.bot_sends == []
+
+
 async def test_the_connector_stops_at_20_before_twitch_does(emu: TwitchEmulator) -> None:
     now = [0.0]
     async with connector_for(emu, monotonic=lambda: now[0]) as conn:

@@ -1,32 +1,10 @@
-"""Twitch's hard limits before sending: length split, rate tier, duplicates, slow mode."""
+"""Twitch's hard limits before sending: rate tier, duplicates, slow mode (length: test_text)."""
 
 from __future__ import annotations
 
 import pytest
 
-from connectors.twitch.sendlimits import SendLimits, split_text
-
-
-@pytest.mark.parametrize(
-    ("text", "limit", "parts"),
-    [
-        ("short", 500, ["short"]),
-        ("  padded  ", 500, ["padded"]),
-        ("", 500, []),
-        ("aaaa bbbb cccc", 9, ["aaaa bbbb", "cccc"]),
-        ("abcdefghij", 4, ["abcd", "efgh", "ij"]),
-        ("word " * 3, 5, ["word", "word", "word"]),
-    ],
-)
-def test_split_text(text: str, limit: int, parts: list[str]) -> None:
-    assert split_text(text, limit) == parts
-
-
-def test_split_keeps_every_word_within_500() -> None:
-    text = " ".join(f"item{i}" for i in range(300))
-    parts = split_text(text)
-    assert all(len(p) <= 500 for p in parts) and len(parts) > 1
-    assert " ".join(parts) == text
+from connectors.twitch.sendlimits import SendLimits
 
 
 def test_normal_tier_is_20_per_30_seconds() -> None:

@@ -26,6 +26,7 @@ HERE = Path(__file__).parent / "fixtures"
 IRC = json.loads((HERE / "irc_lines.json").read_text("utf-8"))
 # real lines from public Twitch client test suites (each case names its source)
 IRC += json.loads((HERE / "irc_viewer_text.json").read_text("utf-8"))
+IRC += json.loads((HERE / "irc_real_lines.json").read_text("utf-8"))["cases"]
 EVENTSUB = json.loads((HERE / "eventsub_messages.json").read_text("utf-8"))
 RECEIVED = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
@@ -52,6 +53,7 @@ def test_irc_lines_to_events(case: dict[str, Any]) -> None:
         assert event.roles == frozenset(Role(r) for r in want["roles"])
         assert event.kind == want.get("kind", "chat")
         assert event.action is want.get("action", False)
+        assert event.shared is want.get("shared", False)
     elif isinstance(event, UserBanned):
         assert event.author_id == want["author_id"]
         secs = want["until_seconds"]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import httplib2
 import pytest
+from googleapiclient.errors import HttpError
 
 from connectors.errors import AuthError, FatalError, RateLimited, StreamOffline, TransientError
 from connectors.youtube.classify import classify, reason_from_content, reason_of, retry_after_of
@@ -83,3 +86,27 @@ def test_reason_comes_from_details_not_message() -> None:
 )
 def test_reason_from_odd_bodies(content: bytes, reason: str | None) -> None:
     assert reason_from_content(content) == reason
+
+
+_BODIES = json.loads((Path(__file__).parent / "fixtures" / "error_bodies.json").read_text())
+_ERRORS = {
+    "RateLimited": RateLimited,
+    "AuthError": AuthError,
+    "StreamOffline": StreamOffline,
+    "TransientError": TransientError,
+}
+
+
+@pytest.mark.parametrize("name", sorted(k for k in _BODIES if not k.startswith("_")))
+def test_real_error_bodies_through_the_client_librarys_http_error(name: str) -> None:
+    """Each body goes through google-api-python-client's own HttpError, as the client sees it.
+
+    ``HttpError.error_details`` prefers ``details`` over ``errors``; a rate limit whose
+    details carry ``RATE_LIMIT_EXCEEDED`` was read as auth (issue 17).
+    """
+    case = _BODIES[name]
+    content = json.dumps(case["body"]).encode()
+    error = HttpError(httplib2.Response({"status": case["status"]}), content, uri="https://x")
+    reason = reason_of(error.error_details, error.content)
+    got = classify(int(error.status_code), reason, quota_reset_in=60.0)
+    assert type(got) is _ERRORS[case["expect"]], (name, reason)

@@ -28,7 +28,7 @@ async def test_quota_exhaustion_mid_show_pauses_until_midnight_pacific(
         midnight_pt = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
         assert caught.value.retry_after == pytest.approx((midnight_pt - clock.now).total_seconds())
         assert conn.health.status is Status.RATE_LIMITED
-        assert conn.health.detail == "quota_left=0"
+        assert conn.health.detail == "quota_left=0 transport=poll"
         calls = emu.calls("list")
         with pytest.raises(RateLimited):  # re-entered early: no call is wasted
             await take(conn, 1)

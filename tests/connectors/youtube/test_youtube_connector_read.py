@@ -312,3 +312,16 @@ async def test_offline_at_alone_also_ends_the_session(
         events = await drain(conn)
     assert texts(events) == ["bye"]
     assert isinstance(events[-1], ChatEnded) and events[-1].at == offline
+
+
+async def test_a_member_milestone_comment_is_chat_and_one_without_is_not(
+    emu: YouTubeEmulator, make_connector: ConnectorFactory
+) -> None:
+    async with make_connector() as conn:
+        emu.inject_member_milestone(None, author_name="Quiet", months=3)
+        emu.inject_member_milestone("a year already! sold 101 M", author_name="Mia", months=12)
+        emu.inject_message("after")
+        milestone, after = await take(conn, 2)
+    assert isinstance(milestone, ChatMessage) and milestone.kind == "member_milestone"
+    assert milestone.text == "a year already! sold 101 M" and milestone.author_name == "Mia"
+    assert isinstance(after, ChatMessage) and after.text == "after"

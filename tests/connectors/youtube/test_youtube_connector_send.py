@@ -132,3 +132,18 @@ async def test_not_enough_quota_for_the_parts_is_rate_limited(
         with pytest.raises(RateLimited):
             await conn.send(reply("two"))
     assert emu.sent == ["one"]
+
+
+async def test_the_bot_learns_its_channel_from_the_snippet_of_its_first_send(
+    emu: YouTubeEmulator, make_connector: ConnectorFactory
+) -> None:
+    """A ``part=snippet`` insert answers no ``authorDetails`` (only the parts asked for);
+    the channel the bot posts as comes from ``snippet.authorChannelId`` (issue 17)."""
+    async with make_connector(live_chat_id=emu.live_chat_id, video_id=None) as conn:
+        emu.inject_message("first")
+        await take(conn, 1)
+        await conn.send(reply("bot says hi"))
+        emu.inject_owner_message("typed by the bot's channel elsewhere")
+        emu.inject_message("viewer again")
+        (event,) = await take(conn, 1)
+    assert isinstance(event, ChatMessage) and event.text == "viewer again"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from connectors.youtube.config import QuotaSettings
-from connectors.youtube.quota import QuotaPlanner, Spend
+from connectors.youtube.quota import QuotaPlanner, Spend, stream_plan, stream_quota
 from tests.support.clock import FakeClock
 
 NOON_PT = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # 12:00 PST
@@ -227,3 +227,34 @@ def test_sends_left_is_zero_once_youtube_says_quota_exceeded() -> None:
     assert plan.sends_left() == 0
     clock.advance(12 * 3600)  # past midnight Pacific
     assert plan.sends_left() == 100
+
+
+@pytest.mark.parametrize(
+    ("minutes", "lifetime", "connections", "reply_share", "coverage"),
+    [
+        (90, None, 3, 1.0, 1.0),  # one stream, and a reconnect an hour budgeted
+        (480, None, 9, 1.0, 1.0),
+        (90, 10.0, 540, 0.73, 1.0),  # streams closing every 10 s: still always open
+        # an 8-hour show cannot keep a 10-s stream open all day and 30 % for replies:
+        # 1,400 connections spread over the show, chat live about half the time
+        (480, 10.0, 1400, 0.30, 0.486),
+    ],
+)
+def test_a_streamed_show_fits_the_day_or_says_what_it_gets(
+    minutes: float, lifetime: float | None, connections: int, reply_share: float, coverage: float
+) -> None:
+    plan = stream_plan(QuotaSettings(), minutes, lifetime)
+    assert plan.connections == connections
+    assert plan.read_units + plan.reply_units == 10_000
+    assert plan.reply_share == pytest.approx(reply_share, abs=0.005)
+    assert plan.reply_share >= 0.30  # the floor a streamed show keeps for replies
+    assert plan.coverage == pytest.approx(coverage, abs=0.001)
+    if coverage < 1:
+        assert plan.longest_gap == pytest.approx(480 * 60 / 1400 - 10)
+        assert "chat is live 49% of the time" in plan.note()
+        assert plan.full_minutes == pytest.approx(1400 * 10 / 60)
+
+
+def test_a_stream_keeps_at_least_thirty_percent_for_replies() -> None:
+    assert stream_quota(QuotaSettings()).reply_reserve == 3000
+    assert stream_quota(QuotaSettings(reply_reserve=4000)).reply_reserve == 4000

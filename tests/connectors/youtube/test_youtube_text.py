@@ -4,25 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.youtube.text import address, clean, fit_message, is_url, split_words
+from connectors.text import LengthRule, TextTooLong, split_text
+from connectors.youtube.text import YOUTUBE_TEXT, address, clean, fit_message
 
 LINK = "https://shop.example.com/cart/44012345678901:1?ref=yt-LCC.abc"
-
-
-@pytest.mark.parametrize(
-    ("token", "url"),
-    [
-        (LINK, True),
-        ("http://x.io", True),
-        ("www.example.com/x", True),
-        ("shp.st/a1B2", True),
-        ("hoodie", False),
-        ("3.50", False),
-        ("M/L", False),
-    ],
-)
-def test_is_url(token: str, url: bool) -> None:
-    assert is_url(token) is url
 
 
 @pytest.mark.parametrize(
@@ -82,11 +67,20 @@ def test_too_many_parts_or_giant_link_cannot_be_sent() -> None:
     assert fit_message("word " * 200, max_parts=3) == []
     giant = "https://example.com/" + "a" * 300
     assert fit_message(f"buy {giant}") == []
-    assert split_words(giant, 200) is None
+    with pytest.raises(TextTooLong):
+        split_text(giant, YOUTUBE_TEXT)
 
 
 def test_long_plain_word_is_cut() -> None:
-    assert split_words("a" * 450, 200) == ["a" * 200, "a" * 200, "a" * 50]
+    assert fit_message("a" * 450) == ["a" * 200, "a" * 200, "a" * 50]
+
+
+def test_emoji_count_twice_toward_200() -> None:
+    # YouTube's count is not published: UTF-16 units, so an astral emoji counts 2
+    text = "\U0001f525" * 150  # 150 code points, 300 units
+    parts = fit_message(text)
+    assert parts == ["\U0001f525" * 100, "\U0001f525" * 50]
+    assert fit_message(text, rule=LengthRule(150)) == [text]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n"])

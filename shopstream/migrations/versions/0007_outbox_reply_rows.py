@@ -4,8 +4,8 @@ A reply is a row written in its batch's transaction (``status = 'queued'``, with
 connector it goes to, its priority and the reply itself); the sender takes it
 (``sending``) and marks it ``sent`` or ``failed``. After a crash the queued rows are sent.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03 13:40:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
