@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from checkout_links.config import SIGNING_KEY_ENV
 from checkout_links.keys import check_hold_id
 from checkout_links.models import ShortLink
+from shopstream.storage.unit import writing
 
 _LOGGER = logging.getLogger(__name__)
 _SHORT_LINKS = ShortLink.__table__  # type: ignore[attr-defined]
@@ -114,7 +115,7 @@ class ShortLinks:
 
         A link is only handed out with a reply sent after the block, so it is stored before
         anyone can open it; if storing fails the error leaves the block and those replies
-        are not sent.
+        are not sent. When the block raises, none of its links is stored.
         """
         if getattr(self._local, "pending", None) is not None:
             yield  # already batching
@@ -122,13 +123,14 @@ class ShortLinks:
         self._local.pending = []
         try:
             yield
-        finally:
-            rows, self._local.pending = self._local.pending, None
-            if rows:
-                with self._engine.begin() as conn:
-                    conn.execute(
-                        _SHORT_LINKS.insert(), [row.model_dump(exclude={"id"}) for row in rows]
-                    )
+        except BaseException:
+            self._local.pending = None  # the block failed: its replies are not sent either
+            raise
+        rows, self._local.pending = self._local.pending, None
+        if rows:  # inside the pipeline's unit of work: stored with the batch, or not at all
+            with writing(self._engine) as conn:
+                values = [row.model_dump(exclude={"id"}) for row in rows]
+                conn.execute(_SHORT_LINKS.insert(), values)
 
     def url_for(self, code: str) -> str:
         """Return the public URL of ``code``."""
@@ -171,10 +173,9 @@ class ShortLinks:
         pending = getattr(self._local, "pending", None)
         if pending is not None:
             pending.append(row)
-        else:
-            with Session(self._engine) as session:
-                session.add(row)
-                session.commit()
+        else:  # in a unit of work (hold notices) through its connection: one writer
+            with writing(self._engine) as conn:
+                conn.execute(_SHORT_LINKS.insert(), [row.model_dump(exclude={"id"})])
         return self.url_for(code)
 
     def resolve(self, code: str) -> Resolution:

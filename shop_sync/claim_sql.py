@@ -23,6 +23,8 @@ from sqlalchemy.engine import Engine
 
 from shop_sync.config import HoldConfig
 from shop_sync.hold_types import ClaimOutcome, ClaimRequest, HoldView
+from shopstream.storage.errors import is_conflict
+from shopstream.storage.unit import active
 
 _STOCK = (
     "SELECT sellable, reserved, pending_sold, unlimited, waiting, sku FROM hold_stock"
@@ -196,6 +198,12 @@ class RawClaims:
         """Return the driver connections."""
         self._finalizer()
 
+    def _shared(self) -> Any:
+        """The driver connection of the unit of work open in this thread, if any: the claims
+        are then part of the batch's transaction (savepoints, no commit of their own)."""
+        conn = active(self._engine)
+        return None if conn is None else conn.connection.driver_connection
+
     def _conn(self) -> Any:
         fairy = getattr(self._local, "fairy", None)
         if fairy is None:
@@ -319,6 +327,19 @@ class RawClaims:
     # --- SQLite ---------------------------------------------------------------------------
 
     def _claim_sqlite(self, req: ClaimRequest, now: datetime) -> ClaimOutcome:
+        shared = self._shared()
+        if shared is not None:
+            shared.execute("SAVEPOINT claim")
+            try:
+                outcome = self._sqlite_one(shared, req, now)
+            except BaseException as exc:
+                shared.execute("ROLLBACK TO claim")
+                shared.execute("RELEASE claim")
+                if isinstance(exc, sqlite3.IntegrityError):
+                    raise Duplicate(req.claim_key) from None
+                raise
+            shared.execute("RELEASE claim")
+            return outcome
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -381,9 +402,11 @@ class RawClaims:
     def _many_sqlite(
         self, reqs: Sequence[ClaimRequest], now: datetime
     ) -> list[ClaimOutcome | None]:
-        conn = self._conn()
+        shared = self._shared()
+        conn = shared if shared is not None else self._conn()
         out: list[ClaimOutcome | None] = []
-        conn.execute("BEGIN IMMEDIATE")
+        if shared is None:
+            conn.execute("BEGIN IMMEDIATE")
         try:
             for req in reqs:
                 conn.execute("SAVEPOINT claim")
@@ -393,10 +416,12 @@ class RawClaims:
                     conn.execute("ROLLBACK TO claim")
                     out.append(None)
                 conn.execute("RELEASE claim")
-            conn.commit()
+            if shared is None:
+                conn.commit()
         except BaseException:
-            conn.rollback()
-            raise
+            if shared is None:
+                conn.rollback()
+            raise  # in a unit of work, the unit rolls the whole batch back
         return out
 
     # --- PostgreSQL -----------------------------------------------------------------------
@@ -424,6 +449,9 @@ class RawClaims:
     def _run_pg(self, batch: Sequence[tuple[ClaimRequest, dict[str, Any]]]) -> list[Any]:
         import psycopg
 
+        shared = self._shared()
+        if shared is not None:
+            return self._run_pg_shared(shared, batch)
         conn = self._conn()
         try:
             with conn.pipeline():
@@ -437,13 +465,33 @@ class RawClaims:
         except psycopg.errors.UniqueViolation:
             conn.rollback()
             raise Duplicate(batch[0][0].claim_key) from None
-        except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
-            conn.rollback()
-            raise Retry() from None
-        except BaseException:
+        except Exception as exc:
             if not conn.closed:
                 conn.rollback()
+            if is_conflict(exc):
+                raise Retry() from None
             raise
+
+    def _run_pg_shared(
+        self, conn: Any, batch: Sequence[tuple[ClaimRequest, dict[str, Any]]]
+    ) -> list[Any]:
+        """The claims inside the batch's transaction: a savepoint takes back a duplicate;
+        a deadlock fails the whole unit (it is the unit that is run again)."""
+        import psycopg
+
+        try:
+            with conn.pipeline():
+                conn.execute("SAVEPOINT claims")
+                if not self._config.durable_claims:
+                    conn.execute("SET LOCAL synchronous_commit = off")
+                viewers = sorted({f"{req.platform}:{req.viewer_id}" for req, _ in batch})
+                conn.execute(_LOCK_VIEWERS, {"lks": viewers})
+                cursors = [conn.execute(_PG_CLAIM, params) for _, params in batch]
+                conn.execute("RELEASE SAVEPOINT claims")
+            return [c.fetchone() for c in cursors]
+        except psycopg.errors.UniqueViolation:
+            conn.execute("ROLLBACK TO SAVEPOINT claims")
+            raise Duplicate(batch[0][0].claim_key) from None
 
     def _claim_pg(self, req: ClaimRequest, now: datetime) -> ClaimOutcome:
         params = self._pg_params(req, now)

@@ -22,6 +22,7 @@ from shop_sync.config import HoldConfig
 from shop_sync.hold_types import ClaimKind, ClaimOutcome, ClaimRequest, HoldView
 from shop_sync.models import HoldClaim, HoldWaitlist, table, utc
 from shop_sync.stock import HOLDS, STOCK, free_of, retrying, write_stock, write_txn
+from shopstream.storage.unit import on_commit, reading
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -182,7 +183,7 @@ class HoldBook:
         return _view(_Values(values))
 
     def _first_outcome(self, claim_key: str) -> ClaimOutcome | None:
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(select(CLAIMS).where(CLAIMS.c.claim_key == claim_key)).first()
             if row is None:
                 return None
@@ -305,7 +306,7 @@ class HoldBook:
 
     def active_holds(self, *, platform: str, viewer_id: str) -> list[HoldView]:
         """Return the buyer's active holds, oldest first."""
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
                 select(HOLDS)
                 .where(
@@ -319,13 +320,13 @@ class HoldBook:
 
     def hold(self, hold_id: str) -> HoldView | None:
         """Return one hold in any status."""
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(select(HOLDS).where(HOLDS.c.hold_id == hold_id)).first()
         return _view(row) if row is not None else None
 
     def waitlist(self, variant_id: str) -> list[HoldView]:
         """Return the variant's waiting entries in serving order."""
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
                 select(WAITS)
                 .where(WAITS.c.variant_id == variant_id, WAITS.c.status == "waiting")
@@ -335,7 +336,7 @@ class HoldBook:
 
     def free_stock(self, variant_id: str) -> int | None:
         """Return what can still be promised of a variant (None = unlimited; 0 if unknown)."""
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(_STOCK_ROW, {"v": variant_id}).first()
         if row is None:
             return 0
@@ -441,10 +442,14 @@ class HoldBook:
         made = retrying(attempt)
         if made:
             _LOGGER.info("promoted %s waiting buyer(s) of variant %s", len(made), variant_id)
-            self._promotions.extend(made)
-            if self._on_promoted is not None:
-                self._on_promoted(list(made))
+            on_commit(self._engine, lambda: self._promoted(made))
         return made
+
+    def _promoted(self, made: list[HoldView]) -> None:
+        """Promotions are told once their transaction committed (the batch's, if any)."""
+        self._promotions.extend(made)
+        if self._on_promoted is not None:
+            self._on_promoted(list(made))
 
     def on_stock_changed(self, variant_id: str) -> list[HoldView]:
         """Promote waiting buyers after the store's stock of a variant changed (restock)."""
@@ -458,7 +463,7 @@ class HoldBook:
             if not ids:
                 return set()
             stmt = stmt.where(STOCK.c.variant_id.in_(ids))
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             return {r[0] for r in conn.execute(stmt)}
 
     def take_promotions(self) -> list[HoldView]:

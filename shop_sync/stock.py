@@ -13,9 +13,10 @@ from typing import TypeVar
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
 from shop_sync.models import Hold, HoldStock, table
+from shopstream.storage.errors import is_conflict
+from shopstream.storage.unit import in_unit, writing
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -23,34 +24,31 @@ T = TypeVar("T")
 STOCK = table(HoldStock)
 HOLDS = table(Hold)
 
-_RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
-
 
 @contextmanager
 def write_txn(engine: Engine) -> Iterator[Connection]:
     """Open a write transaction: ``BEGIN IMMEDIATE`` on SQLite (one writer, no upgrade
-    deadlocks), a plain transaction on PostgreSQL (rows are locked explicitly)."""
-    with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
+    deadlocks), a plain transaction on PostgreSQL (rows are locked explicitly). Inside a
+    unit of work (:mod:`shopstream.storage.unit`) its connection, committed with the unit."""
+    with writing(engine, immediate=True) as conn:
+        yield conn
 
 
 def retrying(fn: Callable[[], T], *, attempts: int = 5) -> T:
-    """Run ``fn`` again when PostgreSQL reports a deadlock or serialization failure."""
+    """Run ``fn`` again when PostgreSQL reports a deadlock or serialization failure.
+
+    Not inside a unit of work: the whole unit failed, and it is the unit that is run
+    again (the pipeline retries the batch).
+    """
     for attempt in range(attempts):
         try:
             return fn()
-        except DBAPIError as exc:
-            code = getattr(exc.orig, "sqlstate", None)
-            if code not in _RETRY_SQLSTATES or attempt == attempts - 1:
+        except Exception as exc:
+            if not is_conflict(exc) or attempt == attempts - 1:
                 raise
-            _LOGGER.warning("stock transaction retried after %s", code)
+            if in_unit():
+                raise
+            _LOGGER.warning("stock transaction retried after a conflict: %s", type(exc).__name__)
     raise AssertionError("unreachable")
 
 

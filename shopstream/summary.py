@@ -26,6 +26,9 @@ def summary_table(result: ShowResult, holds: dict[str, int]) -> Table:
     for name, sent in sorted(result.messages_sent.items()):
         table.add_row(f"messages sent on {name}", str(sent))
     table.add_row("platform limit violations", str(sum(len(v) for v in result.violations.values())))
+    table.add_row("claim replies never told (untold)", str(result.untold))
+    if result.in_doubt:
+        table.add_row("replies in doubt after a crash (taken, never marked)", str(result.in_doubt))
     if result.gate_held is not None:
         table.add_row("held for fairness (waited for slower platforms)", str(result.gate_held))
         table.add_row(

@@ -279,6 +279,47 @@ class FacebookConnector:
             self.health.set(Status.RATE_LIMITED)
             raise
 
+    async def find_sent(self, reply: Reply) -> str | None:
+        """Our public comment that is ``reply``, among the live video's newest comments.
+
+        After a crash between Facebook accepting a send and the outbox marking it, this
+        tells whether it went out. ``/{video}/comments`` with ``filter=stream`` lists
+        replies to comments too, and ``order=reverse_chronological`` the newest first
+        (Graph API reference, Object /comments edge). Returns the comment id, or None when
+        the newest page reaches back past it without it.
+
+        Raises:
+            FatalError: a private reply (the Send API has no lookup), no live video, or
+                more comments since than one page holds (cannot tell).
+        """
+        graph, _ = self._require()
+        if reply.private and self.config.private_replies:
+            raise FatalError("a private reply cannot be looked up", platform=PLATFORM)
+        text = _fit(reply, self.limits.length_rule)
+        if text is None:
+            return None  # never sendable: it was not sent
+        if not self.live_video_id or not self.page_id:
+            raise FatalError("no live video to look the reply up in", platform=PLATFORM)
+        body = await graph.get_connections(
+            self.live_video_id,
+            "comments",
+            filter="stream",
+            live_filter="no_filter",
+            order="reverse_chronological",
+            fields="id,message,from",
+            limit=100,
+        )
+        data = body.get("data")
+        rows = [c for c in data if isinstance(c, dict)] if isinstance(data, list) else []
+        for comment in rows:
+            author = comment.get("from")
+            author_id = author.get("id") if isinstance(author, dict) else None
+            if comment.get("message") == text and str(author_id) == self.page_id:
+                return str(comment.get("id") or "") or None
+        if len(rows) >= 100:
+            raise FatalError("too many comments since to tell", platform=PLATFORM)
+        return None
+
     async def _send_public(self, graph: GraphClient, reply: Reply, text: str) -> SendResult:
         target = reply.reply_to_id or self.live_video_id
         if not target:

@@ -37,6 +37,7 @@ from shopstream.handlers.control import ShowControl
 from shopstream.runtime.supervisor import Envelope
 from shopstream.show.cooldowns import ClaimThrottle, Cooldowns
 from shopstream.storage.errors import is_transient
+from shopstream.storage.unit import on_rollback
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -116,6 +117,9 @@ class ChatHandler:
         run), which is what keeps a flash drop fast; the outcomes are the same as claiming
         them one by one in the same order.
         """
+        point = self.control.savepoint()
+        # moderator commands and drop counts live in memory: undone with a failed unit
+        on_rollback(self.svc.records.engine, lambda: self.control.rollback_to(point))
         with self.svc.links.batch():  # the batch's short links: one insert at its end
             return self._handle_many(envelopes)
 

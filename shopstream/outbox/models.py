@@ -1,23 +1,27 @@
-"""The outbox's table: every reply key ever handed to a connector (sent once, never again)."""
+"""The outbox's table: every reply to send, and every key ever handed to a connector (sent
+once, never again)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
 
 class OutboxSentReply(SQLModel, table=True):
     """One reply key taken by an outbox.
 
-    The row is written (``status="sending"``) before the connector is asked to send, so a
-    crash or a second bot instance can never send the same key twice; it becomes ``sent``
-    or ``failed`` afterwards. ``message_key`` names the outbound message that carried it
+    A reply the pipeline made is written ``queued`` in its batch's transaction (with the
+    ``connector`` it goes to, its ``priority`` and the ``reply`` as JSON), so a crash never
+    loses it. The row becomes ``sending`` before the connector is asked to send, so a crash
+    or a second bot instance can never send the same key twice; it becomes ``sent`` or
+    ``failed`` afterwards. ``message_key`` names the outbound message that carried it
     (several keys share one when buyers were coalesced).
     """
 
     __tablename__ = "outbox_sent_replies"
+    __table_args__ = (Index("ix_outbox_sent_replies_connector_status", "connector", "status"),)
 
     key: str = Field(primary_key=True, max_length=300)
     platform: str = Field(max_length=32)
@@ -30,3 +34,6 @@ class OutboxSentReply(SQLModel, table=True):
     done_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    connector: str | None = Field(default=None, max_length=255)
+    priority: int | None = Field(default=None)
+    reply: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

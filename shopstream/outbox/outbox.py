@@ -18,6 +18,7 @@ from connectors.backoff import Backoff
 from connectors.errors import ConnectorError, RateLimited, TransientError
 from connectors.events import Priority, Reply, SendResult
 from connectors.limits import PlatformLimits
+from connectors.status import Status
 from connectors.text import TextTooLong, normalise_spaces, split_text
 from shopstream.outbox.budget import BudgetPolicy, Need, plan
 from shopstream.outbox.coalesce import can_coalesce, pack
@@ -30,6 +31,18 @@ _LOGGER = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class SentLookup(Protocol):
+    """A sender that can tell whether the platform has a message that is ``reply``
+    (its own earlier send, found by its text in the channel or thread)."""
+
+    async def find_sent(self, reply: Reply) -> str | None:
+        """The platform's id of the message that is ``reply``, or None if it has none.
+
+        Raises when it cannot tell (then the reply stays in doubt).
+        """
+        ...
 
 
 class ReplySender(Protocol):
@@ -78,6 +91,19 @@ class OutboxStats:
     budget_skipped: int = 0
     budget_waits: int = 0
     sends_left: int | None = None
+    # the transactional outbox: replies found stored at start (a crash, a restart), keys
+    # found taken but never marked (the platform may or may not have them: in doubt), claim
+    # replies that could not be sent for good (buyers never told), sends retried while the
+    # connector was not ready (restarting) and steps put back after an error
+    resumed: int = 0
+    in_doubt: int = 0
+    untold: int = 0
+    not_ready_retries: int = 0
+    requeued: int = 0
+    # keys in doubt settled by looking the message up on the platform: found (marked sent)
+    # or not found (sent now)
+    doubts_sent: int = 0
+    doubts_requeued: int = 0
 
 
 @dataclass(slots=True)
@@ -114,6 +140,10 @@ class Outbox:
         clock: Monotonic time in seconds.
         sleep: Async sleep taking seconds.
         wall: Current UTC time (to age replies by ``created_at``).
+        name: The connector's name in the reply rows (``store.queued(name)``): when given,
+            :meth:`run` first sends what an earlier run stored and never sent.
+        patience: How long (seconds) a send may keep failing because the connector is not
+            ready (restarting) before the reply is given up.
     """
 
     def __init__(
@@ -129,8 +159,14 @@ class Outbox:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         wall: Callable[[], datetime] = _utc_now,
+        name: str | None = None,
+        patience: float = 300.0,
     ) -> None:
         self.sender = sender
+        self.name = name
+        self._patience = patience
+        self._inflight: list[Reply] = []  # popped by the step running now
+        self._resumed = False  # the stored replies were read (run() does it once)
         self.platform = platform
         self.channel = channel
         self.config = config or OutboxConfig()
@@ -232,8 +268,92 @@ class Outbox:
         self._idle.clear()
         self._wake.set()
 
+    async def resume(self) -> int:
+        """Queue the replies an earlier run stored for this connector and never sent.
+
+        Returns how many. Keys taken but never marked (the process died between asking the
+        platform and recording its answer) are counted in ``stats.in_doubt``: they are not
+        sent again (at most once per key).
+        """
+        if self.name is None:
+            return 0
+        self._resumed = True
+        await self._settle_doubts()
+        counts = await self.store.counts(self.name)
+        self._stats.in_doubt = counts.get("sending", 0)
+        found = await self.recover()
+        if found or self._stats.in_doubt:
+            _LOGGER.warning(
+                "outbox %s: %d stored replies resumed, %d in doubt (taken, never marked)",
+                self.channel,
+                found,
+                self._stats.in_doubt,
+            )
+        return found
+
+    async def _settle_doubts(self) -> None:
+        """Close the crash window where the platform lets us look a sent message up.
+
+        A key taken but never marked was perhaps sent: where the sender implements
+        :class:`SentLookup`, a reply it finds is marked sent (with the platform's id) and
+        one it does not find is queued again. A combined claim message cannot be matched by
+        one buyer's text, so coalescible replies stay in doubt (never sent twice).
+        """
+        lookup = getattr(self.sender, "find_sent", None)
+        if lookup is None or self.name is None:
+            return
+        for reply in await self.store.in_doubt(self.name):
+            if self.limits.coalesce and can_coalesce(reply):
+                continue
+            try:
+                found = await self._look_up(lookup, reply)
+            except Exception:
+                _LOGGER.exception("outbox %s: could not look %s up", self.channel, reply.key)
+                continue  # stays in doubt: never sent twice
+            if found is not None:
+                await self.store.finish(
+                    [reply.key], status="sent", message_key=reply.key, platform_message_id=found
+                )
+                self._stats.doubts_sent += 1
+            else:
+                await self.store.requeue([reply.key])
+                self._stats.doubts_requeued += 1
+
+    async def _look_up(
+        self, lookup: Callable[[Reply], Awaitable[str | None]], reply: Reply
+    ) -> str | None:
+        """Ask the platform, waiting (up to ``patience``) while the connector is not open."""
+        since = self._clock()
+        while True:
+            try:
+                return await lookup(reply)
+            except Exception as exc:
+                if not self._not_ready(exc) or self._clock() - since >= self._patience:
+                    raise
+                await self._sleep(self._backoff.next_delay())
+
+    async def recover(self) -> int:
+        """Queue this connector's stored replies not yet taken (those already queued here
+        are left as they are): after a start, or after a batch whose commit went through
+        unacknowledged. Returns how many were queued now."""
+        if self.name is None:
+            return 0
+        found = [r for r in await self.store.queued(self.name) if r.key not in self._known]
+        for reply in found:
+            await self.put(reply)
+        self._stats.resumed += len(found)
+        return len(found)
+
     async def run(self) -> None:
-        """Send queued replies forever (cancel the task to stop)."""
+        """Send stored, then queued, replies forever (cancel the task to stop)."""
+        while not self._resumed:
+            try:
+                await self.resume()
+                break
+            except Exception:  # the database is down: try again, the show goes on
+                _LOGGER.exception("outbox %s: could not read the stored replies", self.channel)
+                await self._sleep(self._backoff.next_delay())
+        self._backoff.reset()
         while True:
             if not self._heap:
                 self._wake.clear()
@@ -255,16 +375,36 @@ class Outbox:
         self._idle.set()
 
     async def _guarded_step(self) -> bool:
-        """Run one step; a failure (say, the database is down) loses that reply, not the show.
+        """Run one step; a failure (say, the database is down) costs a pause, not the replies.
 
-        Returns False when nothing could be sent because the send budget is spent.
+        What the step had taken off the queue goes back on it (each reply of a combined
+        message, not the message as a whole); a key the store already gave out is refused
+        when its turn comes again, so nothing is sent twice. Returns False when nothing
+        could be sent because the send budget is spent.
         """
         try:
             return await self._step()
         except Exception:
-            self._stats.failed += 1
-            _LOGGER.exception("outbox %s: a reply was dropped after an error", self.channel)
+            back, self._inflight = self._inflight, []
+            for reply in back:
+                self._requeue(reply)
+            self._stats.requeued += len(back)
+            wait = self._backoff.next_delay()
+            _LOGGER.exception(
+                "outbox %s: a step failed; %d replies back in the queue, next try in %.1f s",
+                self.channel,
+                len(back),
+                wait,
+            )
+            await self._sleep(wait)
             return True
+        finally:
+            self._inflight = []
+
+    def _requeue(self, reply: Reply) -> None:
+        self._seq += 1
+        item = _Item(reply=reply, seq=self._seq, enqueued_at=self._clock())
+        heapq.heappush(self._heap, (int(reply.priority), self._seq, item))
 
     # --- one step ------------------------------------------------------------------------
 
@@ -308,6 +448,7 @@ class Outbox:
             if scarce and await self._gather():
                 return True
         _, _, item = heapq.heappop(self._heap)
+        self._inflight = [item.reply]
         if self._is_stale(item):
             self._stats.dropped_stale += 1
             _LOGGER.info("outbox %s: dropped stale reply %s", self.channel, item.reply.key)
@@ -411,6 +552,7 @@ class Outbox:
         taken_seqs = {e[1] for e in others[: n - 1]}
         self._heap = [e for e in self._heap if e[1] not in taken_seqs]
         heapq.heapify(self._heap)
+        self._inflight = candidates[:n]
         return candidates[:n]
 
     async def _send_coalesced(self, batch: list[Reply]) -> None:
@@ -432,7 +574,7 @@ class Outbox:
             created_at=first.created_at,
         )
         result = await self._deliver(message, tuple(r.key for r in replies))
-        await self._finish(message.key, [r.key for r in replies], result)
+        await self._finish(message.key, [r.key for r in replies], result, claim=True)
         if result is not None and result.sent and n > 1:
             self._stats.coalesced_messages += 1
             self._stats.coalesced_buyers += n
@@ -489,7 +631,10 @@ class Outbox:
         if not parts:
             _LOGGER.warning("outbox %s: reply %s cannot fit; dropped", self.channel, reply.key)
             await self._finish(
-                reply.key, [reply.key], SendResult(sent=False, drop_reason="too_long")
+                reply.key,
+                [reply.key],
+                SendResult(sent=False, drop_reason="too_long"),
+                claim=reply.priority is Priority.CLAIM,
             )
             return
         left = self._sends_left()
@@ -517,9 +662,16 @@ class Outbox:
                 break
             if i + 1 < len(parts):
                 await self._wait_for_slot()
-        await self._finish(reply.key, [reply.key], result)
+        await self._finish(reply.key, [reply.key], result, claim=reply.priority is Priority.CLAIM)
 
-    async def _finish(self, message_key: str, keys: list[str], result: SendResult | None) -> None:
+    async def _finish(
+        self,
+        message_key: str,
+        keys: list[str],
+        result: SendResult | None,
+        *,
+        claim: bool = False,
+    ) -> None:
         if result is not None and result.sent:
             self._stats.sent_replies += len(keys)
             await self.store.finish(
@@ -530,6 +682,9 @@ class Outbox:
             )
             return
         self._stats.failed += len(keys)
+        if claim:
+            self._stats.untold += len(keys)
+            _LOGGER.warning("outbox %s: claim replies %s never told", self.channel, keys)
         detail = result.drop_reason if result is not None else "send_failed"
         await self.store.finish(keys, status="failed", message_key=message_key, detail=detail)
 
@@ -537,6 +692,7 @@ class Outbox:
         """Hand one message to the connector, retrying transient errors; None if given up."""
         attempts = 0
         text = message.text
+        not_ready_since: float | None = None
         while True:
             await self._wait_for_slot()
             left = await self._wait_for_budget()
@@ -562,13 +718,20 @@ class Outbox:
                 if not self._retry(message, attempts, exc, None):
                     return None
                 continue
-            except ConnectorError as exc:
-                _LOGGER.error("outbox %s: %s not sent: %s", self.channel, message.key, exc.key)
-                return None
-            except Exception:
-                _LOGGER.exception(
-                    "outbox %s: connector failed sending %s", self.channel, message.key
-                )
+            except Exception as exc:
+                if self._not_ready(exc):  # restarting: the reply waits for it, not dropped
+                    not_ready_since = self._clock() if not_ready_since is None else not_ready_since
+                    if self._clock() - not_ready_since < self._patience:
+                        attempts -= 1  # a connector restart is not the message's fault
+                        self._stats.not_ready_retries += 1
+                        self._wait_a_moment(message, exc)
+                        continue
+                if isinstance(exc, ConnectorError):
+                    _LOGGER.error("outbox %s: %s not sent: %s", self.channel, message.key, exc.key)
+                else:
+                    _LOGGER.exception(
+                        "outbox %s: connector failed sending %s", self.channel, message.key
+                    )
                 return None
             self._backoff.reset()
             if result.sent:
@@ -581,6 +744,27 @@ class Outbox:
                     result.drop_reason,
                 )
             return result
+
+    def _not_ready(self, exc: Exception) -> bool:
+        """Whether a send failed because the connector is not open now (it is restarting):
+        its status says it is not ok (a closed connector raises whatever its API does:
+        YouTube a RuntimeError, Twitch a FatalError "not open"). Without a status, any
+        error that is not the connector's own verdict counts as not ready."""
+        status = getattr(getattr(self.sender, "health", None), "status", None)
+        if status is None:
+            return not isinstance(exc, ConnectorError)
+        return status not in {Status.OK, Status.RATE_LIMITED}
+
+    def _wait_a_moment(self, message: Reply, exc: Exception) -> None:
+        wait = self._backoff.next_delay()
+        self._pacer.block_until(self._clock() + wait)
+        _LOGGER.info(
+            "outbox %s: connector not ready (%s) for %s; retrying in %.1f s",
+            self.channel,
+            type(exc).__name__,
+            message.key,
+            wait,
+        )
 
     def _retry(
         self, message: Reply, attempts: int, exc: ConnectorError, delay: float | None

@@ -45,12 +45,24 @@ class Handler(Protocol):
 class MessageLedger(Protocol):
     """Where messages are taken once and bookkeeping is batched (``Records`` fits)."""
 
+    def unit(self) -> AbstractContextManager[object]:
+        """One transaction for everything a batch writes (none of it stays if it fails)."""
+        ...
+
     def take_messages(self, msgs: Sequence[ChatMessage]) -> set[tuple[str, str]]:
         """Take messages not taken before; return the (platform, message_id) taken now."""
         ...
 
     def batch(self) -> AbstractContextManager[None]:
         """Group the bookkeeping writes made while handling one batch."""
+        ...
+
+
+class ReplyQueue(Protocol):
+    """Where the replies a batch made are stored, in the batch's unit (the outbox rows)."""
+
+    def queue(self, replies: Sequence[tuple[str, Reply]]) -> None:
+        """Store ``(connector, reply)`` pairs to send (a key already stored is kept)."""
         ...
 
 
@@ -108,6 +120,8 @@ class Pipeline:
         recheck: float = 0.005,
         needs_order: Callable[[Envelope], bool] | None = None,
         retry_wait: tuple[float, float] = (0.5, 10.0),
+        replies: ReplyQueue | None = None,
+        on_done: Callable[[Sequence[Envelope]], None] | None = None,
         on_storage: Callable[[BaseException | None], None] | None = None,
     ) -> None:
         self.queue = queue
@@ -123,10 +137,9 @@ class Pipeline:
         self._recheck = recheck
         self._needs_order = needs_order
         self._retry_wait = retry_wait
+        self._replies = replies
+        self._on_done = on_done  # told of envelopes committed or given up (read positions)
         self._on_storage = on_storage  # told of each transient failure and each commit
-        # messages of a batch the database failed: taken (perhaps) but never answered, so
-        # the retry handles them rather than dropping them as duplicates
-        self._retrying: set[tuple[str, str]] = set()
         self.gate: FairnessGate | None = None
         if fairness_horizon > 0:
             self.gate = FairnessGate(fairness_horizon, watermarks or dict, clock=clock)
@@ -209,26 +222,27 @@ class Pipeline:
     async def _process(self, batch: list[Envelope]) -> None:
         """Handle ``batch`` (already in order), route the replies, mark the envelopes done.
 
-        When the database fails the batch for a passing reason (a restart, a lost
-        connection, a lock held too long), nothing of it was answered: it is tried again,
-        with a growing pause, until the database is back, and the messages behind it wait
-        in the queue. Any other failure would only repeat, so the batch is split and each
-        event tried alone: one bad event costs only itself (logged and counted). A retry
-        handles the batch's messages even where the first try had taken them; a claim is
-        keyed by its message, so it gets its first outcome again, never a second hold.
+        A batch is one unit of work: the messages taken, the claims and holds, the
+        bookkeeping, the short links and the replies to send commit together or not at
+        all (see :mod:`shopstream.storage.unit`). When the database fails it for a passing
+        reason (a restart, a lost connection, a lock held too long), none of it stays: it
+        is tried again, with a growing pause, until the database is back, and the messages
+        behind it wait in the queue. Any other failure would only repeat, so the batch is
+        split and each event tried alone: one bad event costs only itself (logged and
+        counted). A retry finds nothing of the failed try (not the take, not a moderator
+        command's effect), so it is the first try again.
         """
-        events = [e.event for e in batch]
-        keys = {(m.platform, m.message_id) for m in events if isinstance(m, ChatMessage)}
         wait, longest = self._retry_wait
+        tries = 0
         while True:
+            tries += 1
             started = time.perf_counter()
             try:
                 results = await asyncio.to_thread(self._handle_batch, batch)
             except Exception as error:
                 self.stats.busy_seconds += time.perf_counter() - started
-                self._retrying |= keys
                 if not is_transient(error):
-                    await self._give_up_or_split(batch, keys)
+                    await self._give_up_or_split(batch)
                     return
                 self.stats.storage_retries += 1
                 if self._on_storage is not None:
@@ -243,14 +257,35 @@ class Pipeline:
             if self._on_storage is not None:
                 self._on_storage(None)
             break
-        self._retrying -= keys
-        for envelope, replies in results:
-            for reply in replies:
-                await self._route(envelope.connector, reply)
+        self._done(batch)
+        for connector, reply in results.routed:
+            await self.sinks[connector].put(reply)
+        if tries > 1 and results.duplicates:
+            await self._recover()
         for _ in batch:
             self.queue.task_done()
 
-    async def _give_up_or_split(self, batch: list[Envelope], keys: set[tuple[str, str]]) -> None:
+    async def _recover(self) -> None:
+        """A retry found messages already taken: a try whose commit failed to answer had
+        committed after all. Its replies are stored; the outboxes fetch them now."""
+        for name, sink in self.sinks.items():
+            recover = getattr(sink, "recover", None)
+            if recover is None:
+                continue
+            try:
+                await recover()
+            except Exception:  # they are stored: the next start sends them
+                _LOGGER.exception("outbox %s could not fetch the stored replies", name)
+
+    def _done(self, batch: Sequence[Envelope]) -> None:
+        if self._on_done is None:
+            return
+        try:
+            self._on_done(batch)
+        except Exception:  # the read positions wait for the next batch; the show goes on
+            _LOGGER.exception("reporting %d handled events failed", len(batch))
+
+    async def _give_up_or_split(self, batch: list[Envelope]) -> None:
         """After a failure that would repeat: each event alone, or, if alone, let it go."""
         if len(batch) > 1:
             _LOGGER.exception("handling a batch of %d events failed; one by one now", len(batch))
@@ -259,60 +294,79 @@ class Pipeline:
             return
         _LOGGER.exception("handling %r failed for good; it gets no reply", batch[0].event)
         self.stats.failures += 1
-        self._retrying -= keys
+        self._done(batch)  # it costs itself only: the read position moves past it
         self.queue.task_done()
 
-    async def _route(self, connector: str, reply: Reply) -> None:
+    def _targets_of(self, connector: str, reply: Reply) -> list[tuple[str, Reply]]:
+        """Where ``reply`` goes: its connector's outbox, or every one for a broadcast."""
         if reply.platform == BROADCAST:
-            for name, sink in self.sinks.items():
+            out = []
+            for name in self.sinks:
                 platform, channel = self._targets.get(name, (name, name))
-                await sink.put(
-                    replace(reply, platform=platform, channel=channel, key=f"{reply.key}:{name}")
-                )
-                self.stats.replies += 1
-            return
-        target = self.sinks.get(connector)
-        if target is None:
+                key = f"{reply.key}:{name}"
+                out.append((name, replace(reply, platform=platform, channel=channel, key=key)))
+            return out
+        if connector not in self.sinks:
             _LOGGER.error("no outbox for %s; reply dropped", connector)
-            return
-        await target.put(reply)
-        self.stats.replies += 1
+            return []
+        return [(connector, reply)]
 
-    def _handle_batch(self, batch: list[Envelope]) -> list[tuple[Envelope, Sequence[Reply]]]:
-        self.stats.batches += 1
-        messages = [e.event for e in batch if isinstance(e.event, ChatMessage)]
-        taken = self._ledger.take_messages(messages)
-        fresh: list[Envelope] = []
-        seen: set[tuple[str, str]] = set()  # a second copy in the same batch is a duplicate too
+    def _count(self, batch: list[Envelope], done: _Done) -> None:
+        """The figures of a committed batch (a failed try counts nothing)."""
+        stats = self.stats
+        stats.batches += 1
+        stats.events += len(batch)
+        stats.duplicates += done.duplicates
+        stats.replies += len(done.routed)
         for envelope in batch:
-            event = envelope.event
-            self.stats.events += 1
-            if isinstance(event, ChatEnded):
-                self.stats.ended.add(envelope.connector)
-            if isinstance(event, ChatMessage):
-                key = (event.platform, event.message_id)
-                if key in seen or (key not in taken and key not in self._retrying):
-                    self.stats.duplicates += 1
-                    _LOGGER.info("duplicate %s message %s ignored", *key)
-                    continue
-                seen.add(key)
-            fresh.append(envelope)
-        out: list[tuple[Envelope, Sequence[Reply]]] = []
-        with self._ledger.batch():
-            try:
-                results = self.handler.handle_many(fresh)
-            except Exception as exc:  # a bug in the handler: keep the show going, log it all
-                if is_transient(exc):
-                    raise  # the database failed the batch: none of it stays, it is retried
-                _LOGGER.exception("handling a batch of %d events failed", len(fresh))
-                results = [exc] * len(fresh)
-        for envelope, result in zip(fresh, results, strict=True):
+            if isinstance(envelope.event, ChatEnded):
+                stats.ended.add(envelope.connector)
+        for envelope, result in done.results:
             replies: Sequence[Reply] = ()
             if isinstance(result, Exception):
-                self.stats.failures += 1
+                stats.failures += 1
             else:
                 replies = result
             if self._on_event is not None:
                 self._on_event(envelope, replies)
-            out.append((envelope, replies))
-        return out
+
+    def _handle_batch(self, batch: list[Envelope]) -> _Done:
+        """One unit of work: take, handle, store the replies; commit (in a worker thread)."""
+        with self._ledger.unit():
+            messages = [e.event for e in batch if isinstance(e.event, ChatMessage)]
+            taken = self._ledger.take_messages(messages)
+            fresh: list[Envelope] = []
+            seen: set[tuple[str, str]] = set()  # a second copy in the batch is a duplicate too
+            duplicates = 0
+            for envelope in batch:
+                event = envelope.event
+                if isinstance(event, ChatMessage):
+                    key = (event.platform, event.message_id)
+                    if key in seen or key not in taken:
+                        duplicates += 1
+                        _LOGGER.info("duplicate %s message %s ignored", *key)
+                        continue
+                    seen.add(key)
+                fresh.append(envelope)
+            with self._ledger.batch():
+                # a bug in the handler as a whole fails the unit: the batch is split and
+                # each event tried alone (one message's own error is its result)
+                results = self.handler.handle_many(fresh)
+            done = _Done(list(zip(fresh, results, strict=True)), duplicates)
+            for envelope, result in done.results:
+                if not isinstance(result, Exception):
+                    for reply in result:
+                        done.routed.extend(self._targets_of(envelope.connector, reply))
+            if self._replies is not None and done.routed:
+                self._replies.queue(done.routed)
+        self._count(batch, done)  # committed: the outcomes stand (still in the worker thread)
+        return done
+
+
+@dataclass(slots=True)
+class _Done:
+    """A committed batch: each fresh event's result, the duplicates, the replies to route."""
+
+    results: list[tuple[Envelope, Sequence[Reply] | Exception]]
+    duplicates: int
+    routed: list[tuple[str, Reply]] = field(default_factory=list)

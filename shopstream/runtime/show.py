@@ -20,6 +20,7 @@ from shopstream.core import Core
 from shopstream.handlers.hold_notices import expire_holds, offer_waitlist, remind_holds
 from shopstream.outbox.outbox import Outbox
 from shopstream.outbox.store import SqlSentKeys
+from shopstream.runtime.cursors import DurableCursors, TrackedQueue
 from shopstream.runtime.fairness import derived_horizon
 from shopstream.runtime.pipeline import Pipeline
 from shopstream.runtime.storage_watch import StorageWatch, select_one
@@ -28,6 +29,8 @@ from shopstream.runtime.webserver import serve_asgi
 from shopstream.show.commands import open_drop
 from shopstream.show.run_of_show import ScheduledDrop
 from shopstream.show.scheduler import ChatActivity, ShowJobs, build_scheduler
+from shopstream.storage.records import Records
+from shopstream.storage.unit import unit_of_work
 from shopstream.web import create_web_app
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,6 +52,10 @@ class ShowResult:
     connector_status: dict[str, str] = field(default_factory=dict)
     connector_errors: list[str] = field(default_factory=list)
     unsent: int = 0
+    # the transactional outbox: claim replies that could not be sent for good (buyers never
+    # told), and keys taken but never marked after a crash (the platform may have them)
+    untold: int = 0
+    in_doubt: int = 0
     # the fairness gate: messages it held, their median and longest wait, how many the
     # horizon let go (a platform fell behind); None when the gate was off
     gate_held: int | None = None
@@ -77,7 +84,12 @@ class ShowRunner:
         self.core = core
         self.drain_timeout = drain_timeout
         self.connectors = list(connectors)
-        self.queue: asyncio.Queue[Envelope] = asyncio.Queue()
+        # read positions are saved only once what they cover is committed
+        self.cursors = DurableCursors(core.records)
+        for c in self.connectors:
+            if isinstance(getattr(c, "cursor_store", None), Records):
+                c.cursor_store = self.cursors.store_for(c.name)  # type: ignore[attr-defined]
+        self.queue: asyncio.Queue[Envelope] = TrackedQueue(self.cursors)
         self.activity = ChatActivity()
         self._clock = clock
         self._on_event = on_event
@@ -86,7 +98,7 @@ class ShowRunner:
         self.result = ShowResult()
         self._stop = asyncio.Event()
         self.routes: dict[str, str] = {c.platform: c.name for c in self.connectors}
-        store = SqlSentKeys(core.engine)
+        self.store = store = SqlSentKeys(core.engine)
         self.outboxes = {
             c.name: Outbox(
                 c,
@@ -94,6 +106,7 @@ class ShowRunner:
                 channel=c.channel,  # type: ignore[attr-defined]
                 config=core.settings.outbox,
                 store=store,
+                name=c.name,  # its stored replies: what a crash left unsent goes out first
             )
             for c in self.connectors
         }
@@ -110,6 +123,8 @@ class ShowRunner:
             needs_order=core.handler.needs_order,
             on_storage=self.storage.batch_result,
             on_event=self._seen,
+            replies=store,  # the replies are rows of the batch's own transaction
+            on_done=self.cursors.done,
             targets={
                 c.name: (c.platform, c.channel)  # type: ignore[attr-defined]
                 for c in self.connectors
@@ -149,13 +164,28 @@ class ShowRunner:
         self._stop.set()
 
     def status(self) -> list[dict[str, str | None]]:
-        """Each connector's health, the webhook inbox's, the store's (its API version) and the
-        database's, for the dashboard."""
+        """Each connector's health, the webhook inbox's, the store's (its API version),
+        the database's and the replies', for the dashboard."""
         return [c.health.snapshot() for c in self.connectors] + [
             self.core.inbox.status().snapshot(),
             self.core.reconciler.client.version_status(),
             self.storage.health.snapshot(),
+            self.replies_status(),
         ]
+
+    def replies_status(self) -> dict[str, str | None]:
+        """The outboxes: replies waiting, claim replies never told, keys in doubt."""
+        stats = [o.stats for o in self.outboxes.values()]
+        untold = sum(s.untold for s in stats)
+        in_doubt = sum(s.in_doubt for s in stats)
+        pending = sum(o.pending for o in self.outboxes.values())
+        return {
+            "name": "replies",
+            "status": "untold" if untold else "ok",
+            "detail": f"{pending} waiting, {untold} claim replies never told, {in_doubt} in doubt",
+            "untold": str(untold),
+            "in_doubt": str(in_doubt),
+        }
 
     async def _start_inbox(self) -> None:
         # what an earlier run recorded and answered but did not apply (a crash, a blip)
@@ -164,19 +194,29 @@ class ShowRunner:
         except Exception:
             _LOGGER.exception("could not apply the pending webhooks at start-up; the job retries")
 
+    def _notices(self, make: Callable[[], list[Reply]]) -> list[tuple[str, Reply]]:
+        """Make hold notices and store them in one unit of work (the hold changes and the
+        notices that tell of them commit together)."""
+        with unit_of_work(self.core.engine):
+            routed: list[tuple[str, Reply]] = []
+            for reply in make():
+                name = self.routes.get(reply.platform)
+                outbox = self.outboxes.get(name) if name else None
+                if name is None or outbox is None:
+                    _LOGGER.warning(
+                        "no connector for %s; notice %s not sent", reply.platform, reply.key
+                    )
+                    continue
+                channel = outbox.channel
+                routed.append((name, replace(reply, platform=outbox.platform, channel=channel)))
+            self.store.queue(routed)
+        return routed
+
     async def _notify(self, make: Callable[[], list[Reply]]) -> int:
-        replies = await asyncio.to_thread(make)
-        for reply in replies:
-            name = self.routes.get(reply.platform)
-            outbox = self.outboxes.get(name) if name else None
-            if outbox is None:
-                _LOGGER.warning(
-                    "no connector for %s; notice %s not sent", reply.platform, reply.key
-                )
-                continue
-            channel = outbox.channel
-            await outbox.put(replace(reply, platform=outbox.platform, channel=channel))
-        return len(replies)
+        routed = await asyncio.to_thread(self._notices, make)
+        for name, reply in routed:
+            await self.outboxes[name].put(reply)
+        return len(routed)
 
     async def announce(self, text: str) -> None:
         """Post ``text`` on every connector of the show."""
@@ -212,6 +252,7 @@ class ShowRunner:
                 "events": self.pipeline.stats.events,
                 "duplicates": self.pipeline.stats.duplicates,
                 "replies": self.pipeline.stats.replies,
+                "untold": sum(o.stats.untold for o in self.outboxes.values()),
                 "released_by_horizon": self.pipeline.stats.gate_expired,
             },
             routers=[
@@ -231,6 +272,7 @@ class ShowRunner:
             return await self._run_show(stop or self._stop)
         finally:
             gc.unfreeze()  # a process that runs several shows (tests) frees each one's
+            await asyncio.to_thread(self.cursors.close)  # the last read positions written
 
     async def _run_show(self, stop: asyncio.Event) -> ShowResult:
         svc = self.core.handler.svc
@@ -305,6 +347,8 @@ class ShowRunner:
             problems = outbox.violations()
             if problems:
                 r.violations[name] = problems
+        r.untold = sum(o.stats.untold for o in self.outboxes.values())
+        r.in_doubt = sum(o.stats.in_doubt for o in self.outboxes.values())
         r.connector_status = {c.name: str(c.health.status) for c in self.connectors}
         r.connector_errors = [repr(e) for e in self.supervisor.errors]
         for claim in self.core.records.claims(show_id=self.core.settings.show.id):

@@ -1,5 +1,9 @@
 """Which database errors pass (the server restarts, a connection drops, a lock is held too
-long) and which a retry would only repeat (a bug, a value the database refuses)."""
+long) and which a retry would only repeat (a bug, a value the database refuses).
+
+This is the one classification for the whole app: the pipeline, the hold book, the stock
+writes and the claim path all ask it.
+"""
 
 from __future__ import annotations
 
@@ -25,3 +29,17 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
     return isinstance(error, _TRANSIENT)
+
+
+_CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
+
+
+def is_conflict(error: BaseException) -> bool:
+    """Whether PostgreSQL aborted the transaction for a deadlock or serialization failure:
+    running the same transaction again at once is the cure (a subset of transient)."""
+    if isinstance(error, sa_exc.DBAPIError):
+        error = error.orig if error.orig is not None else error
+    return (
+        isinstance(error, (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure))
+        or getattr(error, "sqlstate", None) in _CONFLICT_SQLSTATES
+    )

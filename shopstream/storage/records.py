@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.base import Executable
 from sqlmodel import Session, SQLModel, col, select
 
@@ -21,6 +21,7 @@ from connectors.status import utc_now
 from shopstream.storage.models import AuditEntry, Claim, ConnectorCursor, ProcessedMessage
 from shopstream.storage.pg_rows import PgRows
 from shopstream.storage.sqlite_rows import SqliteRows
+from shopstream.storage.unit import unit_of_work, writing
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -104,6 +105,10 @@ class Records:
 
     # -- write-behind batches -------------------------------------------------------------
 
+    def unit(self) -> contextlib.AbstractContextManager[Connection]:
+        """One transaction for this thread's writes over the engine (a pipeline batch)."""
+        return unit_of_work(self.engine)
+
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
         """Collect bookkeeping writes of this thread and write them in one transaction.
@@ -121,8 +126,8 @@ class Records:
             self._local.pending = None  # the block failed: its work is redone, not half-kept
             raise
         pending, self._local.pending = self._local.pending, None
-        if pending:
-            with self.engine.begin() as conn:
+        if pending:  # in the pipeline's unit of work: committed with the rest of the batch
+            with writing(self.engine) as conn:
                 self._flush(conn, pending)
 
     def _flush(self, conn: Any, pending: list[tuple[Executable, dict[str, Any]]]) -> None:
@@ -163,7 +168,7 @@ class Records:
         if pending is not None:
             pending.append((statement, params))
             return
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(statement, params)
 
     def _upsert_ignore(self, table: Table, *keys: str) -> Any:
@@ -197,7 +202,7 @@ class Records:
         rows = {(m.platform, m.message_id): self._message_row(m) for m in msgs}  # 1st copy only
         if not rows:
             return set()
-        with self.engine.begin() as conn:  # RETURNING names only the new rows
+        with writing(self.engine) as conn:  # RETURNING names only the new rows
             if self._sqlite is not None:
                 result = self._sqlite.insert_returning(conn, self._take_insert, list(rows.values()))
             elif self._pg:
@@ -242,7 +247,7 @@ class Records:
         """Move the claims that hold these holds to ``status`` (an order paid them)."""
         if not hold_ids:
             return
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(
                 update(_CLAIMS)
                 .where(_CLAIMS.c.hold_id.in_(list(hold_ids)))
@@ -303,5 +308,5 @@ class Records:
     def set(self, key: str, value: str) -> None:
         """Store cursor ``key`` (one upsert: connectors save their place after every read)."""
         row = {"key": key, "value": value, "updated_at": self.clock()}
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(self._cursor_upsert, row)

@@ -189,3 +189,17 @@ def test_links_made_in_a_batch_are_stored_together_at_its_end(
     assert [r.kind for r in resolved] == ["redirect"] * 4
     assert {r.target_url for r in resolved} == {TARGET}
     assert links.clicks_by_platform("show-101") == {"youtube": 2, "twitch": 1, "facebook": 1}
+
+
+def test_a_link_made_inside_a_unit_of_work_is_stored_with_it(
+    engine: Engine, links: ShortLinks, clock: FakeClock
+) -> None:
+    from shopstream.storage.unit import unit_of_work
+
+    with unit_of_work(engine):  # a hold notice: the unit holds SQLite's one write lock
+        url = _create(links, clock)
+    assert links.resolve(url.rsplit("/", 1)[1]).kind == "redirect"
+    with pytest.raises(RuntimeError), unit_of_work(engine):
+        failed = _create(links, clock)
+        raise RuntimeError("the unit fails")
+    assert links.resolve(failed.rsplit("/", 1)[1]).kind == "unknown"  # gone with it

@@ -58,11 +58,21 @@ class Sink:
 
 
 class SetLedger:
-    """Takes each (platform, message_id) once, in memory; counts batches."""
+    """Takes each (platform, message_id) once, in memory; counts batches. Its unit of work
+    is all or nothing, like the database's: a failed unit takes nothing."""
 
     def __init__(self) -> None:
         self.taken: set[tuple[str, str]] = set()
         self.batches = 0
+
+    @contextlib.contextmanager
+    def unit(self) -> Iterator[None]:
+        before = set(self.taken)
+        try:
+            yield
+        except BaseException:
+            self.taken = before
+            raise
 
     def take_messages(self, msgs: Sequence[ChatMessage]) -> set[tuple[str, str]]:
         new = {(m.platform, m.message_id) for m in msgs} - self.taken
@@ -138,8 +148,8 @@ async def test_a_failing_message_is_logged_and_the_show_goes_on() -> None:
 
 
 class FailingLedger(SetLedger):
-    """A database that fails some writes: the take (nothing kept) or the bookkeeping at the
-    end of a batch (the messages stay taken, as after a commit lost with the connection)."""
+    """A database that fails some writes: the take or the bookkeeping at the end of a batch
+    (either way the unit rolls back: nothing of the try is kept)."""
 
     def __init__(self, fail_takes: int = 0, fail_flushes: int = 0) -> None:
         super().__init__()
@@ -164,7 +174,7 @@ class FailingLedger(SetLedger):
     ("fail_takes", "fail_flushes", "handled"),
     [
         (2, 0, ["t1", "t2"]),  # nothing taken: handled once the database is back
-        (0, 1, ["t1", "t2", "t1", "t2"]),  # taken, never answered: handled again, not dropped
+        (0, 1, ["t1", "t2", "t1", "t2"]),  # the take went with the unit: handled again
         (1, 2, ["t1", "t2", "t1", "t2", "t1", "t2"]),
     ],
 )
@@ -189,7 +199,7 @@ async def test_a_failing_database_pauses_the_batch_and_loses_nothing(
     assert handler.seen == handled
     assert [r.key for r in sink.replies] == ["t1", "t2"]  # answered once, after the last try
     assert pipeline.stats.storage_retries == failures
-    assert pipeline.stats.duplicates == fail_flushes + 1  # the copy, in each try that got so far
+    assert pipeline.stats.duplicates == 1  # the copy, counted by the try that committed
     assert waits == [0.5, 1.0, 2.0][:failures]  # a growing pause
     assert "storing a batch of 3 events failed" in caplog.text
 

@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.errors import AuthError, RateLimited, TransientError
+from connectors.errors import AuthError, FatalError, RateLimited, TransientError
 from connectors.events import Priority, Reply, SendResult
 from connectors.limits import PlatformLimits
+from connectors.status import Status
 from shopstream.outbox import MemorySentKeys, Outbox, find_violations
 from shopstream.show.config import OutboxConfig
 from tests.fuzz import examples
@@ -219,13 +220,49 @@ async def test_auth_error_and_refusal_are_not_retried() -> None:
     assert outbox.stats.retries == 0
 
 
+class _Health:
+    def __init__(self, status: Status) -> None:
+        self.status = status
+
+
 async def test_a_crashing_connector_does_not_stop_the_outbox() -> None:
     outbox, sender, _ = make(YOUTUBE)
+    sender.health = _Health(Status.OK)  # type: ignore[attr-defined]  # open: a real bug
     sender.script = deque([ValueError("bug")])
     await outbox.put(reply("k1"))
     await outbox.put(reply("k2"))
     await outbox.flush()
     assert [r.key for r in sender.sent] == ["k2"]
+    assert outbox.stats.not_ready_retries == 0
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError("use 'async with YouTubeConnector(...)' before reading or sending"),
+        FatalError("Helix is not configured or not open", platform="twitch"),
+    ],
+)
+async def test_a_send_while_the_connector_restarts_waits_for_it(error: Exception) -> None:
+    outbox, sender, _ = make(YOUTUBE, patience=60.0)
+    health = _Health(Status.RECONNECTING)
+    sender.health = health  # type: ignore[attr-defined]
+    sender.script = deque([error, error])
+    await outbox.put(reply("k1", priority=Priority.CLAIM))
+    await outbox.flush()
+    assert [r.key for r in sender.sent] == ["k1"]  # not dropped: sent once it was back
+    assert outbox.stats.not_ready_retries == 2 and outbox.stats.failed == 0
+    assert outbox.stats.untold == 0
+
+
+async def test_a_claim_reply_given_up_is_counted_untold() -> None:
+    outbox, sender, _ = make(YOUTUBE, patience=5.0)
+    sender.health = _Health(Status.CANNOT_CONNECT)  # type: ignore[attr-defined]
+    sender.script = deque([FatalError("not open", platform="twitch")] * 50)
+    await outbox.put(reply("k1", priority=Priority.CLAIM))
+    await outbox.flush()
+    assert sender.sent == []
+    assert outbox.stats.untold == 1 and outbox.stats.failed == 1
 
 
 async def test_same_key_is_queued_once() -> None:
@@ -360,21 +397,44 @@ async def test_mention_written_once(text: str, mention: str, sent: str) -> None:
 
 
 class BrokenStore(MemorySentKeys):
+    """A database down for the first ``fails`` takes, then back."""
+
+    def __init__(self, fails: int) -> None:
+        super().__init__()
+        self.fails = fails
+
     async def take(self, keys: Collection[str], *, platform: str, channel: str) -> set[str]:
-        raise OSError("database is down")
+        if self.fails:
+            self.fails -= 1
+            raise OSError("database is down")
+        return await super().take(keys, platform=platform, channel=channel)
 
 
-async def test_a_store_failure_loses_one_reply_not_the_outbox() -> None:
-    outbox, sender, _ = make(TWITCH, store=BrokenStore())
+async def test_a_store_failure_costs_a_pause_not_the_reply() -> None:
+    outbox, sender, _ = make(TWITCH, store=BrokenStore(fails=2))
     task = asyncio.create_task(outbox.run())
     await outbox.put(reply("k1"))
     await asyncio.wait_for(outbox.drained(), 5)
     assert not task.done()
-    assert outbox.stats.failed == 1
-    assert sender.sent == []
+    assert outbox.stats.failed == 0 and outbox.stats.requeued == 2
+    assert [r.key for r in sender.sent] == ["k1"]
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_a_combined_reply_is_not_dropped_whole_on_one_failing_step() -> None:
+    store = BrokenStore(fails=1)
+    outbox, sender, _ = make(replace(TWITCH, coalesce=True), store=store)
+    for i in range(4):
+        await outbox.put(
+            reply(f"c{i}", text="held", short="held", mention=f"b{i}", priority=Priority.CLAIM)
+        )
+    await outbox.flush()
+    assert outbox.stats.requeued == 4  # every buyer of the combined message went back
+    assert outbox.stats.failed == 0
+    assert store.status == dict.fromkeys(("c0", "c1", "c2", "c3"), "sent")
+    assert len(sender.sent) == 1 and outbox.stats.coalesced_buyers == 4
 
 
 async def test_slow_mode_switched_on_mid_show_is_followed() -> None:

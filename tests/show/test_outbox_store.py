@@ -66,3 +66,59 @@ async def test_take_is_exclusive_and_finish_records_status(db_url: str) -> None:
         assert (row.status, row.platform_message_id) == ("sent", "m1")
         assert row.done_at is not None
     engine.dispose()
+
+
+class LookupSender(FakeSender):
+    """A platform whose channel already shows some of our messages (sent before a crash)."""
+
+    def __init__(self, shown: dict[str, str]) -> None:
+        super().__init__(limits=TWITCH)
+        self.shown = shown  # text -> the platform's message id
+
+    async def find_sent(self, reply: Reply) -> str | None:
+        return self.shown.get(reply.text)
+
+
+async def test_stored_replies_resume_and_keys_in_doubt_are_looked_up(db_url: str) -> None:
+    engine = make_engine(db_url)
+    SQLModel.metadata.create_all(engine, tables=[OutboxSentReply.__table__])  # type: ignore[attr-defined]
+    store = SqlSentKeys(engine)
+    replies = [_reply(k, priority=Priority.CLAIM) for k in ("k1", "k2", "k3")]
+    store.queue([("tw", r) for r in replies])
+    # the crashed run took k1 and k2 (the platform got k1 only) and never marked either
+    assert await store.take(["k1", "k2"], platform="twitch", channel="chan") == {"k1", "k2"}
+    assert await store.take(["k1"], platform="twitch", channel="chan") == set()  # taken once
+    clock = FakeClock()
+    sender = LookupSender({"hi k1": "m-77"})
+    box = Outbox(
+        sender,
+        platform="twitch",
+        channel="chan",
+        store=store,
+        clock=clock.monotonic,
+        sleep=clock.sleep,
+        wall=clock,
+        name="tw",
+    )
+    assert await box.resume() == 2  # k2 (not on the platform) and k3 (never taken)
+    await box.flush()
+    assert [r.key for r in sender.sent] == ["k2", "k3"]  # k1 is not sent again
+    assert box.stats.doubts_sent == 1 and box.stats.doubts_requeued == 1
+    assert box.stats.in_doubt == 0
+    assert await store.counts("tw") == {"sent": 3}
+    engine.dispose()
+
+
+async def test_without_a_lookup_a_key_in_doubt_is_never_sent_twice(db_url: str) -> None:
+    engine = make_engine(db_url)
+    SQLModel.metadata.create_all(engine, tables=[OutboxSentReply.__table__])  # type: ignore[attr-defined]
+    store = SqlSentKeys(engine)
+    store.queue([("tw", _reply("k1")), ("tw", _reply("k2"))])
+    await store.take(["k1"], platform="twitch", channel="chan")
+    box, sender = _outbox(store)
+    box.name = "tw"
+    assert await box.resume() == 1
+    await box.flush()
+    assert [r.key for r in sender.sent] == ["k2"]
+    assert box.stats.in_doubt == 1  # counted, not guessed
+    engine.dispose()

@@ -578,3 +578,15 @@ async def test_use_before_open_is_fatal(make_connector: Build) -> None:
         async for _ in conn.events():
             pass
     assert await conn.check() == "cannot_connect"
+
+
+async def test_a_reply_sent_before_a_crash_is_found_by_its_text(
+    emu: FacebookEmulator, make_connector: Build
+) -> None:
+    comment = emu.inject_message("SOLD 101 M")
+    async with make_connector() as conn:
+        sent = await conn.send(_reply(conn, "@Ana your tee is held", comment))
+        found = await conn.find_sent(_reply(conn, "@Ana your tee is held", comment))
+        missing = await conn.find_sent(_reply(conn, "@Bo your tee is held", comment))
+    assert sent.sent and found == sent.platform_message_id  # the outbox marks it sent
+    assert missing is None  # Facebook has no such comment: the outbox sends it
