@@ -70,7 +70,15 @@ async def test_revoked_twitch_token_mid_show_stops_only_twitch(
             )
             twitch_emu.revoke_tokens()  # the host removed the app's access on twitch.tv
             twitch_emu.eventsub.revoke("channel.chat.message")
-            await _until(lambda: str(twitch.health.status) == "invalid_auth", "twitch stopped")
+            # the connector reports invalid_auth as it fails; the supervisor then stops it and
+            # writes the fix into the detail: wait for the supervisor's word
+            await _until(
+                lambda: (
+                    str(twitch.health.status) == "invalid_auth"
+                    and twitch.health.detail.startswith("re-authorise")
+                ),
+                "twitch stopped",
+            )
             seen["twitch_detail"] = twitch.health.detail
             running.say("facebook", "!buy 101 M Red", author_id="77", author_name="later")
             await _until(lambda: "held" in _claims(records, "facebook"), "a facebook claim")
