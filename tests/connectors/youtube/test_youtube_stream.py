@@ -201,3 +201,16 @@ async def test_the_end_of_the_chat_ends_the_session(
         emu.end_chat()
         events = await take(conn, 2)
     assert isinstance(events[0], ChatMessage) and isinstance(events[-1], ChatEnded)
+
+
+async def test_a_raw_poison_item_in_the_feed_costs_itself_not_the_stream(
+    emu: YouTubeEmulator, make_connector: ConnectorFactory
+) -> None:
+    """The fault drill injects feed items that are not objects; the stream goes on."""
+    async with _streaming(make_connector, emu) as conn:
+        emu.inject_message("first")
+        await take(conn, 1)
+        emu.inject_raw(5, "garbage", {"snippet": 7})
+        emu.inject_message("after the poison")
+        (event,) = await take(conn, 1)
+    assert isinstance(event, ChatMessage) and event.text == "after the poison"
