@@ -62,6 +62,8 @@ def _rpc_enum(value: str) -> str:
 
 def proto_message(item: dict[str, Any]) -> stream_list_pb2.LiveChatMessage | None:
     """One feed item as a proto message; None for one the proto cannot hold (a raw test item)."""
+    if not isinstance(item, dict) or not isinstance(item.get("snippet", {}), dict):
+        return None  # a raw test item the proto cannot carry
     data = dict(item)
     snippet = dict(data.get("snippet") or {})
     if isinstance(snippet.get("type"), str):
