@@ -118,8 +118,9 @@ class YouTubeConnector:
         """What the day's quota buys this show, for the host before it starts: both stream
         lifetimes when streaming (YouTube does not say how long a stream stays open)."""
         if self.transport != "stream":
-            self.quota.plan_show(show_minutes)
-            interval = self.quota.read_interval()
+            plan = QuotaPlanner(self.quota.settings, clock=self._clock)  # this show's, not ours
+            plan.plan_show(show_minutes)
+            interval = plan.read_interval()
             every = "paused" if interval is None else f"a read every {interval:.1f} s"
             return f"polling: {every} over {show_minutes:g} min"
         cases = (stream_plan(self.config.quota, show_minutes, life) for life in (None, 10.0))

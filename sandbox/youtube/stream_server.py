@@ -175,7 +175,10 @@ class StreamListService(stream_list_pb2_grpc.V3DataLiveChatMessageServiceService
     def _past_the_end(self, position: int) -> bool:
         """Whether a stream at ``position`` already has the chat's end (then it is refused as
         ``liveChatEnded``); a client resuming from before the end still gets what is left."""
-        for index, item in enumerate(self.state.chat.items):
+        chat = self.state.chat
+        if chat.offline_at is None:  # the end is posted by end(), which stamps offline_at
+            return False
+        for index, item in enumerate(chat.items):
             if _type(item) == "chatEndedEvent":
                 return position > index
         return False

@@ -220,18 +220,19 @@ class SqlSentKeys:
             else:
                 conn.execute(self._queue_sql, values)
 
-    def _queued(self, connector: str) -> list[Reply]:
+    def _replies(self, connector: str, status: str) -> list[Reply]:
+        """``connector``'s stored replies in ``status``, in send order."""
         with self._engine.connect() as conn:
             rows = conn.execute(
                 select(_SENT.c.reply)
-                .where(_SENT.c.connector == connector, _SENT.c.status == "queued")
+                .where(_SENT.c.connector == connector, _SENT.c.status == status)
                 .order_by(_SENT.c.priority, _SENT.c.taken_at, _SENT.c.key)
             ).all()
         return [reply_from_json(r) for (r,) in rows if r]
 
     async def queued(self, connector: str) -> list[Reply]:
         """The replies stored for ``connector`` and never taken, in send order."""
-        return await asyncio.to_thread(self._queued, connector)
+        return await asyncio.to_thread(self._replies, connector, "queued")
 
     def _counts(self, connector: str) -> dict[str, int]:
         with self._engine.connect() as conn:
@@ -246,18 +247,9 @@ class SqlSentKeys:
         """``connector``'s rows by status."""
         return await asyncio.to_thread(self._counts, connector)
 
-    def _in_doubt(self, connector: str) -> list[Reply]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(_SENT.c.reply)
-                .where(_SENT.c.connector == connector, _SENT.c.status == "sending")
-                .order_by(_SENT.c.priority, _SENT.c.taken_at, _SENT.c.key)
-            ).all()
-        return [reply_from_json(r) for (r,) in rows if r]
-
     async def in_doubt(self, connector: str) -> list[Reply]:
         """``connector``'s replies taken and never marked (a crash in between)."""
-        return await asyncio.to_thread(self._in_doubt, connector)
+        return await asyncio.to_thread(self._replies, connector, "sending")
 
     def _requeue(self, keys: Collection[str]) -> None:
         if not keys:
