@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.events import ChatMessage, Reply
@@ -37,6 +37,7 @@ from shopstream.dashboard.views import (
     hold_json,
     hold_rows,
     lineup_variants,
+    read_changes,
     read_funnel,
     read_lines,
     read_stock_rows,
@@ -74,7 +75,7 @@ class DashboardService:
         announce: Callable[[str], Awaitable[None]],
         notify: Notify,
         status: Callable[[], Sequence[Mapping[str, str | None]]],
-        labels: Mapping[str, str] | None = None,
+        labels: Callable[[], Mapping[str, str]] = dict,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         tick: float = 0.5,
         refresh: float = 2.0,
@@ -84,7 +85,7 @@ class DashboardService:
         self._announce = announce
         self._notify = notify
         self._status = status
-        self._labels = dict(labels or {})  # connector name -> what the page calls it
+        self._labels = labels  # connector name -> what the page calls it (names can change)
         self._clock = clock
         self.tick = tick
         self.refresh = refresh
@@ -93,6 +94,7 @@ class DashboardService:
         self._shown_health: dict[str, tuple[str, str | None]] = {}
         self._last_refresh_at = float("-inf")
         self._refreshed_at_publish = -1
+        self._since = clock() - timedelta(minutes=1)
         core.handler.keep_marks = True
 
     # -- from the pipeline (its thread, after the batch committed) --------------------------
@@ -138,23 +140,6 @@ class DashboardService:
             )
         )
 
-    def link_opened(self, hold_ids: Sequence[str]) -> None:
-        """A buyer opened the link of these holds."""
-        claims = self._claims_of(hold_ids)
-        if claims:
-            self.hub.publish(ClaimUpdate(claims=claims, link_opened=True))
-
-    def paid(self, hold_ids: Sequence[str]) -> None:
-        """An order paid for these holds."""
-        claims = self._claims_of(hold_ids)
-        if claims:
-            self.hub.publish(ClaimUpdate(claims=claims, link_opened=True, paid=True))
-        self._refreshed_at_publish = -1  # figures change: read them at the next tick
-
-    def _claims_of(self, hold_ids: Sequence[str]) -> tuple[str, ...]:
-        holds = self.core.handler.svc.holds
-        return tuple(h.claim_key for h in (holds.hold(i) for i in hold_ids) if h is not None)
-
     # -- show state, health, stock ----------------------------------------------------------
 
     def show_seen(self) -> ShowSeen:
@@ -197,21 +182,19 @@ class DashboardService:
             self._shown_state = key
             self.hub.publish(self.show_seen())
 
-    def label(self, name: str) -> str:
-        """How the page names a status row (a connector by its platform: never its page id)."""
-        return self._labels.get(name, name)
-
     def publish_health(self) -> None:
-        """Publish each status row whose status or last message changed."""
+        """Publish each status row whose status or last message changed (a connector named
+        by its platform: never by its channel, a Facebook page id)."""
+        labels = self._labels()
         for row in self._status():
             name = str(row.get("name") or "")
-            label = self.label(name)
+            label = labels.get(name, name)
             status = str(row.get("status") or "")
             last = row.get("last_message_at")
             if self._shown_health.get(label) == (status, last):
                 continue
             self._shown_health[label] = (status, last)
-            connector = name in self._labels
+            connector = name in labels
             self.hub.publish(
                 ConnectorSeen(
                     name=label,
@@ -226,6 +209,12 @@ class DashboardService:
         """Read stock per variant, figures and sell-through (worker thread) and publish them."""
         core = self.core
         show = core.settings.show.id
+        since, self._since = self._since, self._clock()
+        opened, paid = read_changes(core.engine, show, since)
+        if opened - paid:
+            self.hub.publish(ClaimUpdate(claims=tuple(sorted(opened - paid)), link_opened=True))
+        if paid:
+            self.hub.publish(ClaimUpdate(claims=tuple(sorted(paid)), link_opened=True, paid=True))
         variants = lineup_variants(core.control.state, core.catalog.products)
         rows = read_stock_rows(core.engine, [v[2] for v in variants])
         lines = read_lines(core.engine, show)
@@ -341,7 +330,7 @@ class DashboardService:
 
         if not await asyncio.to_thread(release):
             return ActionResult(False, "That hold is no longer waiting for payment.")
-        self._refreshed_at_publish = -1
+        self._last_refresh_at = float("-inf")  # stock changed: read it at the next tick
         return ActionResult(True, f"Released {hold.quantity} × {hold.sku or hold.product_handle}.")
 
     # -- the loop ---------------------------------------------------------------------------
@@ -363,10 +352,9 @@ class DashboardService:
         await self.close_due_drops()
         self.publish_show()
         self.publish_health()
-        published = self.hub.published
-        if published != self._refreshed_at_publish and now - self._last_refresh_at >= self.refresh:
+        news = self.hub.published != self._refreshed_at_publish or self.hub.subscribers > 0
+        if news and now - self._last_refresh_at >= self.refresh:
             self._last_refresh_at = now
-            self._refreshed_at_publish = published
             await asyncio.to_thread(self.refresh_store_view)
             self._refreshed_at_publish = self.hub.published  # its own facts are no news
 

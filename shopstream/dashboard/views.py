@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from chat_commands.catalog import CatalogProduct
+from checkout_links.models import ShortLink
 from checkout_links.report import Funnel
 from shop_sync.stock import HOLDS, STOCK, free_of
 from shopstream.commands.merchant_views import VariantLine, variant_lines
@@ -28,6 +30,7 @@ from shopstream.dashboard.live import FiguresSeen, StockSeen
 from shopstream.handlers.buying import variant_label
 from shopstream.reports import platform_counts
 from shopstream.show.state import ShowState
+from shopstream.storage.models import Claim
 
 # -- readers (I/O) --------------------------------------------------------------------------
 
@@ -38,7 +41,7 @@ def read_stock_rows(engine: Engine, variant_ids: Iterable[str]) -> dict[str, Any
     if not ids:
         return {}
     with engine.connect() as conn:
-        rows = conn.execute(select(STOCK).where(STOCK.c.variant_id.in_(ids))).all()
+        rows = conn.execute(sa_select(STOCK).where(STOCK.c.variant_id.in_(ids))).all()
     return {r.variant_id: r for r in rows}
 
 
@@ -71,12 +74,40 @@ def read_unpaid(engine: Engine, show: str, limit: int = 200) -> list[Any]:
     with engine.connect() as conn:
         return list(
             conn.execute(
-                select(HOLDS)
+                sa_select(HOLDS)
                 .where(HOLDS.c.show_id == show, HOLDS.c.status == "active")
                 .order_by(HOLDS.c.expires_at, HOLDS.c.hold_id)
                 .limit(limit)
             ).all()
         )
+
+
+def read_changes(engine: Engine, show: str, since: datetime) -> tuple[set[str], set[str]]:
+    """Claims of ``show`` whose link was opened, and claims paid, since ``since``."""
+    with Session(engine) as session:
+        links = session.exec(
+            select(ShortLink.hold_ids).where(
+                ShortLink.show_id == show, col(ShortLink.last_click_at) > since
+            )
+        ).all()
+        holds = {h for ids in links for h in ids.split(",") if h}
+        opened = (
+            set(
+                session.exec(
+                    select(Claim.claim_key).where(col(Claim.hold_id).in_(sorted(holds)))
+                ).all()
+            )
+            if holds
+            else set()
+        )
+        paid = set(
+            session.exec(
+                select(Claim.claim_key).where(
+                    Claim.show_id == show, Claim.status == "paid", col(Claim.updated_at) > since
+                )
+            ).all()
+        )
+    return opened, paid
 
 
 # -- pure assembly --------------------------------------------------------------------------
@@ -238,6 +269,7 @@ __all__ = [
     "hold_rows",
     "lineup_variants",
     "money",
+    "read_changes",
     "read_funnel",
     "read_lines",
     "read_stock_rows",
