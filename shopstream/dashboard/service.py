@@ -330,8 +330,13 @@ class DashboardService:
 
         if not await asyncio.to_thread(release):
             return ActionResult(False, "That hold is no longer waiting for payment.")
-        self._last_refresh_at = float("-inf")  # stock changed: read it at the next tick
+        self.stale()  # stock changed: read it at the next tick
         return ActionResult(True, f"Released {hold.quantity} × {hold.sku or hold.product_handle}.")
+
+    def stale(self) -> None:
+        """Read stock, figures and holds again at the next tick."""
+        self._last_refresh_at = float("-inf")
+        self._refreshed_at_publish = -1
 
     # -- the loop ---------------------------------------------------------------------------
 

@@ -18,4 +18,5 @@ async def show(
     monkeypatch.setenv("SHOPSTREAM_DASHBOARD_TOKEN", HOST_TOKEN)
     monkeypatch.setenv("SHOPSTREAM_OVERLAY_TOKEN", OVERLAY_TOKEN)
     async with live_show(tmp_path, sqlite_db_url) as running:
+        running.runner.dashboard.refresh = 0.1  # stock and holds read at once, not every 2 s
         yield running
