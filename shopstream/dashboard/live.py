@@ -36,8 +36,9 @@ queue replaced by one ``{"type": "snapshot", ...}`` (so it never slows the show 
 memory). ``overlay_view(batch_or_snapshot)`` keeps only what the overlay may show (short
 names, featured, drops, stock; no chat text).
 
-Running: ``await hub.run(stop)`` in the show's task group flushes every ``interval``;
-tests call ``hub.flush()`` (event loop thread) instead of waiting.
+Running: ``await hub.run(stop)`` in the show's task group flushes every ``interval`` and
+closes every subscription when it ends (their ``async for`` stops); tests call
+``hub.flush()`` (event loop thread) instead of waiting.
 
 In a show: ``ShowRunner.hub`` (the hub), ``ShowRunner.access``
 (:class:`shopstream.dashboard.access.DashboardAccess`: ``overlay_allows(token)``,
@@ -293,11 +294,21 @@ class Subscription:
 
     def __init__(self, hub: LiveHub, max_queued: int) -> None:
         self._hub = hub
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_queued)
+        self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=max_queued)
         self.resets = 0  # how often it fell behind
+        self.closed = False
+
+    def close(self) -> None:
+        """End the subscription: what waits is dropped, the iteration stops (event loop)."""
+        self.closed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
 
     def offer(self, batch: dict[str, Any]) -> None:
         """Queue ``batch``; when full, drop what waits and queue a snapshot (event loop)."""
+        if self.closed:
+            return
         try:
             self.queue.put_nowait(batch)
         except asyncio.QueueFull:
@@ -310,7 +321,10 @@ class Subscription:
         return self
 
     async def __anext__(self) -> dict[str, Any]:
-        return await self.queue.get()
+        item = await self.queue.get()
+        if item is None:
+            raise StopAsyncIteration
+        return item
 
 
 class LiveHub:
@@ -344,6 +358,7 @@ class LiveHub:
         self._outcomes: dict[str, int] = {}
         self.published = 0
         self.batches = 0
+        self.closed = False
 
     # -- publishing (any thread) ------------------------------------------------------------
 
@@ -459,6 +474,8 @@ class LiveHub:
     async def subscribe(self) -> AsyncIterator[Subscription]:
         """A subscription for as long as the block runs (one per SSE client)."""
         sub = Subscription(self, self.max_queued)
+        if self.closed:
+            sub.close()
         self._subs.add(sub)
         try:
             yield sub
@@ -471,11 +488,20 @@ class LiveHub:
         return len(self._subs)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Flush every ``interval`` until ``stop`` (then once more)."""
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
-            self.flush()
+        """Flush every ``interval`` until ``stop`` (then once more, and close)."""
+        try:
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.interval)
+                self.flush()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End every subscription (the show is over: SSE streams end, the server can stop)."""
+        self.closed = True
+        for sub in list(self._subs):
+            sub.close()
 
 
 _OVERLAY_CLAIM_KEYS = ("at", "platform", "short", "product", "variant", "qty", "outcome")
