@@ -341,8 +341,8 @@ class DashboardService:
     # -- the loop ---------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Every ``tick``: drops' countdowns, show state, health; every ``refresh`` (when
-        something happened): stock and figures."""
+        """Every ``tick``: drops' countdowns, show state, health; every ``refresh`` while a
+        page watches (five times as seldom while none does): stock, figures, holds."""
         loop = asyncio.get_running_loop()
         while not stop.is_set():
             try:
@@ -357,8 +357,11 @@ class DashboardService:
         await self.close_due_drops()
         self.publish_show()
         self.publish_health()
+        # a page watching: every ``refresh``; nobody watching: now and then, for a first paint
+        # (the reads compete with claim handling for the database during a flash drop)
+        every = self.refresh if self.hub.subscribers else self.refresh * 5
         news = self.hub.published != self._refreshed_at_publish or self.hub.subscribers > 0
-        if news and now - self._last_refresh_at >= self.refresh:
+        if news and now - self._last_refresh_at >= every:
             self._last_refresh_at = now
             await asyncio.to_thread(self.refresh_store_view)
             self._refreshed_at_publish = self.hub.published  # its own facts are no news

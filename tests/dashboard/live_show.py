@@ -86,8 +86,9 @@ async def live_show(tmp_path: Path, database_url: str) -> AsyncIterator[LiveShow
                 after_start=play,
             )
         )
-        waiting = await asyncio.wait({show, started}, return_when=asyncio.FIRST_COMPLETED)
-        if show in waiting[0]:
+        waiting: set[asyncio.Future[Any]] = {show, started}
+        done_first, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        if show in done_first:
             show.result()  # the show failed before it started: its error
         try:
             yield started.result()

@@ -101,6 +101,21 @@ async def test_a_button_takes_the_chat_commands_path_and_reaches_the_chat(show: 
     assert shown.drops[0].ends_at is not None  # the countdown
 
 
+async def test_a_drop_with_a_countdown_closes_when_it_runs_out(show: LiveShow) -> None:
+    async with httpx.AsyncClient(base_url=show.base_url) as client:
+        csrf = await signed_in(client)
+        r = await client.post(
+            "/dashboard/control/drop",
+            data={"csrf": csrf, "code": "301", "qty": "2", "seconds": "1"},
+        )
+        assert r.status_code == 200, r.text
+    await show.until(lambda: show.core.control.state.drop_for("301") is None)
+    said = await show.until(lambda: len(show.bot_said()) >= 2 and show.bot_said())
+    assert "Canvas Tote" in said[0]
+    closing = audit(show, "mod_command")[-1]
+    assert (closing["actor"], closing["subject"]) == ("dashboard timer", "!close 301")
+
+
 BAD_VALUES = [
     ("drop", {"code": "201", "qty": "-1"}, "at least 1"),
     ("drop", {"code": "201", "qty": "3", "cap": "5"}, "more than the drop's 3 units"),

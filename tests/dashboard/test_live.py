@@ -125,7 +125,7 @@ async def test_a_slow_subscriber_gets_a_snapshot_instead_of_a_growing_queue() ->
         assert slow.queue.qsize() <= 3
         assert slow.resets >= 1
         first = slow.queue.get_nowait()
-    assert first["type"] == "snapshot"
+    assert first is not None and first["type"] == "snapshot"
     assert len(first["claims"]) >= 1
 
 
