@@ -205,6 +205,27 @@ class ShowRunner:
             self.replies_status(),
         ]
 
+    def public_status(self) -> list[dict[str, str | None]]:
+        """:meth:`status` for ``/status`` (no sign-in): each connector named by its platform
+        and its channel (a Facebook page id, a channel login) blanked out of every field."""
+        labels = _connector_labels(self.connectors)
+        channels = []
+        for c in self.connectors:
+            channel = str(getattr(c, "channel", "") or "")
+            if len(channel) >= 3 and channel != c.platform:
+                channels.append(channel)
+        rows = []
+        for row in self.status():
+            out: dict[str, str | None] = {}
+            for key, value in row.items():
+                if isinstance(value, str):
+                    for channel in channels:
+                        value = value.replace(channel, "…")
+                out[key] = value
+            out["name"] = labels.get(str(row.get("name")), out.get("name"))
+            rows.append(out)
+        return rows
+
     def replies_status(self) -> dict[str, str | None]:
         """The outboxes: replies waiting, claim replies never told, keys in doubt."""
         stats = [o.stats for o in self.outboxes.values()]
@@ -280,7 +301,7 @@ class ShowRunner:
 
     def _web_app(self) -> Any:
         return create_web_app(
-            status=self.status,
+            status=self.public_status,
             counts=lambda: {
                 "events": self.pipeline.stats.events,
                 "duplicates": self.pipeline.stats.duplicates,

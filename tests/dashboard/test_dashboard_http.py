@@ -169,6 +169,10 @@ async def test_no_response_carries_a_token_a_page_id_or_a_buyers_link(show: Live
         await signed_in(client)
         page = (await client.get("/")).text
         state = (await client.get("/dashboard/state")).text
+        status = (await client.get("/status")).json()
+    channel = show.runner.connectors[0].channel  # type: ignore[attr-defined]
+    assert status["connectors"][0]["name"] == "twitch"
+    assert channel not in repr(status) and channel not in page and channel not in state
     code = link.group(0).rsplit("/", 1)[1]
     for body in (page.replace(OVERLAY_TOKEN, ""), state):
         assert HOST_TOKEN not in body and code not in body and "/l/" not in body
