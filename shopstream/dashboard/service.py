@@ -99,7 +99,14 @@ class DashboardService:
     # -- from the pipeline (its thread, after the batch committed) --------------------------
 
     def on_event(self, envelope: Envelope, replies: Sequence[Reply]) -> None:
-        """Publish a handled chat message (and its claim outcome) to the hub."""
+        """Publish a handled chat message (and its claim outcome) to the hub; never raises
+        (the pipeline calls it: the dashboard must not take claim handling down)."""
+        try:
+            self._publish_event(envelope)
+        except Exception:
+            _LOGGER.exception("the dashboard could not show %r", envelope.event)
+
+    def _publish_event(self, envelope: Envelope) -> None:
         event = envelope.event
         if not isinstance(event, ChatMessage):
             return
