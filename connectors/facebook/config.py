@@ -70,11 +70,20 @@ class FacebookConfig(BaseModel):
         description="Comment fields asked for on the real-time stream and in backfill.",
     )
     backfill_interval_seconds: float = Field(
-        2.0,
+        1.0,
         gt=0,
         description="Poll /comments this often while the stream is up (gap filling). Only a"
         " completed backfill moves Facebook's delivery watermark, so this is how long claims"
-        " on other platforms may wait for Facebook at the fairness gate (2-5 s is usual).",
+        " on other platforms may wait for Facebook at the fairness gate. 1 s or more starts"
+        " each round just after a whole second (created_time counts whole seconds); the"
+        " cadence stretches as Graph's usage headers near 100 % (connectors/facebook/pacing.py).",
+    )
+    backfill_offset_seconds: float = Field(
+        0.1,
+        ge=0,
+        lt=1,
+        description="Start each round this long after the whole second, so comments written"
+        " just before it are listed (Graph documents no read-after-write delay).",
     )
     burst_backfill_seconds: float = Field(
         0.5,

@@ -30,6 +30,7 @@ from connectors.facebook.config import FacebookConfig, FacebookCredentials, cred
 from connectors.facebook.dedupe import RecentIds
 from connectors.facebook.graph import GraphClient
 from connectors.facebook.graph_errors import PostingBlocked, PrivateReplyRefused
+from connectors.facebook.pacing import plan_of, usage_percent
 from connectors.facebook.session import CommentSession, SessionState
 from connectors.facebook.translate import PLATFORM
 from connectors.limits import PlatformLimits, SlidingWindow
@@ -105,8 +106,10 @@ class FacebookConnector:
 
     @property
     def proof_interval(self) -> float:
-        """Seconds between delivery proofs: only a completed backfill round proves delivery."""
-        return self.config.backfill_interval_seconds
+        """Seconds between delivery proofs: only a completed backfill round proves delivery,
+        one a second by default, fewer as Graph's usage headers climb (``pacing.py``)."""
+        usage = usage_percent(self._graph.usage) if self._graph is not None else None
+        return plan_of(self.config).period(usage)
 
     # ----------------------------------------------------------------------------- lifecycle
 
