@@ -120,8 +120,17 @@ class FacebookConfig(BaseModel):
         60,
         ge=1,
         le=600,
-        description="Most replies (public and private) sent per minute; Facebook publishes no "
-        "cap, but bursts of identical-looking replies get a Page blocked (code 368).",
+        description="Most public replies sent per minute; Facebook publishes no cap, but"
+        " bursts of identical-looking replies get a Page blocked (code 368). Private replies"
+        " have their own limit (private_replies_per_second).",
+    )
+    private_replies_per_second: int = Field(
+        20,
+        ge=1,
+        le=300,
+        description="Most private replies sent per second, apart from the public ones: the"
+        " Send API takes 300 text messages a second per Page (Messenger Platform rate limits);"
+        " 20 leaves room for other tools on the Page. Held buyers' checkout links go this way.",
     )
     rate_limit_wait_seconds: float = Field(
         60.0,

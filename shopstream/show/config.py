@@ -45,6 +45,13 @@ class OutboxConfig(_Section):
     coalesce_max_buyers: int = Field(
         25, ge=1, description="Most buyers answered in one coalesced message."
     )
+    digest_min_buyers: int = Field(
+        5,
+        ge=2,
+        description="Where a platform forbids combined replies (Facebook), this many queued"
+        " claim replies with the same text (a sold-out notice) go out as one top-level"
+        " comment instead of one reply each.",
+    )
     remember_keys: int = Field(
         100_000, ge=100, description="Recent reply keys kept in memory to skip repeats cheaply."
     )
