@@ -125,12 +125,13 @@ class FacebookConfig(BaseModel):
         " have their own limit (private_replies_per_second).",
     )
     private_replies_per_second: int = Field(
-        20,
+        100,
         ge=1,
         le=300,
         description="Most private replies sent per second, apart from the public ones: the"
         " Send API takes 300 text messages a second per Page (Messenger Platform rate limits);"
-        " 20 leaves room for other tools on the Page. Held buyers' checkout links go this way.",
+        " 100 leaves two thirds to other tools on the Page. Held buyers' checkout links go"
+        " this way.",
     )
     rate_limit_wait_seconds: float = Field(
         60.0,

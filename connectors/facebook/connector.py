@@ -61,7 +61,7 @@ FACEBOOK_LIMITS = PlatformLimits(
     threads=True,
     coalesce=False,
     private_replies=True,
-    private_max_messages=20,
+    private_max_messages=100,
     private_window_seconds=1.0,
     digest=True,
 )
