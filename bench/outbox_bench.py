@@ -1,7 +1,7 @@
 """Outbox under a flash drop: messages per platform, buyers per message, latency, violations.
 
 Run: ``python -m bench.outbox_bench [--claims 3000] [--speed 50] [--sqlite] [--sends 100]
-[--old-limits]``.
+[--old-limits] [--send-ms 200]``.
 
 Two flash drops a minute apart: N buyers on three platforms claim within a few seconds; the
 first 100 claims of a drop are held, the next 1,000 waitlisted, the rest sold out (the mix
@@ -84,16 +84,22 @@ class ScaledClock:
 
 @dataclass
 class Sink:
-    """A connector that accepts everything (the bench measures the outbox, not a platform)."""
+    """A connector that accepts everything (the bench measures the outbox, not a platform),
+    each send taking ``latency`` virtual seconds (a round trip) on ``clock``."""
 
     limits: PlatformLimits
+    clock: ScaledClock | None = None
+    latency: float = 0.0
     sent: int = 0
     chars: list[int] = field(default_factory=list)
 
     async def send(self, reply: Reply) -> SendResult:
         self.sent += 1
         self.chars.append(len(reply.text))
-        await asyncio.sleep(0)
+        if self.clock is not None and self.latency > 0:
+            await self.clock.sleep(self.latency)
+        else:
+            await asyncio.sleep(0)
         return SendResult(sent=True, platform_message_id=str(self.sent))
 
 
@@ -221,6 +227,7 @@ async def flash_drop(
     *,
     drops: int = 2,
     units: int = 100,
+    send_ms: float = 0.0,
 ) -> None:
     """``drops`` flash drops a minute apart, each ``claims`` claims (10 % questions) over
     3 virtual seconds: the first ``units`` claims held, the next ``10 * units`` waitlisted,
@@ -235,7 +242,7 @@ async def flash_drop(
     sinks: dict[str, Sink] = {}
     for platform, limits in limits_of.items():
         store: SentKeyStore = SqlSentKeys(engine) if engine is not None else MemorySentKeys()
-        sinks[platform] = Sink(limits=limits)
+        sinks[platform] = Sink(limits=limits, clock=clock, latency=send_ms / 1000)
         boxes[platform] = Outbox(
             sinks[platform], platform=platform, channel="show", config=config, store=store,
             clock=clock, sleep=clock.sleep,
@@ -283,7 +290,7 @@ async def flash_drop(
 
     print(
         f"flash drop: {drops} drops {gap:.0f} virtual s apart, each {claims} claims+questions "
-        f"over {spread:.0f} virtual s ({units} held), speed x{speed:g}"
+        f"over {spread:.0f} virtual s ({units} held), a send {send_ms:g} ms, speed x{speed:g}"
     )
     print(f"  put(): {drops * claims / put_seconds:,.0f} replies/s (real time)")
     print(
@@ -360,26 +367,31 @@ def main() -> None:
     parser.add_argument(
         "--old-limits", action="store_true", help="also run with the limits assumed before"
     )
+    parser.add_argument(
+        "--send-ms", type=float, default=0.0, help="each send's round trip (virtual ms)"
+    )
     args = parser.parse_args()
-    bench_pacer()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "outbox.db" if args.sqlite else None
         print("production limits (each connector's own):")
-        asyncio.run(flash_drop(args.claims, args.speed, db))
+        asyncio.run(flash_drop(args.claims, args.speed, db, send_ms=args.send_ms))
     if args.old_limits:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "outbox.db" if args.sqlite else None
             print("facebook before its private lane and digest (one pace, one reply each):")
-            asyncio.run(flash_drop(args.claims, args.speed, db, ONE_LANE_LIMITS))
+            limits = ONE_LANE_LIMITS
+            asyncio.run(flash_drop(args.claims, args.speed, db, limits, send_ms=args.send_ms))
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "outbox.db" if args.sqlite else None
             print("the limits this bench assumed before (Facebook coalescing; not production):")
-            asyncio.run(flash_drop(args.claims, args.speed, db, OLD_LIMITS))
+            asyncio.run(flash_drop(args.claims, args.speed, db, OLD_LIMITS, send_ms=args.send_ms))
     youtube = args.claims // 3
     print(f"youtube send budget: {youtube} replies over 3 virtual s (88% claims, sent/queued)")
     asyncio.run(quota_drop(youtube, args.speed, None, declare=False))
     for declare in (False, True):
         asyncio.run(quota_drop(youtube, args.speed, args.sends, declare=declare))
+    # last: its 200,000 records leave the collector work that would stall the scaled clocks
+    bench_pacer()
 
 
 if __name__ == "__main__":

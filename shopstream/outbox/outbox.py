@@ -196,6 +196,7 @@ class Outbox:
         self._seq = 0
         self._known: dict[str, None] = {}  # insertion-ordered, bounded
         self._wake = asyncio.Event()
+        self._private_put = asyncio.Event()  # a private reply joined the queue
         self._idle = asyncio.Event()
         self._idle.set()
         self._stats = OutboxStats()
@@ -293,6 +294,8 @@ class Outbox:
         self._stats.queued += 1
         self._idle.clear()
         self._wake.set()
+        if self._in_private_lane(reply):
+            self._private_put.set()
 
     async def resume(self) -> int:
         """Queue the replies an earlier run stored for this connector and never sent.
@@ -465,6 +468,27 @@ class Outbox:
         while (wait := self._pacer_for(private).wait_time(self._clock())) > 0:
             await self._sleep(wait)
 
+    async def _public_slot_unless_private(self) -> bool:
+        """Wait for the public pace, unless a private reply is queued meanwhile (its own
+        lane need not wait for the public one). Returns whether the public slot came."""
+        while True:
+            if self._follow and (limits := _pacing(self.sender.limits)) != self.limits:
+                self.update_limits(limits)
+            wait = self._pacer.wait_time(self._clock())
+            if wait <= 0:
+                return True
+            self._private_put.clear()
+            sleeping = asyncio.ensure_future(self._sleep(wait))
+            arrived = asyncio.ensure_future(self._private_put.wait())
+            try:
+                await asyncio.wait((sleeping, arrived), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in (sleeping, arrived):
+                    task.cancel()
+                await asyncio.gather(sleeping, arrived, return_exceptions=True)
+            if arrived.done() and not arrived.cancelled():
+                return False
+
     def _is_stale(self, item: _Item) -> bool:
         reply = item.reply
         if reply.priority is Priority.CLAIM:
@@ -482,7 +506,12 @@ class Outbox:
 
     async def _step(self) -> bool:
         head = self._heap[0][2].reply if self._heap else None
-        await self._wait_for_slot(private=head is not None and self._in_private_lane(head))
+        private = head is not None and self._in_private_lane(head)
+        if not private and self._private_pacer is not None:
+            if not await self._public_slot_unless_private():
+                return True  # a private reply came: it goes first, look again
+        else:
+            await self._wait_for_slot(private=private)
         if not self._heap:
             return True
         left = self._sends_left()
@@ -511,6 +540,9 @@ class Outbox:
             if len(batch) > 1:
                 await self._send_digest(batch)
                 return True
+        if self._in_private_lane(item.reply) and self.config.private_concurrency > 1:
+            await self._send_private_lane(item)
+            return True
         await self._send_single(item.reply)
         return True
 
@@ -607,6 +639,25 @@ class Outbox:
         heapq.heapify(self._heap)
         self._inflight = candidates[:n]
         return candidates[:n]
+
+    async def _send_private_lane(self, first: _Item) -> None:
+        """Send ``first`` and the private replies queued behind it at once, up to
+        ``config.private_concurrency``: their lane takes many a second, more than one
+        round trip at a time allows. Each is its own reply, key and pace slot."""
+        batch = [first.reply]
+        while len(batch) < self.config.private_concurrency and self._heap:
+            head = self._heap[0][2]
+            if not self._in_private_lane(head.reply) or self._is_stale(head):
+                break
+            heapq.heappop(self._heap)
+            batch.append(head.reply)
+        self._inflight = batch
+        results = await asyncio.gather(
+            *(self._send_single(reply) for reply in batch), return_exceptions=True
+        )
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            raise failed  # the step puts the batch back; keys already taken are not resent
 
     def _take_digest(self, first: _Item) -> list[Reply]:
         """Take ``first`` and every queued claim reply with its text, when there are at

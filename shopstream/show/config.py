@@ -52,6 +52,14 @@ class OutboxConfig(_Section):
         " claim replies with the same text (a sold-out notice) go out as one top-level"
         " comment instead of one reply each.",
     )
+    private_concurrency: int = Field(
+        8,
+        ge=1,
+        le=64,
+        description="Private replies in flight at once where the platform gives them a lane of"
+        " their own (Facebook's Send API takes 300 a second; one at a time, a round trip each,"
+        " would cap them at a few a second).",
+    )
     remember_keys: int = Field(
         100_000, ge=100, description="Recent reply keys kept in memory to skip repeats cheaply."
     )

@@ -3,12 +3,13 @@ pace; a sold-out notice many share as one top-level message (digest), kept exact
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
 from sqlmodel import SQLModel
 
-from connectors.events import Priority, Reply
+from connectors.events import Priority, Reply, SendResult
 from connectors.facebook.connector import FACEBOOK_LIMITS
 from connectors.limits import PlatformLimits
 from shopstream.outbox import MemorySentKeys, Outbox, OutboxSentReply, SqlSentKeys
@@ -198,3 +199,62 @@ async def test_digest_keys_are_taken_once_across_outboxes() -> None:
     await second.flush()
     assert len(sender1.sent) == 1 and sender2.sent == []
     assert second.stats.duplicates_skipped == 5
+
+
+class SlowSender(FakeSender):
+    """Holds every send until ``release`` is set, counting how many are in flight."""
+
+    def __init__(self, limits: PlatformLimits) -> None:
+        super().__init__(limits=limits)
+        self.in_flight = 0
+        self.most = 0
+        self.release = asyncio.Event()
+
+    async def send(self, reply: Reply) -> SendResult:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        if self.in_flight >= 3:
+            self.release.set()  # three round trips overlap: let them all finish
+        await self.release.wait()
+        self.in_flight -= 1
+        return await super().send(reply)
+
+
+async def test_private_replies_are_sent_several_at_once() -> None:
+    clock = FakeClock()
+    sender = SlowSender(FB)
+    box = Outbox(
+        sender,
+        platform="facebook",
+        channel="page",
+        config=OutboxConfig(private_concurrency=3),
+        clock=clock.monotonic,
+        sleep=clock.sleep,
+        wall=clock,
+    )
+    for i in range(3):
+        await box.put(held(f"h{i}"))
+    async with asyncio.timeout(5):  # one at a time, the first send would wait for ever
+        await box.flush()
+    assert sender.most == 3
+    assert sorted(r.key for r in sender.sent) == ["h0", "h1", "h2"]
+    assert box.stats.private_sent == 3 and box.violations() == []
+
+
+async def test_public_replies_stay_one_at_a_time() -> None:
+    sender = SlowSender(FB)
+    sender.release.set()
+    clock = FakeClock()
+    box = Outbox(
+        sender,
+        platform="facebook",
+        channel="page",
+        config=OutboxConfig(digest_min_buyers=100),
+        clock=clock.monotonic,
+        sleep=clock.sleep,
+        wall=clock,
+    )
+    for i in range(3):
+        await box.put(claim(f"w{i}", f"you are #{i} on the waitlist"))
+    await box.flush()
+    assert sender.most == 1
