@@ -258,3 +258,44 @@ async def test_public_replies_stay_one_at_a_time() -> None:
         await box.put(claim(f"w{i}", f"you are #{i} on the waitlist"))
     await box.flush()
     assert sender.most == 1
+
+
+async def test_a_private_reply_does_not_wait_behind_the_public_pace() -> None:
+    clock = FakeClock()
+    slept, release = asyncio.Event(), asyncio.Event()
+
+    async def sleep(seconds: float) -> None:  # the public pace: held until released
+        slept.set()
+        await release.wait()
+        clock.advance(seconds)
+
+    sender = FakeSender(limits=replace(FB, max_messages=1))
+    box = Outbox(
+        sender,
+        platform="facebook",
+        channel="page",
+        config=OutboxConfig(digest_min_buyers=100),
+        clock=clock.monotonic,
+        sleep=sleep,
+        wall=clock,
+    )
+    runner = asyncio.create_task(box.run())
+    try:
+        await box.put(claim("w0", "you are #1 on the waitlist"))
+        await box.put(claim("w1", "you are #2 on the waitlist"))
+        async with asyncio.timeout(5):
+            await slept.wait()  # w0 went; w1 waits a minute for the public pace
+        assert [r.key for r in sender.sent] == ["w0"]
+        sender.got_one.clear()
+        await box.put(held("h0"))
+        async with asyncio.timeout(5):
+            await sender.got_one.wait()
+        assert [r.key for r in sender.sent] == ["w0", "h0"]  # not kept behind w1
+        release.set()
+        async with asyncio.timeout(5):
+            await box.drained()
+        assert [r.key for r in sender.sent] == ["w0", "h0", "w1"]
+        assert box.violations() == []
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
