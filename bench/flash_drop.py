@@ -279,6 +279,8 @@ async def run(
         show = asyncio.create_task(runner.run())
         await _listening(platforms, connectors)
         t0 = time.perf_counter()
+        lags: dict[str, list[float]] = {}
+        sampler = asyncio.create_task(_proof_lags(connectors, lags))
         merchant = (
             asyncio.create_task(
                 asyncio.to_thread(
@@ -305,6 +307,9 @@ async def run(
             await asyncio.sleep(0.05)
         last = max(handled.values()) if handled else time.perf_counter()
         changes = await merchant if merchant is not None else None
+        sampler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sampler
         runner.stop()
         result = await show
         metrics = _metrics(core, units, sent_at, order_at, handled, in_app, result, runner)
@@ -342,6 +347,10 @@ async def run(
         metrics["proof_interval_s"] = {
             c.platform: getattr(c, "proof_interval", None) for c in connectors
         }
+        for platform, values in sorted(lags.items()):  # how far behind each proof ran
+            metrics[f"proof_lag_ms_{platform}"] = (
+                f"p50 {1000 * _pct(values, 0.50):.0f}, p99 {1000 * _pct(values, 0.99):.0f}"
+            )
         metrics["released_by_horizon"] = runner.pipeline.stats.gate_expired
         metrics["inject_seconds"] = round(inject_done - t0, 3)
         metrics["claims_per_second_end_to_end"] = round(len(handled) / max(1e-9, last - t0), 1)
@@ -349,6 +358,19 @@ async def run(
         metrics["claims_per_second_app_capacity"] = round(len(handled) / max(1e-9, busy), 1)
         core.close()
     return metrics
+
+
+async def _proof_lags(connectors: Sequence[Connector], lags: dict[str, list[float]]) -> None:
+    """Sample, every 10 ms during the drop, how far each connector's delivery watermark runs
+    behind the clock (what the fairness gate makes the other platforms wait for it)."""
+    while True:
+        now = datetime.now(UTC)
+        for made in connectors:
+            health = getattr(made, "health", None)
+            mark = health.watermark() if health is not None else None
+            if mark is not None:
+                lags.setdefault(made.platform, []).append((now - mark).total_seconds())
+        await asyncio.sleep(0.01)
 
 
 def _metrics(

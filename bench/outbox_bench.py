@@ -1,15 +1,19 @@
 """Outbox under a flash drop: messages per platform, buyers per message, latency, violations.
 
 Run: ``python -m bench.outbox_bench [--claims 3000] [--speed 50] [--sqlite] [--sends 100]
-[--old-limits]``.
+[--old-limits] [--send-ms 200]``.
 
-N buyers on three platforms claim within a few seconds; every claim produces a CLAIM reply
-(with a compact form for coalescing) and some viewers ask questions (ANSWER replies). Each
+Two flash drops a minute apart: N buyers on three platforms claim within a few seconds; the
+first 100 claims of a drop are held, the next 1,000 waitlisted, the rest sold out (the mix
+``bench.flash_drop`` records), each with the reply the buying handler sends (held buyers' on
+Facebook private, as in production), and some viewers ask questions (ANSWER replies). Each
 platform's outbox runs on a scaled clock (``--speed`` virtual seconds per real second), so a
 minute of show takes about a second; the limits are each connector's production ones
-(``--old-limits`` also runs the bench's earlier assumptions, for comparison). Violations are
-counted from the send log by :func:`shopstream.outbox.find_violations`, independently of the
-pacer.
+(``--old-limits`` also runs Facebook without its private lane and digest, and the bench's
+earlier assumptions, for comparison). Printed per platform: reply latency p50/p99, claims
+p99, held buyers' p99 and losers' p99 (from queued to told, by their own reply or a
+digest). Violations are counted from the send log by
+:func:`shopstream.outbox.find_violations`, independently of the pacer.
 
 Then the YouTube share of the drop against a *send budget* (``--sends`` inserts, by default
 what the 2,000-unit reply reserve buys at 20 units each): messages used, buyers per message,
@@ -43,6 +47,12 @@ from shopstream.storage.engine import make_engine
 # one reply per comment, threaded; YouTube paces at one send a second; Twitch at its normal
 # rate, the tier a bot without the moderator or verified badge gets).
 LIMITS = {"twitch": TWITCH_LIMITS, "youtube": YOUTUBE_LIMITS, "facebook": FACEBOOK_LIMITS}
+# Facebook as it was before its private lane and digest: private replies at the public pace,
+# in arrival order, and one threaded reply per loser (``--old-limits`` prints it too).
+ONE_LANE_LIMITS = {
+    **LIMITS,
+    "facebook": replace(FACEBOOK_LIMITS, private_max_messages=None, digest=False),
+}
 # What this bench assumed before issue 17 (Facebook coalescing, YouTube without its pause):
 # kept only to print the comparison with ``--old-limits``.
 OLD_LIMITS = {
@@ -74,16 +84,22 @@ class ScaledClock:
 
 @dataclass
 class Sink:
-    """A connector that accepts everything (the bench measures the outbox, not a platform)."""
+    """A connector that accepts everything (the bench measures the outbox, not a platform),
+    each send taking ``latency`` virtual seconds (a round trip) on ``clock``."""
 
     limits: PlatformLimits
+    clock: ScaledClock | None = None
+    latency: float = 0.0
     sent: int = 0
     chars: list[int] = field(default_factory=list)
 
     async def send(self, reply: Reply) -> SendResult:
         self.sent += 1
         self.chars.append(len(reply.text))
-        await asyncio.sleep(0)
+        if self.clock is not None and self.latency > 0:
+            await self.clock.sleep(self.latency)
+        else:
+            await asyncio.sleep(0)
         return SendResult(sent=True, platform_message_id=str(self.sent))
 
 
@@ -181,9 +197,41 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+PRIVATE_LINKS = frozenset({"facebook"})  # as production: ``ShowServices.private_link_platforms``
+
+
+def _claim_reply(platform: str, i: int, drop: int, outcome: str, place: int) -> Reply:
+    """A claim outcome's reply as the buying handler words it (templates ``en.toml``)."""
+    name, key = f"viewer{i:05d}", f"{platform}:{drop}:{i}"
+    product = ("Classic Tee", "Glow Serum")[drop % 2]
+    if outcome == "held":
+        link = f"https://s.shop/{drop}{i:05x}"
+        text, short = f"{product} (M / Navy) is yours for 10 min: {link}", f"M {link}"
+    elif outcome == "waitlisted":
+        text = f"{product} (M / Navy) is sold out; you are #{place} on the waitlist."
+        short = f"M sold out, waitlist #{place}"
+    else:
+        text, short = f"Sorry, {product} (M / Navy) is sold out.", "M sold out"
+    return Reply(
+        platform=platform, channel="show", key=key, text=text, mention=name,
+        reply_to_id=f"m{drop}-{i}", short=short, priority=Priority.CLAIM,
+        private=outcome == "held" and platform in PRIVATE_LINKS,
+    )  # fmt: skip
+
+
 async def flash_drop(
-    claims: int, speed: float, db: Path | None, limits_of: dict[str, PlatformLimits] = LIMITS
+    claims: int,
+    speed: float,
+    db: Path | None,
+    limits_of: dict[str, PlatformLimits] = LIMITS,
+    *,
+    drops: int = 2,
+    units: int = 100,
+    send_ms: float = 0.0,
 ) -> None:
+    """``drops`` flash drops a minute apart, each ``claims`` claims (10 % questions) over
+    3 virtual seconds: the first ``units`` claims held, the next ``10 * units`` waitlisted,
+    the rest sold out (the mix ``bench.flash_drop`` records)."""
     clock = ScaledClock(speed)
     config = OutboxConfig(stale_answer_seconds=45, stale_announcement_seconds=90)
     engine = None
@@ -194,7 +242,7 @@ async def flash_drop(
     sinks: dict[str, Sink] = {}
     for platform, limits in limits_of.items():
         store: SentKeyStore = SqlSentKeys(engine) if engine is not None else MemorySentKeys()
-        sinks[platform] = Sink(limits=limits)
+        sinks[platform] = Sink(limits=limits, clock=clock, latency=send_ms / 1000)
         boxes[platform] = Outbox(
             sinks[platform], platform=platform, channel="show", config=config, store=store,
             clock=clock, sleep=clock.sleep,
@@ -202,37 +250,37 @@ async def flash_drop(
     runners = [asyncio.create_task(box.run()) for box in boxes.values()]
     rng = random.Random(7)
     put_at: dict[str, float] = {}
-    kinds: dict[str, Priority] = {}
+    kinds: dict[str, str] = {}
     platforms = list(limits_of)
-    spread = 3.0  # virtual seconds over which the claims arrive
+    spread, gap = 3.0, 60.0  # virtual seconds over which a drop's claims arrive; between drops
     put_seconds = 0.0
-    for i in range(claims):
-        target = spread * i / claims
-        if (ahead := target - clock()) > 0:
-            await clock.sleep(ahead)
-        platform = rng.choice(platforms)
-        name = f"viewer{i:05d}"
-        link = f"https://s.shop/{i:05x}"
-        is_question = rng.random() < 0.1
-        reply = Reply(
-            platform=platform,
-            channel="show",
-            key=f"{platform}:{i}",
-            text=(
-                "Classic Tee: 3 left in M, L is sold out"
-                if is_question
-                else f"Classic Tee (M / Navy) is yours for 10 min: {link}"
-            ),
-            mention=name,
-            reply_to_id=f"m{i}",
-            short=None if is_question else f"M {link}",
-            priority=Priority.ANSWER if is_question else Priority.CLAIM,
-        )
-        t = time.perf_counter()
-        await boxes[platform].put(reply)
-        put_seconds += time.perf_counter() - t
-        put_at[reply.key] = clock()
-        kinds[reply.key] = reply.priority
+    for drop in range(drops):
+        decided = 0
+        for i in range(claims):
+            target = drop * gap + spread * i / claims
+            if (ahead := target - clock()) > 0:
+                await clock.sleep(ahead)
+            platform = rng.choice(platforms)
+            if rng.random() < 0.1:
+                kind = "question"
+                reply = Reply(
+                    platform=platform, channel="show", key=f"{platform}:{drop}:{i}",
+                    text="Classic Tee: 3 left in M, L is sold out", mention=f"viewer{i:05d}",
+                    reply_to_id=f"m{drop}-{i}", priority=Priority.ANSWER,
+                )  # fmt: skip
+            else:
+                kind = (
+                    "held" if decided < units
+                    else "waitlisted" if decided < 11 * units
+                    else "sold_out"
+                )  # fmt: skip
+                reply = _claim_reply(platform, i, drop, kind, decided - units + 1)
+                decided += 1
+            t = time.perf_counter()
+            await boxes[platform].put(reply)
+            put_seconds += time.perf_counter() - t
+            put_at[reply.key] = clock()
+            kinds[reply.key] = kind
     wall0 = time.perf_counter()
     await asyncio.gather(*(box.drained() for box in boxes.values()))
     for task in runners:
@@ -240,11 +288,15 @@ async def flash_drop(
     await asyncio.gather(*runners, return_exceptions=True)
     drain_wall = time.perf_counter() - wall0
 
-    print(f"flash drop: {claims} claims+questions over {spread:.0f} virtual s, speed x{speed:g}")
-    print(f"  put(): {claims / put_seconds:,.0f} replies/s (real time)")
     print(
-        f"{'platform':<9} {'replies':>7} {'msgs':>5} {'buyers/msg':>10} {'stale':>6} "
-        f"{'p50 s':>7} {'p99 s':>7} {'claim p99':>9} {'violations':>10}"
+        f"flash drop: {drops} drops {gap:.0f} virtual s apart, each {claims} claims+questions "
+        f"over {spread:.0f} virtual s ({units} held), a send {send_ms:g} ms, speed x{speed:g}"
+    )
+    print(f"  put(): {drops * claims / put_seconds:,.0f} replies/s (real time)")
+    print(
+        f"{'platform':<9} {'replies':>7} {'msgs':>5} {'buyers/msg':>10} {'digests':>7} "
+        f"{'stale':>6} {'p50 s':>7} {'p99 s':>7} {'claim p99':>9} {'held p99':>8} "
+        f"{'losers p99':>10} {'violations':>10}"
     )
     total_msgs = total_replies = total_viol = 0
     for platform, box in boxes.items():
@@ -252,19 +304,22 @@ async def flash_drop(
         for rec in box.log:
             for key in rec.keys:
                 first_sent.setdefault(key, rec.at)
-        lat = [first_sent[k] - put_at[k] for k in first_sent if k in put_at]
-        claim_lat = [
-            first_sent[k] - put_at[k] for k in first_sent if kinds.get(k) == Priority.CLAIM
-        ]
+
+        def lat(*wanted: str, told: dict[str, float] = first_sent) -> list[float]:
+            return [told[k] - put_at[k] for k in told if kinds.get(k) in wanted]
+
         st = box.stats
         per_msg = st.sent_replies / st.sent_messages if st.sent_messages else 0.0
         total_msgs += st.sent_messages
         total_replies += st.sent_replies
         total_viol += st.violations
+        every = lat("held", "waitlisted", "sold_out", "question")
         print(
             f"{platform:<9} {st.sent_replies:>7} {st.sent_messages:>5} {per_msg:>10.1f} "
-            f"{st.dropped_stale:>6} {_pct(lat, 0.5):>7.2f} {_pct(lat, 0.99):>7.2f} "
-            f"{_pct(claim_lat, 0.99):>9.2f} {st.violations:>10}"
+            f"{st.digest_messages:>7} {st.dropped_stale:>6} {_pct(every, 0.5):>7.2f} "
+            f"{_pct(every, 0.99):>7.2f} {_pct(lat('held', 'waitlisted', 'sold_out'), 0.99):>9.2f} "
+            f"{_pct(lat('held'), 0.99):>8.2f} {_pct(lat('waitlisted', 'sold_out'), 0.99):>10.2f} "
+            f"{st.violations:>10}"
         )
         if sinks[platform].chars:
             assert max(sinks[platform].chars) <= limits_of[platform].max_chars
@@ -312,22 +367,31 @@ def main() -> None:
     parser.add_argument(
         "--old-limits", action="store_true", help="also run with the limits assumed before"
     )
+    parser.add_argument(
+        "--send-ms", type=float, default=0.0, help="each send's round trip (virtual ms)"
+    )
     args = parser.parse_args()
-    bench_pacer()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "outbox.db" if args.sqlite else None
         print("production limits (each connector's own):")
-        asyncio.run(flash_drop(args.claims, args.speed, db))
+        asyncio.run(flash_drop(args.claims, args.speed, db, send_ms=args.send_ms))
     if args.old_limits:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "outbox.db" if args.sqlite else None
+            print("facebook before its private lane and digest (one pace, one reply each):")
+            limits = ONE_LANE_LIMITS
+            asyncio.run(flash_drop(args.claims, args.speed, db, limits, send_ms=args.send_ms))
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "outbox.db" if args.sqlite else None
             print("the limits this bench assumed before (Facebook coalescing; not production):")
-            asyncio.run(flash_drop(args.claims, args.speed, db, OLD_LIMITS))
+            asyncio.run(flash_drop(args.claims, args.speed, db, OLD_LIMITS, send_ms=args.send_ms))
     youtube = args.claims // 3
     print(f"youtube send budget: {youtube} replies over 3 virtual s (88% claims, sent/queued)")
     asyncio.run(quota_drop(youtube, args.speed, None, declare=False))
     for declare in (False, True):
         asyncio.run(quota_drop(youtube, args.speed, args.sends, declare=declare))
+    # last: its 200,000 records leave the collector work that would stall the scaled clocks
+    bench_pacer()
 
 
 if __name__ == "__main__":

@@ -21,6 +21,10 @@ class PlatformLimits:
     ``sends_left``: a send budget, the messages the connector can still afford (YouTube's
     daily quota); ``None`` means no budget. Unlike the other fields it moves with every send,
     so callers read it afresh before each message rather than comparing whole limits.
+    ``private_max_messages`` per ``private_window_seconds``: private replies have a limit of
+    their own (Facebook's Send API), apart from the public one; ``None``: they share it.
+    ``digest``: many identical public claim replies (the same sold-out notice) may be sent as
+    one top-level message instead of one reply each.
     """
 
     max_messages: int
@@ -33,6 +37,21 @@ class PlatformLimits:
     private_replies: bool = False
     sends_left: int | None = None
     length_unit: LengthUnit = LengthUnit.CODE_POINTS
+    private_max_messages: int | None = None
+    private_window_seconds: float = 1.0
+    digest: bool = False
+
+    @property
+    def private_lane(self) -> PlatformLimits | None:
+        """The private replies' own limits (None: they go at the public pace)."""
+        if not self.private_replies or self.private_max_messages is None:
+            return None
+        return PlatformLimits(
+            max_messages=self.private_max_messages,
+            window_seconds=self.private_window_seconds,
+            max_chars=self.max_chars,
+            length_unit=self.length_unit,
+        )
 
     @property
     def length_rule(self) -> LengthRule:

@@ -70,11 +70,20 @@ class FacebookConfig(BaseModel):
         description="Comment fields asked for on the real-time stream and in backfill.",
     )
     backfill_interval_seconds: float = Field(
-        2.0,
+        1.0,
         gt=0,
         description="Poll /comments this often while the stream is up (gap filling). Only a"
         " completed backfill moves Facebook's delivery watermark, so this is how long claims"
-        " on other platforms may wait for Facebook at the fairness gate (2-5 s is usual).",
+        " on other platforms may wait for Facebook at the fairness gate. 1 s or more starts"
+        " each round just after a whole second (created_time counts whole seconds); the"
+        " cadence stretches as Graph's usage headers near 100 % (connectors/facebook/pacing.py).",
+    )
+    backfill_offset_seconds: float = Field(
+        0.1,
+        ge=0,
+        lt=1,
+        description="Start each round this long after the whole second, so comments written"
+        " just before it are listed (Graph documents no read-after-write delay).",
     )
     burst_backfill_seconds: float = Field(
         0.5,
@@ -83,7 +92,12 @@ class FacebookConfig(BaseModel):
         " comments), backfill this soon instead of waiting for the periodic round.",
     )
     backfill_overlap_seconds: int = Field(
-        5, ge=0, description="Re-read this many seconds before the backfill cursor (deduped)."
+        1,
+        ge=0,
+        description="Re-read this many seconds before the backfill cursor (deduped): comments"
+        " stamped in the cursor's whole second may come after the last read, and 1 s covers"
+        " them whether Graph's 'since' is inclusive or not. Each second more re-reads a"
+        " second of comments every round (at 1,000 comments/s, 10 more pages a round).",
     )
     backfill_page_limit: int = Field(
         100, ge=1, le=100, description="Comments per backfill page (Graph 'limit')."
@@ -106,8 +120,18 @@ class FacebookConfig(BaseModel):
         60,
         ge=1,
         le=600,
-        description="Most replies (public and private) sent per minute; Facebook publishes no "
-        "cap, but bursts of identical-looking replies get a Page blocked (code 368).",
+        description="Most public replies sent per minute; Facebook publishes no cap, but"
+        " bursts of identical-looking replies get a Page blocked (code 368). Private replies"
+        " have their own limit (private_replies_per_second).",
+    )
+    private_replies_per_second: int = Field(
+        100,
+        ge=1,
+        le=300,
+        description="Most private replies sent per second, apart from the public ones: the"
+        " Send API takes 300 text messages a second per Page (Messenger Platform rate limits);"
+        " 100 leaves two thirds to other tools on the Page. Held buyers' checkout links go"
+        " this way.",
     )
     rate_limit_wait_seconds: float = Field(
         60.0,

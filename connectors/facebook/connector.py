@@ -30,6 +30,7 @@ from connectors.facebook.config import FacebookConfig, FacebookCredentials, cred
 from connectors.facebook.dedupe import RecentIds
 from connectors.facebook.graph import GraphClient
 from connectors.facebook.graph_errors import PostingBlocked, PrivateReplyRefused
+from connectors.facebook.pacing import plan_of, usage_percent
 from connectors.facebook.session import CommentSession, SessionState
 from connectors.facebook.translate import PLATFORM
 from connectors.limits import PlatformLimits, SlidingWindow
@@ -42,11 +43,15 @@ PRIVATE_REPLY_WINDOW = timedelta(days=7)
 POSTING_BLOCK_SECONDS = 3600.0
 
 # Facebook publishes no per-minute cap for Page replies; 60/min is our conservative default
-# (``replies_per_minute``). Length: platforms.md §0 gives comments no bot-relevant limit
-# ("long"); 2000 is the Messenger Send API's text limit (private replies; comments allow 8000),
-# so one limit fits both routes. Counted in UTF-16 units, which are never fewer than code
-# points, since Facebook does not say what it counts. Identical text to one comment within
-# minutes is refused (506).
+# (``replies_per_minute``). Private replies go through the Send API, whose own limit is 300
+# text messages a second per Page (developers.facebook.com/documentation/business-messaging/
+# messenger-platform/overview/rate-limiting); we send at most ``private_replies_per_second``.
+# Length: platforms.md §0 gives comments no bot-relevant limit ("long"); 2000 is the Messenger
+# Send API's text limit (private replies; comments allow 8000), so one limit fits both routes.
+# Counted in UTF-16 units, which are never fewer than code points, since Facebook does not say
+# what it counts. Identical text to one comment within minutes is refused (506). A reply
+# threads to one comment, so buyers are never combined in one reply (no @-tag reaches them
+# from the API); a sold-out notice many share goes as one comment on the live video (digest).
 FACEBOOK_LIMITS = PlatformLimits(
     max_messages=60,
     window_seconds=60.0,
@@ -56,6 +61,9 @@ FACEBOOK_LIMITS = PlatformLimits(
     threads=True,
     coalesce=False,
     private_replies=True,
+    private_max_messages=100,
+    private_window_seconds=1.0,
+    digest=True,
 )
 
 
@@ -89,7 +97,12 @@ class FacebookConnector:
         self._credentials = credentials or credentials_from_env()
         self._clock = clock
         self._monotonic = monotonic
-        self.limits = replace(FACEBOOK_LIMITS, max_messages=config.replies_per_minute)
+        self.limits = replace(
+            FACEBOOK_LIMITS,
+            max_messages=config.replies_per_minute,
+            private_replies=config.private_replies,
+            private_max_messages=config.private_replies_per_second,
+        )
         self.page_id = self._credentials.page_id if self._credentials else None
         self.live_video_id: str | None = config.live_video_id
         self.channel = self.page_id or config.live_video_id or "facebook"
@@ -100,13 +113,18 @@ class FacebookConnector:
         self._state = SessionState(backoff=backoff or Backoff(base=0.5, cap=30.0))
         self._sleep = sleep
         self._window = SlidingWindow(self.limits.max_messages, self.limits.window_seconds)
+        self._private_window = SlidingWindow(
+            config.private_replies_per_second, self.limits.private_window_seconds
+        )
         self._private_done: RecentIds[str, bool] = RecentIds()
         self._blocked_until: float | None = None
 
     @property
     def proof_interval(self) -> float:
-        """Seconds between delivery proofs: only a completed backfill round proves delivery."""
-        return self.config.backfill_interval_seconds
+        """Seconds between delivery proofs: only a completed backfill round proves delivery,
+        one a second by default, fewer as Graph's usage headers climb (``pacing.py``)."""
+        usage = usage_percent(self._graph.usage) if self._graph is not None else None
+        return plan_of(self.config).period(usage)
 
     # ----------------------------------------------------------------------------- lifecycle
 
@@ -265,11 +283,12 @@ class FacebookConnector:
         text = _fit(reply, self.limits.length_rule)
         if text is None:
             return SendResult(sent=False, drop_reason="too_long")
-        wait = self._window.wait_time(now)
+        private = reply.private and self.config.private_replies
+        wait = (self._private_window if private else self._window).wait_time(now)
         if wait > 0:
             raise RateLimited("facebook reply pacing", retry_after=wait, platform=PLATFORM)
         try:
-            if reply.private and self.config.private_replies:
+            if private:
                 return await self._send_private(graph, reply, text)
             return await self._send_public(graph, reply, text)
         except PostingBlocked:
@@ -341,7 +360,7 @@ class FacebookConnector:
         written = self._state.comment_times.get(comment_id)
         if written is not None and self._clock() - written > PRIVATE_REPLY_WINDOW:
             return SendResult(sent=False, drop_reason="private_reply_window_closed")
-        self._window.record(self._monotonic())
+        self._private_window.record(self._monotonic())
         try:
             body = await graph.put_object(
                 str(self.page_id),

@@ -2,7 +2,7 @@
 
 ::
 
-    code 4, 17, 32, 613, 80001 (and 341)  -> RateLimited (wait from the usage headers)
+    code 4, 17, 32, 613, 80001, 80006 (341) -> RateLimited (wait from the usage headers)
     code 190                              -> AuthError (invalid_auth)
     code 10900-10903, 10/2018278          -> PrivateReplyRefused (a FatalError for that reply)
     code 10, 200-299                      -> PermissionDenied (an AuthError: App Review / scopes)
@@ -31,7 +31,8 @@ from connectors.values import JSON_ERRORS, ascii_int
 _LOGGER = logging.getLogger(__name__)
 
 PLATFORM = "facebook"
-RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613, 80001})
+# 80001 Pages and 80006 Messenger Business Use Case limits (rate-limiting docs, BUC codes [R])
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613, 80001, 80006})
 # (#10900) activity already replied to, (#10901) too old, (#10902) not replyable [R];
 # (#10) subcode 2018278: message sent outside the allowed window [R].
 PRIVATE_REPLY_CODES = frozenset({10900, 10901, 10902, 10903})

@@ -15,9 +15,10 @@ pages reaches comments stamped after the second it started in, everything writte
 its start has been read (the listing is chronological), so the watermark moves there and the
 rest of the query counts as started anew (:func:`translate.read_past`).
 
-While the stream delivers at its ``comment_rate`` cap (it is dropping comments), the next
-backfill runs ``burst_backfill_seconds`` later rather than at the periodic interval, so the
-dropped comments, and the watermark, keep up during a burst.
+When each round starts is :class:`connectors.facebook.pacing.BackfillPlan`'s decision: just
+after each whole second at the default 1 s cadence, stretched as Graph's usage headers climb,
+and sooner (``burst_backfill_seconds``) while the stream delivers at its ``comment_rate`` cap
+(it is dropping comments), so the dropped comments, and the watermark, keep up during a burst.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from connectors.events import ChatEnded, ChatEvent, ChatMessage
 from connectors.facebook.config import COMMENT_RATE_CAPS, FacebookConfig
 from connectors.facebook.dedupe import RecentIds
 from connectors.facebook.graph import GraphClient
+from connectors.facebook.pacing import BackfillPlan, plan_of, usage_percent
 from connectors.facebook.stream import StreamEnded, StreamRequest, read_stream
 from connectors.facebook.translate import (
     PLATFORM,
@@ -130,6 +132,7 @@ class CommentSession:
         self.sleep = sleep or asyncio.sleep
         self._penalty = 0.0
         self._cap = CapWatch(*COMMENT_RATE_CAPS[config.comment_rate])
+        self._plan: BackfillPlan = plan_of(config)
         if state.cursor is None:
             state.cursor = clock() - timedelta(seconds=config.startup_lookback_seconds)
 
@@ -177,9 +180,8 @@ class CommentSession:
                 if isinstance(item, BaseException):
                     raise item
                 if isinstance(item, dict):
-                    if self._cap.note(loop.time()) and not self._penalty:
-                        soon = loop.time() + self.config.burst_backfill_seconds
-                        next_poll = min(next_poll, soon)
+                    if self._cap.note(loop.time()):
+                        next_poll = min(next_poll, loop.time() + self._pause(capped=True))
                     accepted = self.accept(item)
                     if accepted is not None:
                         self.state.backoff.reset()
@@ -189,11 +191,17 @@ class CommentSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await pump
 
-    def _pause(self) -> float:
-        """Seconds until the next backfill round: at once while a capped round continues."""
-        if self._penalty:
-            return self._penalty
-        return 0.0 if self.state.resume is not None else self.config.backfill_interval_seconds
+    def _pause(self, *, capped: bool = False) -> float:
+        """Seconds until the next backfill round (see :mod:`connectors.facebook.pacing`)."""
+        started = self.state.query_started
+        return self._plan.delay(
+            self.clock().timestamp(),
+            last_start=started.timestamp() if started is not None else None,
+            usage_pct=usage_percent(self.graph.usage),
+            capped=capped,
+            resume=self.state.resume is not None,
+            penalty=self._penalty,
+        )
 
     async def _pump(self, queue: asyncio.Queue[_Item]) -> None:
         request = StreamRequest(

@@ -57,8 +57,14 @@ class FacebookEmulator:
         keepalive_seconds: float | None = 15.0,
         page_token: str = "emu-page-token",
         user_token: str = "emu-user-token",
+        engaged_users: int = 100,
+        app_users: int = 100,
     ) -> None:
         self.state = PageState(clock=clock, page_token=page_token, user_token=user_token)
+        # Graph's budgets scale with them (sandbox/facebook/usage.py): by default a Page with
+        # 100 engaged users (480,000 Pages calls a day) and an app with 100 daily users
+        self.state.meter.engaged_users = engaged_users
+        self.state.meter.app_users = app_users
         self.live_video_id = "911936075671494"
         self.video_id = "911936075671500"
         self.state.add_video(
@@ -229,12 +235,14 @@ class FacebookEmulator:
         queue.extend([failure] * times)
         self.state.fault_skips[route] = after
 
-    def limit_usage(self, calls_per_hour: int, *, regain_minutes: int = 5) -> None:
-        """Enforce a call budget: past it, Page tokens get (#80001) with
-        ``estimated_time_to_regain_access``, other tokens (#4)."""
-        self.state.call_limit_per_hour = calls_per_hour
-        self.state.regain_minutes = regain_minutes
-        self.state.enforce_usage = True
+    def limit_usage(self, calls: int, *, regain_minutes: int | None = None) -> None:
+        """Shrink every budget to ``calls`` per its window (the Page's and Messenger's 24 h,
+        the app's hour); past it, Page tokens get (#80001) (the Send API (#80006)), other
+        tokens (#4). ``regain_minutes`` replaces the computed
+        ``estimated_time_to_regain_access``."""
+        for name in ("pages", "platform", "messenger"):
+            self.state.meter.budgets[name] = calls
+        self.state.meter.regain_override = regain_minutes
 
     def delete_comment(self, comment_id: str) -> None:
         """A moderator removes a comment: it disappears from ``/comments`` and ``GET /{id}``.
@@ -275,13 +283,16 @@ class FacebookEmulator:
             )
         try:
             token_kind = self.state.token_kind(_token(request, params))
-            percent = self.state.count_call()
-            headers.update(self.state.usage_headers(percent, token_kind))
+            now = self.state.clock()
+            refusal = self.state.meter.charge(kind, token_kind, now)
+            headers.update(self.state.meter.headers(kind, token_kind, self.state.page_id, now))
             fault = self.state.take_fault(kind)
             if fault is not None:
                 raise fault
-            if self.state.enforce_usage and percent >= 100:
-                raise self._usage_failure(token_kind)
+            if refusal is not None:
+                raise GraphFailure.graph(
+                    400, refusal.code, refusal.message, is_transient=refusal.is_transient
+                )
             if kind == "live_comments":
                 return self.hub.response(self.state, parts[0], params, token_kind, headers)
             base = f"{self.base_url}{version}/"
@@ -290,19 +301,6 @@ class FacebookEmulator:
             headers.update(failure.headers)
             return _failure_response(failure, headers)
         return Response(json.dumps(body), media_type="application/json", headers=headers)
-
-    def _usage_failure(self, token_kind: str) -> GraphFailure:
-        regain = self.state.regain_minutes
-        if token_kind == "page":
-            return GraphFailure.graph(
-                400,
-                80001,
-                "(#80001) There have been too many calls to this Page account.",
-                headers=self.state.usage_headers(100, "page", regain),
-            )
-        return GraphFailure.graph(
-            400, 4, "(#4) Application request limit reached", is_transient=True
-        )
 
 
 def _failure_response(failure: GraphFailure, headers: dict[str, str]) -> Response:

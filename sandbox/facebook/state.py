@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sandbox.facebook.usage import UsageMeter, buc_header
+
 GRAPH_TIME = "%Y-%m-%dT%H:%M:%S+0000"
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 DUPLICATE_WINDOW = timedelta(minutes=10)
@@ -147,10 +149,8 @@ class PageState:
     private_replied: set[str] = field(default_factory=set)
     faults: dict[str, deque[GraphFailure]] = field(default_factory=dict)
     fault_skips: dict[str, int] = field(default_factory=dict)  # calls let through first
-    calls: deque[datetime] = field(default_factory=deque)
-    call_limit_per_hour: int = 4800
-    enforce_usage: bool = False
-    regain_minutes: int = 5
+    meter: UsageMeter = field(default_factory=UsageMeter)
+    regain_minutes: int = 5  # what injected rate-limit faults report
     _message_seq: int = 0
 
     # -------------------------------------------------------------------- videos and comments
@@ -227,34 +227,17 @@ class PageState:
                 return queue.popleft()
         return None
 
-    def count_call(self) -> int:
-        """Record a call; return the percent of the hourly budget used."""
-        now = self.clock()
-        self.calls.append(now)
-        while self.calls and now - self.calls[0] > timedelta(hours=1):
-            self.calls.popleft()
-        return min(100, len(self.calls) * 100 // max(1, self.call_limit_per_hour))
-
     def usage_headers(self, percent: int, token_kind: str, regain: int = 0) -> dict[str, str]:
-        """``X-App-Usage`` always; ``X-Business-Use-Case-Usage`` for Page tokens (BUC)."""
+        """Headers saying ``percent`` of the budget is used: ``X-App-Usage`` always, and
+        ``X-Business-Use-Case-Usage`` (type ``pages``) for Page tokens (injected faults)."""
         headers = {
             "x-app-usage": json.dumps(
                 {"call_count": percent, "total_time": percent // 2, "total_cputime": percent // 2}
             )
         }
         if token_kind == "page":
-            headers["x-business-use-case-usage"] = json.dumps(
-                {
-                    self.page_id: [
-                        {
-                            "type": "pages",
-                            "call_count": percent,
-                            "total_cputime": percent // 2,
-                            "total_time": percent // 2,
-                            "estimated_time_to_regain_access": regain,
-                        }
-                    ]
-                }
+            headers["x-business-use-case-usage"] = buc_header(
+                self.page_id, "pages", percent, regain
             )
         return headers
 

@@ -44,6 +44,10 @@ def hold_notice(svc: ShowServices, hold: HoldView, kind: str) -> Reply | None:
         priority=Priority.CLAIM if kind != "expired" else Priority.ANSWER,
         short=f"{variant} {link}" if link else None,
         created_at=svc.clock(),
+        # a hold granted from the waitlist is a held buyer: the link goes privately where
+        # the platform can (the comment's one private reply is still unused: a waitlist
+        # place is told publicly); the outbox sends it publicly if it cannot
+        private=kind == "waitlist_promoted" and hold.platform in svc.private_link_platforms,
     )
 
 

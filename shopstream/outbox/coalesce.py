@@ -23,6 +23,15 @@ def can_coalesce(reply: Reply) -> bool:
     )
 
 
+def can_digest(reply: Reply) -> bool:
+    """Return whether ``reply`` may be told by one top-level message shared with others.
+
+    Public claim outcomes only; the outbox shares a message only among replies whose texts
+    are the same, so nothing personal (a link, a waitlist place) is ever shared.
+    """
+    return reply.priority is Priority.CLAIM and not reply.private
+
+
 def coalesced_piece(reply: Reply) -> str:
     """Return one buyer's part of a coalesced message: ``@name short``."""
     return f"@{reply.mention} {reply.short}"

@@ -21,8 +21,8 @@ from connectors.limits import PlatformLimits
 from connectors.status import Status
 from connectors.text import TextTooLong, normalise_spaces, split_text
 from shopstream.outbox.budget import BudgetPolicy, Need, plan
-from shopstream.outbox.coalesce import can_coalesce, pack
-from shopstream.outbox.pacing import Pacer, SendRecord, find_violations
+from shopstream.outbox.coalesce import can_coalesce, can_digest, pack
+from shopstream.outbox.pacing import Pacer, SendRecord, find_violations, same_text_key
 from shopstream.outbox.store import MemorySentKeys, SentKeyStore
 from shopstream.outbox.text import vary
 from shopstream.show.config import OutboxConfig
@@ -104,6 +104,11 @@ class OutboxStats:
     # or not found (sent now)
     doubts_sent: int = 0
     doubts_requeued: int = 0
+    # where the platform forbids combined replies: identical claim replies told by one
+    # top-level message (``digest_messages`` messages for ``digest_buyers`` buyers)
+    digest_messages: int = 0
+    digest_buyers: int = 0
+    private_sent: int = 0
 
 
 @dataclass(slots=True)
@@ -116,10 +121,16 @@ class _Item:
 class Outbox:
     """Send one channel's replies in priority order without breaking the platform's limits.
 
-    Claim outcomes go before answers before announcements; within a priority, first in
-    first out. Every message respects the sliding-window count, minimum interval, length
-    and duplicate rules of ``limits``; each handed-over message is logged in :attr:`log`
-    so :meth:`violations` can check the limits independently. A reply key is taken in
+    Claim outcomes go before answers before announcements; within a priority, private replies
+    on a platform whose private replies have limits of their own (Facebook's Send API) go
+    first, paced by those limits, then first in first out. Where a platform forbids combined
+    replies but allows a digest (Facebook), ``config.digest_min_buyers`` or more queued claim
+    replies with the same text (a sold-out notice) go out as one top-level message.
+
+    Every message respects the sliding-window count, minimum interval, length and duplicate
+    rules of ``limits`` (a private one those of ``limits.private_lane``); each handed-over
+    message is logged in :attr:`log` so :meth:`violations` can check the limits
+    independently. A reply key is taken in
     ``store`` before its message is sent, so no key is ever sent twice, across restarts
     and processes. Time is injected: ``clock`` is monotonic seconds, ``sleep`` waits.
 
@@ -180,10 +191,12 @@ class Outbox:
         self._sleep = sleep
         self._wall = wall
         self._pacer = self._new_pacer(self.limits)
+        self._private_pacer = self._new_private_pacer(self.limits)
         self._heap: list[tuple[int, int, _Item]] = []
         self._seq = 0
         self._known: dict[str, None] = {}  # insertion-ordered, bounded
         self._wake = asyncio.Event()
+        self._private_put = asyncio.Event()  # a private reply joined the queue
         self._idle = asyncio.Event()
         self._idle.set()
         self._stats = OutboxStats()
@@ -211,8 +224,12 @@ class Outbox:
     def violations(self) -> list[str]:
         """Check the send log against the limits in force at each send; one line per problem."""
         records = list(self.log)
-        base = self._appended - len(records)  # log index of records[0]
+        lane = self.limits.private_lane
         problems: list[str] = []
+        if lane is not None:  # private replies are checked against their own limits
+            private = [r for r in records if r.private]
+            problems += [f"private {line}" for line in find_violations(private, lane)]
+        base = self._appended - len(records)  # log index of records[0]
         for i, (start, limits) in enumerate(self._epochs):
             end = self._epochs[i + 1][0] if i + 1 < len(self._epochs) else self._appended
             first, last = max(start, base) - base, end - base
@@ -226,7 +243,11 @@ class Outbox:
             lead = first
             while lead > 0 and records[first].at - records[lead - 1].at < reach:
                 lead -= 1
-            problems += find_violations(records[lead:last], limits, context=first - lead)
+            segment, context = records[lead:last], first - lead
+            if limits.private_lane is not None:
+                context = sum(1 for r in records[lead:first] if not r.private)
+                segment = [r for r in segment if not r.private]
+            problems += find_violations(segment, limits, context=context)
         return problems
 
     def update_limits(self, limits: PlatformLimits) -> None:
@@ -241,10 +262,16 @@ class Outbox:
             return
         _LOGGER.info("outbox %s: limits now %s", self.channel, limits)
         pacer = self._new_pacer(limits)
+        private = self._new_private_pacer(limits)
         for record in self.log:
-            pacer.record(record.at, record.text)
+            (private if record.private and private is not None else pacer).record(
+                record.at, record.text
+            )
         pacer.block_until(self._pacer.blocked_until)
+        if private is not None and self._private_pacer is not None:
+            private.block_until(self._private_pacer.blocked_until)
         self._pacer = pacer
+        self._private_pacer = private
         self.limits = limits
         self._epochs.append((self._appended, limits))
 
@@ -263,10 +290,12 @@ class Outbox:
             del self._known[next(iter(self._known))]
         self._seq += 1
         item = _Item(reply=reply, seq=self._seq, enqueued_at=self._clock())
-        heapq.heappush(self._heap, (int(reply.priority), self._seq, item))
+        heapq.heappush(self._heap, (self._rank(reply), self._seq, item))
         self._stats.queued += 1
         self._idle.clear()
         self._wake.set()
+        if self._in_private_lane(reply):
+            self._private_put.set()
 
     async def resume(self) -> int:
         """Queue the replies an earlier run stored for this connector and never sent.
@@ -305,6 +334,8 @@ class Outbox:
         for reply in await self.store.in_doubt(self.name):
             if self.limits.coalesce and can_coalesce(reply):
                 continue
+            if self.limits.digest and can_digest(reply):
+                continue  # perhaps told by a digest, whose text is not its own
             try:
                 found = await self._look_up(lookup, reply)
             except Exception:
@@ -404,7 +435,21 @@ class Outbox:
     def _requeue(self, reply: Reply) -> None:
         self._seq += 1
         item = _Item(reply=reply, seq=self._seq, enqueued_at=self._clock())
-        heapq.heappush(self._heap, (int(reply.priority), self._seq, item))
+        heapq.heappush(self._heap, (self._rank(reply), self._seq, item))
+
+    def _rank(self, reply: Reply) -> int:
+        """Heap order: priority, and within it a private reply with a lane of its own first."""
+        lane = 0 if self._in_private_lane(reply) else 1
+        return 2 * int(reply.priority) + lane
+
+    def _in_private_lane(self, reply: Reply) -> bool:
+        return reply.private and self.limits.private_lane is not None
+
+    def _pacer_for(self, private: bool) -> Pacer:
+        """The pacer of the lane a message goes by."""
+        if private and self._private_pacer is not None:
+            return self._private_pacer
+        return self._pacer
 
     # --- one step ------------------------------------------------------------------------
 
@@ -412,11 +457,37 @@ class Outbox:
         burst = math.ceil(limits.max_messages * self.config.burst_fraction)
         return Pacer(limits, burst=burst)
 
-    async def _wait_for_slot(self) -> None:
+    @staticmethod
+    def _new_private_pacer(limits: PlatformLimits) -> Pacer | None:
+        lane = limits.private_lane
+        return Pacer(lane) if lane is not None else None
+
+    async def _wait_for_slot(self, *, private: bool = False) -> None:
         if self._follow and (limits := _pacing(self.sender.limits)) != self.limits:
             self.update_limits(limits)
-        while (wait := self._pacer.wait_time(self._clock())) > 0:
+        while (wait := self._pacer_for(private).wait_time(self._clock())) > 0:
             await self._sleep(wait)
+
+    async def _public_slot_unless_private(self) -> bool:
+        """Wait for the public pace, unless a private reply is queued meanwhile (its own
+        lane need not wait for the public one). Returns whether the public slot came."""
+        while True:
+            if self._follow and (limits := _pacing(self.sender.limits)) != self.limits:
+                self.update_limits(limits)
+            wait = self._pacer.wait_time(self._clock())
+            if wait <= 0:
+                return True
+            self._private_put.clear()
+            sleeping = asyncio.ensure_future(self._sleep(wait))
+            arrived = asyncio.ensure_future(self._private_put.wait())
+            try:
+                await asyncio.wait((sleeping, arrived), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in (sleeping, arrived):
+                    task.cancel()
+                await asyncio.gather(sleeping, arrived, return_exceptions=True)
+            if arrived.done() and not arrived.cancelled():
+                return False
 
     def _is_stale(self, item: _Item) -> bool:
         reply = item.reply
@@ -434,7 +505,13 @@ class Outbox:
         return age > limit
 
     async def _step(self) -> bool:
-        await self._wait_for_slot()
+        head = self._heap[0][2].reply if self._heap else None
+        private = head is not None and self._in_private_lane(head)
+        if not private and self._private_pacer is not None:
+            if not await self._public_slot_unless_private():
+                return True  # a private reply came: it goes first, look again
+        else:
+            await self._wait_for_slot(private=private)
         if not self._heap:
             return True
         left = self._sends_left()
@@ -458,6 +535,14 @@ class Outbox:
             if len(batch) > 1:
                 await self._send_coalesced(batch)
                 return True
+        if self.limits.digest and not self.limits.coalesce and can_digest(item.reply):
+            batch = self._take_digest(item)
+            if len(batch) > 1:
+                await self._send_digest(batch)
+                return True
+        if self._in_private_lane(item.reply) and self.config.private_concurrency > 1:
+            await self._send_private_lane(item)
+            return True
         await self._send_single(item.reply)
         return True
 
@@ -554,6 +639,68 @@ class Outbox:
         heapq.heapify(self._heap)
         self._inflight = candidates[:n]
         return candidates[:n]
+
+    async def _send_private_lane(self, first: _Item) -> None:
+        """Send ``first`` and the private replies queued behind it at once, up to
+        ``config.private_concurrency``: their lane takes many a second, more than one
+        round trip at a time allows. Each is its own reply, key and pace slot."""
+        batch = [first.reply]
+        while len(batch) < self.config.private_concurrency and self._heap:
+            head = self._heap[0][2]
+            if not self._in_private_lane(head.reply) or self._is_stale(head):
+                break
+            heapq.heappop(self._heap)
+            batch.append(head.reply)
+        self._inflight = batch
+        results = await asyncio.gather(
+            *(self._send_single(reply) for reply in batch), return_exceptions=True
+        )
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            raise failed  # the step puts the batch back; keys already taken are not resent
+
+    def _take_digest(self, first: _Item) -> list[Reply]:
+        """Take ``first`` and every queued claim reply with its text, when there are at
+        least ``config.digest_min_buyers`` of them (else only ``first``)."""
+        key = same_text_key(first.reply.text)
+        same = [
+            e
+            for e in self._heap
+            if can_digest(e[2].reply) and same_text_key(e[2].reply.text) == key
+        ]
+        if 1 + len(same) < self.config.digest_min_buyers:
+            return [first.reply]
+        taken = {e[1] for e in same}
+        self._heap = [e for e in self._heap if e[1] not in taken]
+        heapq.heapify(self._heap)
+        batch = [first.reply] + [e[2].reply for e in sorted(same, key=lambda e: e[1])]
+        self._inflight = batch
+        return batch
+
+    async def _send_digest(self, batch: list[Reply]) -> None:
+        """Tell every buyer of ``batch`` (one text) with one top-level message."""
+        won = await self.store.take(
+            [r.key for r in batch], platform=self.platform, channel=self.channel
+        )
+        replies = [r for r in batch if r.key in won]
+        self._stats.duplicates_skipped += len(batch) - len(replies)
+        if not replies:
+            return
+        first = replies[0]
+        message = Reply(
+            platform=first.platform,
+            channel=first.channel,
+            text=normalise_spaces(first.text),
+            key=f"digest:{first.key}+{len(replies) - 1}",
+            priority=Priority.CLAIM,
+            created_at=first.created_at,
+        )  # no reply_to_id: a top-level message (on Facebook, a comment on the live video)
+        keys = [r.key for r in replies]
+        result = await self._deliver(message, tuple(keys))
+        await self._finish(message.key, keys, result, claim=True)
+        if result is not None and result.sent:
+            self._stats.digest_messages += 1
+            self._stats.digest_buyers += len(replies)
 
     async def _send_coalesced(self, batch: list[Reply]) -> None:
         won = await self.store.take(
@@ -693,18 +840,22 @@ class Outbox:
         attempts = 0
         text = message.text
         not_ready_since: float | None = None
+        private = self._in_private_lane(message)
+        pacer = self._pacer_for(private)
         while True:
-            await self._wait_for_slot()
+            await self._wait_for_slot(private=private)
             left = await self._wait_for_budget()
             now = self._clock()
             variant = 1
-            while self._pacer.is_repeat(text, now):
+            while pacer.is_repeat(text, now):
                 variant += 1
                 text = vary(message.text, variant, self.limits.length_rule)
             if variant > 1:
                 self._stats.varied += 1
-            self._pacer.record(now, text)
-            self.log.append(SendRecord(at=now, text=text, keys=keys, sends_left=left))
+            pacer.record(now, text)
+            self.log.append(
+                SendRecord(at=now, text=text, keys=keys, sends_left=left, private=private)
+            )
             self._appended += 1
             attempts += 1
             try:
@@ -736,6 +887,7 @@ class Outbox:
             self._backoff.reset()
             if result.sent:
                 self._stats.sent_messages += 1
+                self._stats.private_sent += private
             else:
                 _LOGGER.info(
                     "outbox %s: platform refused %s (%s)",
@@ -757,7 +909,7 @@ class Outbox:
 
     def _wait_a_moment(self, message: Reply, exc: Exception) -> None:
         wait = self._backoff.next_delay()
-        self._pacer.block_until(self._clock() + wait)
+        self._pacer_for(self._in_private_lane(message)).block_until(self._clock() + wait)
         _LOGGER.info(
             "outbox %s: connector not ready (%s) for %s; retrying in %.1f s",
             self.channel,
@@ -780,7 +932,7 @@ class Outbox:
             return False
         wait = delay if delay is not None else self._backoff.next_delay()
         self._stats.retries += 1
-        self._pacer.block_until(self._clock() + wait)
+        self._pacer_for(self._in_private_lane(message)).block_until(self._clock() + wait)
         _LOGGER.info(
             "outbox %s: %s on %s; retrying in %.1f s", self.channel, exc.key, message.key, wait
         )

@@ -16,12 +16,14 @@ class SendRecord:
     """One message handed to the connector: when (monotonic seconds), what, for which keys.
 
     ``sends_left``: the connector's send budget just before (None: it declared none).
+    ``private``: sent as a private reply, under the platform's private limits.
     """
 
     at: float
     text: str
     keys: tuple[str, ...]
     sends_left: int | None = None
+    private: bool = False
 
 
 def same_text_key(text: str) -> str:

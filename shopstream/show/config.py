@@ -45,6 +45,21 @@ class OutboxConfig(_Section):
     coalesce_max_buyers: int = Field(
         25, ge=1, description="Most buyers answered in one coalesced message."
     )
+    digest_min_buyers: int = Field(
+        5,
+        ge=2,
+        description="Where a platform forbids combined replies (Facebook), this many queued"
+        " claim replies with the same text (a sold-out notice) go out as one top-level"
+        " comment instead of one reply each.",
+    )
+    private_concurrency: int = Field(
+        8,
+        ge=1,
+        le=64,
+        description="Private replies in flight at once where the platform gives them a lane of"
+        " their own (Facebook's Send API takes 300 a second; one at a time, a round trip each,"
+        " would cap them at a few a second).",
+    )
     remember_keys: int = Field(
         100_000, ge=100, description="Recent reply keys kept in memory to skip repeats cheaply."
     )

@@ -480,6 +480,24 @@ async def test_pacing_never_exceeds_the_declared_limit(
     assert len(emu.replies) == limit
 
 
+async def test_private_replies_have_their_own_pace(
+    emu: FacebookEmulator, make_connector: Build
+) -> None:
+    comments = [emu.inject_message(f"SOLD {i}", author_id=f"u{i}") for i in range(4)]
+    async with make_connector(replies_per_minute=1, private_replies_per_second=3) as conn:
+        assert conn.limits.private_lane is not None
+        assert (conn.limits.max_messages, conn.limits.private_lane.max_messages) == (1, 3)
+        assert (await conn.send(_reply(conn, "public one"))).sent
+        with pytest.raises(RateLimited):  # the public pace is spent for a minute ...
+            await conn.send(_reply(conn, "public two"))
+        for comment in comments[:3]:  # ... and private replies still go, 3 a second
+            assert (await conn.send(_reply(conn, f"link {comment}", comment, private=True))).sent
+        with pytest.raises(RateLimited) as caught:
+            await conn.send(_reply(conn, "link 4", comments[3], private=True))
+    assert caught.value.retry_after is not None and caught.value.retry_after <= 1.0
+    assert [r.kind for r in emu.replies] == ["comment", "private", "private", "private"]
+
+
 async def test_no_live_video(make_connector: Build, emu: FacebookEmulator) -> None:
     emu.end_live()
     async with make_connector() as conn:
