@@ -119,6 +119,13 @@ class ClaimThrottle:
                 self._forget_full(now)
             return True
 
+    def refund(self, platform: str, user_id: str) -> None:
+        """Give back a token :meth:`allow` took for work that did not stay (a batch whose
+        unit of work rolled back is tried again, and must find the token it took)."""
+        with self._lock:
+            bucket = self._bucket((platform, user_id), self._clock())
+            bucket.tokens = min(float(self.config.claim_burst), bucket.tokens + 1.0)
+
     @property
     def tracked(self) -> int:
         """Viewers currently tracked (idle, full buckets are forgotten past ``max_tracked``)."""
