@@ -111,7 +111,8 @@ class ShowRunner:
             for c in self.connectors
         }
         self.supervisor = Supervisor(self.connectors, self.queue)
-        self.storage = StorageWatch(select_one(core.engine))  # the ``storage`` status row
+        # the ``storage`` status row (and the connections the database dropped under it)
+        self.storage = StorageWatch(select_one(core.engine), engine=core.engine)
         self.pipeline = Pipeline(
             self.queue,
             core.handler,
