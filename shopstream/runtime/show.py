@@ -23,6 +23,7 @@ from shopstream.outbox.store import SqlSentKeys
 from shopstream.runtime.cursors import DurableCursors, TrackedQueue
 from shopstream.runtime.fairness import derived_horizon
 from shopstream.runtime.pipeline import Pipeline
+from shopstream.runtime.receipts import Receipts
 from shopstream.runtime.storage_watch import StorageWatch, select_one
 from shopstream.runtime.supervisor import Envelope, Supervisor
 from shopstream.runtime.webserver import serve_asgi
@@ -86,10 +87,14 @@ class ShowRunner:
         self.connectors = list(connectors)
         # read positions are saved only once what they cover is committed
         self.cursors = DurableCursors(core.records)
+        once: list[str] = []  # connectors that cannot read again (Twitch): receipts instead
         for c in self.connectors:
             if isinstance(getattr(c, "cursor_store", None), Records):
                 c.cursor_store = self.cursors.store_for(c.name)  # type: ignore[attr-defined]
-        self.queue: asyncio.Queue[Envelope] = TrackedQueue(self.cursors)
+            else:
+                once.append(c.name)
+        self.receipts = Receipts(core.engine, once, clock=clock)
+        self.queue: asyncio.Queue[Envelope] = TrackedQueue(self.cursors, self.receipts)
         self.activity = ChatActivity()
         self._clock = clock
         self._on_event = on_event
@@ -125,12 +130,25 @@ class ShowRunner:
             on_storage=self.storage.batch_result,
             on_event=self._seen,
             replies=store,  # the replies are rows of the batch's own transaction
-            on_done=self.cursors.done,
+            on_done=self._done,
             targets={
                 c.name: (c.platform, c.channel)  # type: ignore[attr-defined]
                 for c in self.connectors
             },
         )
+
+    def _done(self, batch: Sequence[Envelope]) -> None:
+        """A batch committed (or was given up): its read positions and receipts may go."""
+        self.cursors.done(batch)
+        self.receipts.done(batch)
+
+    async def _replay_receipts(self) -> None:
+        # what the last run had received and not committed when it stopped (kill -9)
+        try:
+            for envelope in await asyncio.to_thread(self.receipts.replay):
+                self.queue.put_nowait(envelope)
+        except Exception:
+            _LOGGER.exception("could not read the chat receipts of the last run")
 
     def proof_intervals(self) -> dict[str, float | None]:
         """Each connector's declared delivery-proof interval (seconds; None: it declares none)."""
@@ -293,6 +311,7 @@ class ShowRunner:
                 webhooks=lambda: asyncio.to_thread(self.core.inbox.run_due),
             )
             await self._start_inbox()
+            await self._replay_receipts()  # before the connectors start
             scheduler = build_scheduler(
                 self.core.run_of_show,
                 jobs,
@@ -315,6 +334,7 @@ class ShowRunner:
             pipe = group.create_task(self.pipeline.run(), name="pipeline")
             sup = group.create_task(self.supervisor.run(), name="supervisor")
             watch = group.create_task(self.storage.run(), name="storage")
+            receipts = group.create_task(self.receipts.run(), name="receipts")
             stopper = group.create_task(stop.wait(), name="stop")
             await asyncio.wait({sup, stopper}, return_when=asyncio.FIRST_COMPLETED)
             # Connectors stay open while the last messages are handled and answered.
@@ -328,7 +348,8 @@ class ShowRunner:
                 left = {n: o.pending for n, o in self.outboxes.items() if o.pending}
                 _LOGGER.warning("show ended with replies still queued: %s", left)
                 self.result.unsent = sum(left.values())
-            for task in (sup, stopper, pipe, watch, *workers):
+            await self.receipts.flush()  # the last receipts deleted: a clean stop leaves none
+            for task in (sup, stopper, pipe, watch, receipts, *workers):
                 task.cancel()
 
     def _finish(self) -> ShowResult:

@@ -1,0 +1,204 @@
+"""Chat messages of connectors that cannot read again, kept from arrival until committed.
+
+YouTube and Facebook read again from a durable position (:mod:`shopstream.runtime.cursors`).
+Twitch pushes each chat message once, over a socket, and has no history to read. Between
+its arrival and its batch's commit a message waits at the fairness gate (up to the horizon,
+2 s by default) and in the queue; a ``kill -9`` then lost it for good.
+
+:class:`Receipts` stores each such message in ``chat_receipts`` as it is queued (one insert
+per round, in a thread of its own, so the event loop never waits) and deletes it once its
+batch committed or gave it up for good. At start-up what is left is queued again, before
+the connectors start; the message ledger drops what had been taken after all. The window
+left is the time from arrival to that insert: a round of the writer (milliseconds; on
+SQLite longer while a batch holds the one write lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, exists, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+
+from connectors.events import ChatMessage, Role
+from connectors.status import utc_now
+from shopstream.runtime.supervisor import Envelope
+from shopstream.storage.models import ChatReceipt, ProcessedMessage
+from shopstream.storage.unit import writing
+
+_LOGGER = logging.getLogger(__name__)
+
+_RECEIPTS: Table = ChatReceipt.__table__  # type: ignore[attr-defined]
+_MESSAGES: Table = ProcessedMessage.__table__  # type: ignore[attr-defined]
+_FIELDS = tuple(f.name for f in dataclasses.fields(ChatMessage) if f.name != "raw")
+_CHUNK = 500  # keys per DELETE (SQLite's bound parameters)
+
+Key = tuple[str, str]
+
+
+def encode(message: ChatMessage) -> str:
+    """The message as JSON (its raw platform payload is not kept)."""
+    data: dict[str, Any] = {name: getattr(message, name) for name in _FIELDS}
+    data["sent_at"] = message.sent_at.isoformat()
+    data["roles"] = sorted(message.roles)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def decode(text: str) -> ChatMessage:
+    """The message :func:`encode` stored."""
+    data = json.loads(text)
+    data["sent_at"] = datetime.fromisoformat(data["sent_at"])
+    data["roles"] = frozenset(Role(r) for r in data["roles"])
+    return ChatMessage(**data)
+
+
+class Receipts:
+    """Store the chat messages of ``connectors`` from their arrival until they are done."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        connectors: Collection[str],
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        retry_wait: float = 0.5,
+    ) -> None:
+        self._engine = engine
+        self._names = frozenset(connectors)
+        self._clock = clock
+        self._retry_wait = retry_wait
+        self._new: dict[Key, tuple[str, ChatMessage, datetime]] = {}
+        self._done: set[Key] = set()
+        self._wake = asyncio.Event()
+        self._writer: ThreadPoolExecutor | None = None
+        insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._insert = insert(_RECEIPTS).on_conflict_do_nothing(
+            index_elements=["platform", "message_id"]
+        )
+        self.stored = 0  # messages written
+        self.replayed = 0  # messages queued again at start-up
+
+    def _key(self, envelope: Envelope) -> Key | None:
+        event = envelope.event
+        if envelope.connector not in self._names or not isinstance(event, ChatMessage):
+            return None
+        return (event.platform, event.message_id)
+
+    def queued(self, envelope: Envelope) -> None:
+        """A message was handed over (the pipeline's queue): store it (event loop thread)."""
+        key = self._key(envelope)
+        if key is None:
+            return
+        assert isinstance(envelope.event, ChatMessage)
+        self._new[key] = (envelope.connector, envelope.event, self._clock())
+        self._wake.set()
+
+    def done(self, envelopes: Sequence[Envelope]) -> None:
+        """These are committed or given up for good: their receipts go (event loop thread)."""
+        for envelope in envelopes:
+            key = self._key(envelope)
+            if key is not None and self._new.pop(key, None) is None:  # stored, or being stored
+                self._done.add(key)
+        if self._done:
+            self._wake.set()
+
+    async def run(self) -> None:
+        """Write what arrived and delete what is done, round after round, until cancelled."""
+        loop = asyncio.get_running_loop()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="receipts")
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                new, self._new = self._new, {}
+                done, self._done = self._done, set()
+                try:
+                    await loop.run_in_executor(self._writer, self._write, new, done)
+                except Exception:  # the database is down: kept for the next round
+                    _LOGGER.warning("storing %d chat receipts failed; trying again", len(new))
+                    for key, item in new.items():
+                        self._new.setdefault(key, item)
+                    self._done |= done
+                    await asyncio.sleep(self._retry_wait)
+                    self._wake.set()
+        finally:
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                writer.shutdown(wait=False)
+
+    async def flush(self) -> None:
+        """Write what is pending now, after what the writer is doing (the end of a show)."""
+        new, self._new = self._new, {}
+        done, self._done = self._done, set()
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._writer, self._write, new, done)
+        except Exception:  # left for the next start, which deletes what was taken
+            _LOGGER.exception("storing the last chat receipts failed")
+
+    def _write(self, new: dict[Key, tuple[str, ChatMessage, datetime]], done: set[Key]) -> None:
+        if not new and not done:
+            return
+        rows = [
+            {
+                "connector": connector,
+                "platform": key[0],
+                "message_id": key[1],
+                "message": encode(message),
+                "received_at": at,
+            }
+            for key, (connector, message, at) in new.items()
+        ]
+        keys = list(done)
+        with writing(self._engine, immediate=True) as conn:
+            if rows:
+                conn.execute(self._insert, rows)
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                conn.execute(
+                    delete(_RECEIPTS).where(
+                        tuple_(_RECEIPTS.c.platform, _RECEIPTS.c.message_id).in_(chunk)
+                    )
+                )
+        self.stored += len(rows)
+
+    def replay(self) -> list[Envelope]:
+        """What an earlier run stored and never finished, oldest first (call at start-up,
+        before the connectors start). Receipts of messages taken after all are deleted."""
+        taken = exists().where(
+            _MESSAGES.c.platform == _RECEIPTS.c.platform,
+            _MESSAGES.c.message_id == _RECEIPTS.c.message_id,
+        )
+        with writing(self._engine, immediate=True) as conn:
+            conn.execute(delete(_RECEIPTS).where(taken))
+            rows = conn.execute(
+                select(_RECEIPTS.c.id, _RECEIPTS.c.connector, _RECEIPTS.c.message).order_by(
+                    _RECEIPTS.c.id
+                )
+            ).all()
+            out: list[Envelope] = []
+            unreadable: list[int] = []
+            for row in rows:
+                try:
+                    out.append(Envelope(str(row.connector), decode(str(row.message))))
+                except (ValueError, TypeError, KeyError):  # written by another version
+                    _LOGGER.exception("chat receipt %s cannot be read; dropped", row.id)
+                    unreadable.append(int(row.id))
+            if unreadable:
+                conn.execute(delete(_RECEIPTS).where(_RECEIPTS.c.id.in_(unreadable)))
+        self.replayed += len(out)
+        if out:
+            _LOGGER.warning(
+                "%d chat messages caught in flight by the last stop: handled now", len(out)
+            )
+        return out
