@@ -130,12 +130,32 @@ class Report:
 
 
 def _fault_of(at: float, faults: Sequence[Fault]) -> str:
-    kind = NONE
+    last = _last_fault(at, faults)
+    return NONE if last is None else last.kind
+
+
+def _last_fault(at: float, faults: Sequence[Fault]) -> Fault | None:
+    last = None
     for fault in faults:
         if fault.at > at:
             break
-        kind = fault.kind
-    return kind
+        last = fault
+    return last
+
+
+def _lost_example(line: Typed, faults: Sequence[Fault]) -> str:
+    """``platform:id`` and when it was typed: after which fault, before which (the fault
+    that lost it may be the next one: a kill while it waited in the bot)."""
+    last = _last_fault(line.at, faults)
+    following = next((f for f in faults if f.at > line.at), None)
+    when = [] if last is None else [f"{line.at - last.at:.2f} s after {last.kind}"]
+    if following is not None:
+        when.append(f"{following.at - line.at:.2f} s before {following.kind}")
+    return (
+        f"{line.platform}:{line.message_id} ({', '.join(when)})"
+        if when
+        else (f"{line.platform}:{line.message_id}")
+    )
 
 
 def _shows(fault: Fault, sample: Sample, before: Mapping[str, tuple[str, int]] | None) -> bool:
@@ -234,7 +254,7 @@ def check(
             report.claims_lost += 1
             figures.lost += 1
             if len(report.lost_examples) < 10:
-                report.lost_examples.append(f"{line.platform}:{line.message_id}")
+                report.lost_examples.append(_lost_example(line, faults))
         elif recorded[key].status != "held":
             report.claims_without_hold[recorded[key].status] += 1
     per_viewer = Counter((h.platform, h.viewer_id) for h in holds)
@@ -321,7 +341,7 @@ def table(report: Report) -> list[str]:
     return lines
 
 
-DB_OUTAGE_KINDS = ("pg_restart", "pg_terminate", "sqlite_lock")
+DB_OUTAGE_KINDS = ("pg_restart", "pg_terminate", "sqlite_lock", "webhook_db_down")
 DB_STATUS_SECONDS = 1.0
 
 

@@ -118,26 +118,30 @@ async def facebook_cut(world: World, db: Backend) -> Fault:
 
 
 async def poison_youtube(world: World, db: Backend) -> Fault:
-    """A ban of 10**12 seconds (an OverflowError in a translator, issue 15)."""
+    """A ban of 10**12 seconds (an OverflowError in a translator, issue 15), or an item whose
+    snippet is not an object. The ban is read as a ban (nothing to skip, so nothing for
+    status to show: only the item is watched for a skip)."""
     at = time.time()
     n = next(_poison)
     emu = world.platforms.emulators["youtube"]
     if n % 2:
         emu.ban_user(f"UCpoison{n}", duration_seconds=10**12)
-    else:
-        emu.inject_raw({"kind": "youtube#liveChatMessage", "id": f"poison{n}", "snippet": n})
+        return Fault("poison_youtube", at, None)
+    emu.inject_raw({"kind": "youtube#liveChatMessage", "id": f"poison{n}", "snippet": n})
     return Fault("poison_youtube", at, ("youtube", "skipped"))
 
 
 async def poison_facebook(world: World, db: Backend) -> Fault:
-    """A comment stamped at year 1 in +01:00 (issue 15's ``created_time`` case)."""
+    """A comment stamped at year 1 in +01:00 (issue 15's ``created_time`` case). It is read
+    with the time it arrived instead (no skip: status has nothing to show; the emulator
+    cannot send a comment the translator must drop, one without an id)."""
     at = time.time()
     n = next(_poison)
     year_one = datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=1)))
     world.platforms.emulators["facebook"].inject_message(
         f"poison {n}", author_id=str(600_000_000 + n), author_name=f"poison{n}", created=year_one
     )
-    return Fault("poison_facebook", at, ("facebook", "skipped"))
+    return Fault("poison_facebook", at, None)
 
 
 async def poison_twitch(world: World, db: Backend) -> Fault:
@@ -173,8 +177,8 @@ def _webhook(world: World) -> int | None:
 
 
 async def webhook_db_down(world: World, db: Backend) -> Fault:
-    """A stock webhook delivered while the database is down (stopped, or locked: then from
-    when the lock is held)."""
+    """A stock webhook delivered while the database is down (stopped, or locked: then, as
+    for :func:`sqlite_lock`, the outage starts when the busy timeout has run out)."""
     at = time.time()
     if db.cluster is not None:
         cluster = db.cluster
@@ -190,7 +194,7 @@ async def webhook_db_down(world: World, db: Backend) -> Fault:
         lock = asyncio.create_task(asyncio.to_thread(_lock, db.sqlite, SQLITE_LOCK_SECONDS, got))
         while not got and not lock.done():  # noqa: ASYNC110 - a thread's event
             await asyncio.sleep(0.01)
-        at = got[0] if got else at
+        at = got[0] + SQLITE_BUSY_SECONDS if got else at
         await asyncio.to_thread(_webhook, world)
         await lock
     return Fault("webhook_db_down", at, ("storage", "down"))
