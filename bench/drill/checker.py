@@ -32,7 +32,7 @@ NONE = "(no fault)"
 
 @dataclass(frozen=True, slots=True)
 class Typed:
-    """One buy a viewer typed (``at``: UNIX seconds). ``heard``: False for a Twitch line no
+    """One buy a viewer typed (``at``: UNIX seconds). ``heard``: False for a Twitch line no live
     client was connected to receive (Twitch does not replay chat)."""
 
     platform: str

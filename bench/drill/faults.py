@@ -95,10 +95,18 @@ async def twitch_drop(world: World, db: Backend) -> Fault:
     return Fault("twitch_drop", at, ("twitch", "down"))
 
 
+# The bot reads YouTube's chat over streamList (the ``stream`` route; ``list`` is only the
+# polling fallback): a fault is answered when a stream opens, so the open one is ended too
+# (cleanly, as YouTube ends a stream now and then) and the bot's next open meets the fault.
+READ_ROUTE = "stream"
+
+
 async def youtube_5xx(world: World, db: Backend) -> Fault:
     """The next three chat reads answer 503 ``backendError``."""
     at = time.time()
-    world.platforms.emulators["youtube"].fail_next("list", "backendError", count=3)
+    emu = world.platforms.emulators["youtube"]
+    emu.fail_next(READ_ROUTE, "backendError", count=3)
+    emu.end_streams()
     return Fault("youtube_5xx", at, ("youtube", "down"))
 
 
@@ -106,7 +114,9 @@ async def youtube_quota(world: World, db: Backend) -> Fault:
     """A chat read answers 403 ``quotaExceeded``: YouTube reads nothing more until the reset
     (midnight Pacific), so the drill injects this last."""
     at = time.time()
-    world.platforms.emulators["youtube"].fail_next("list", "quotaExceeded")
+    emu = world.platforms.emulators["youtube"]
+    emu.fail_next(READ_ROUTE, "quotaExceeded")
+    emu.end_streams()
     return Fault("youtube_quota", at, ("youtube", "down"))
 
 
@@ -118,16 +128,23 @@ async def facebook_cut(world: World, db: Backend) -> Fault:
 
 
 async def poison_youtube(world: World, db: Backend) -> Fault:
-    """A ban of 10**12 seconds (an OverflowError in a translator, issue 15), or an item whose
-    snippet is not an object. The ban is read as a ban (nothing to skip, so nothing for
-    status to show: only the item is watched for a skip)."""
+    """A ban of 10**12 seconds (an OverflowError in a translator, issue 15), or a message
+    stamped at a time that has none in UTC (streamList carries it: the translator must skip
+    it). The ban is read as a ban (nothing to skip, nothing for status to show)."""
     at = time.time()
     n = next(_poison)
     emu = world.platforms.emulators["youtube"]
     if n % 2:
         emu.ban_user(f"UCpoison{n}", duration_seconds=10**12)
         return Fault("poison_youtube", at, None)
-    emu.inject_raw({"kind": "youtube#liveChatMessage", "id": f"poison{n}", "snippet": n})
+    snippet = {
+        "type": "textMessageEvent",
+        "publishedAt": "0001-01-01T00:00:00+01:00",
+        "hasDisplayContent": True,
+        "displayMessage": f"poison {n}",
+        "textMessageDetails": {"messageText": f"poison {n}"},
+    }
+    emu.inject_raw({"kind": "youtube#liveChatMessage", "id": f"poison{n}", "snippet": snippet})
     return Fault("poison_youtube", at, ("youtube", "skipped"))
 
 
