@@ -286,3 +286,18 @@ async def test_a_retried_batch_counts_a_throttled_claim_once(db_url: str) -> Non
     assert pipeline.stats.storage_retries == 1
     assert dict(facts["messages"]) == {"twitch-0": "held", "twitch-again": "throttled"}
     assert throttled == 1
+
+
+@pytest.mark.parametrize("text", ["how much is it?", "!help"])
+async def test_a_retried_batch_answers_a_question_its_failed_try_cooled_down(
+    db_url: str, text: str
+) -> None:
+    """Cooldowns live in memory: the failed try's use is undone, so the retry answers."""
+    ask = _buy(1, "twitch", text)
+    async with _show("faults", db_url, units=UNITS) as core:
+        with db_faults(core.engine) as faults:
+            faults.arm("outbox_sent_replies", op="INSERT")
+            pipeline, sink = await _run(core, [ask])
+        facts = _facts(core)
+    assert pipeline.stats.storage_retries == 1
+    assert len(facts["replies"]) == 1 and len(sink.replies) == 1
