@@ -115,6 +115,7 @@ class Report:
     unheard: int = 0  # Twitch lines typed while no client was connected: excepted
     unheard_by: Counter[str] = field(default_factory=Counter)
     untold_after_quota: int = 0  # YouTube holds whose reply waits for the quota reset
+    unread_at_quota: int = 0  # YouTube lines typed before quotaExceeded, not yet read: wait
     claims_lost: int = 0
     unheard_recorded: int = 0  # excepted lines the bot got anyway (a later reconnect)
     claims_without_hold: Counter[str] = field(default_factory=Counter)
@@ -239,9 +240,25 @@ def check(
     for fault in faults:
         kinds.setdefault(fault.kind, KindFigures()).faults += 1
     recorded = {(c.platform, c.message_id): c for c in claims}
+    quota_at = min((f.at for f in faults if f.kind == QUOTA), default=float("inf"))
+    # YouTube reads in order: a line typed after the last one read before quotaExceeded
+    # waits, behind the durable read position, for the quota reset (not lost)
+    youtube_read = max(
+        (t.at for t in typed if t.platform == "youtube" and (t.platform, t.message_id) in recorded),
+        default=float("-inf"),
+    )
     for line in typed:
         figures = kinds.setdefault(_fault_of(line.at, faults), KindFigures())
         key = (line.platform, line.message_id)
+        if (
+            line.heard
+            and line.platform == "youtube"
+            and key not in recorded
+            and youtube_read < line.at < quota_at
+            and line.at >= quota_at - QUOTA_GRACE
+        ):
+            report.unread_at_quota += 1
+            continue
         if not line.heard:
             report.unheard += 1
             report.unheard_by[line.platform] += 1
@@ -326,7 +343,9 @@ def table(report: Report) -> list[str]:
         "",
         f"buys typed {report.typed} (+{report.unheard} excepted: {dict(report.unheard_by)};"
         f" Twitch while disconnected, YouTube after quotaExceeded;"
-        f" {report.unheard_recorded} of those recorded anyway)",
+        f" {report.unheard_recorded} of those recorded anyway;"
+        f" {report.unread_at_quota} YouTube lines typed before quotaExceeded and not yet read"
+        " wait for the reset)",
         f"claims lost {report.claims_lost}"
         + (f" e.g. {', '.join(report.lost_examples[:5])}" if report.lost_examples else ""),
         f"claims recorded without a hold {dict(report.claims_without_hold) or 0}",

@@ -248,3 +248,16 @@ def test_a_webhook_delivered_while_the_database_is_down_is_a_database_outage() -
     fault = Fault("webhook_db_down", 10.0, ("storage", "down"))
     late = run(faults=[fault], samples=[Sample(11.5, {"storage": ("reconnecting", 0)})])
     assert misses(late) == ["webhook_db_down: status showed the outage within 1 s in 0 of 1"]
+
+
+def test_youtube_lines_not_yet_read_at_quotaexceeded_wait_for_the_reset() -> None:
+    """YouTube reads in order: lines after the last one read before the quota ran out wait
+    behind the read position; one skipped before a later line was read is lost."""
+    faults = [Fault("youtube_5xx", 10.0), Fault("youtube_quota", 12.5)]
+    lines = [typed(n, at, "youtube") for n, at in ((1, 9.0), (2, 10.5), (3, 11.0), (4, 12.0))]
+    report = run(typed=lines, claims=[claim(1, 9.2, "youtube")], faults=faults)
+    assert (report.claims_lost, report.unread_at_quota) == (0, 3)
+    skipped = run(
+        typed=lines, claims=[claim(1, 9.2, "youtube"), claim(3, 13.0, "youtube")], faults=faults
+    )
+    assert (skipped.claims_lost, skipped.unread_at_quota) == (1, 1)  # 2 lost, 4 waits
