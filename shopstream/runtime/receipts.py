@@ -9,8 +9,8 @@ its arrival and its batch's commit a message waits at the fairness gate (up to t
 per round, in a thread of its own, so the event loop never waits) and deletes it once its
 batch committed or gave it up for good. At start-up what is left is queued again, before
 the connectors start; the message ledger drops what had been taken after all. The window
-left is the time from arrival to that insert: a round of the writer (milliseconds; on
-SQLite longer while a batch holds the one write lock).
+left is the time from arrival to that insert: a round of the writer (10 ms apart at most,
+plus the write; on SQLite longer while a batch holds the one write lock).
 """
 
 from __future__ import annotations
@@ -71,11 +71,15 @@ class Receipts:
         *,
         clock: Callable[[], datetime] = utc_now,
         retry_wait: float = 0.5,
+        round_every: float = 0.01,
     ) -> None:
         self._engine = engine
         self._names = frozenset(connectors)
         self._clock = clock
         self._retry_wait = retry_wait
+        # at most one round per this many seconds: a burst is stored in few writes, which
+        # on SQLite would each wait for (and hold up) the pipeline's one write lock
+        self._round_every = round_every
         self._new: dict[Key, tuple[str, ChatMessage, datetime]] = {}
         self._done: set[Key] = set()
         self._wake = asyncio.Event()
@@ -124,6 +128,7 @@ class Receipts:
                 done, self._done = self._done, set()
                 try:
                     await loop.run_in_executor(self._writer, self._write, new, done)
+                    await asyncio.sleep(self._round_every)
                 except Exception:  # the database is down: kept for the next round
                     _LOGGER.warning("storing %d chat receipts failed; trying again", len(new))
                     for key, item in new.items():
