@@ -10,7 +10,9 @@ per round, in a thread of its own, so the event loop never waits) and deletes it
 batch committed or gave it up for good. At start-up what is left is queued again, before
 the connectors start; the message ledger drops what had been taken after all. The window
 left is the time from arrival to that insert: a round of the writer (10 ms apart at most,
-plus the write; on SQLite longer while a batch holds the one write lock).
+plus the write). On SQLite the receipts live in a file of their own beside the database
+(``<file>-receipts``), so their writes never wait for the pipeline's write lock, nor it
+for them; on PostgreSQL in the ``chat_receipts`` table.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import asyncio
 import dataclasses
 import json
 import logging
+import threading
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, exists, select, tuple_
+from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -32,8 +36,9 @@ from sqlalchemy.engine import Engine
 from connectors.events import ChatMessage, Role
 from connectors.status import utc_now
 from shopstream.runtime.supervisor import Envelope
+from shopstream.storage.engine import make_engine
 from shopstream.storage.models import ChatReceipt, ProcessedMessage
-from shopstream.storage.unit import writing
+from shopstream.storage.unit import reading, writing
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -73,12 +78,13 @@ class Receipts:
         retry_wait: float = 0.5,
         round_every: float = 0.01,
     ) -> None:
-        self._engine = engine
+        self._engine = engine  # the ledger's (processed_messages)
+        self._store: Engine | None = None  # where receipts live (made at first use)
+        self._store_lock = threading.Lock()
         self._names = frozenset(connectors)
         self._clock = clock
         self._retry_wait = retry_wait
-        # at most one round per this many seconds: a burst is stored in few writes, which
-        # on SQLite would each wait for (and hold up) the pipeline's one write lock
+        # at most one round per this many seconds: a burst is stored in few writes
         self._round_every = round_every
         self._new: dict[Key, tuple[str, ChatMessage, datetime]] = {}
         self._done: set[Key] = set()
@@ -90,6 +96,19 @@ class Receipts:
         )
         self.stored = 0  # messages written
         self.replayed = 0  # messages queued again at start-up
+
+    def _receipts(self) -> Engine:
+        with self._store_lock:
+            if self._store is None:
+                self._store = store_engine(self._engine)
+            return self._store
+
+    def close(self) -> None:
+        """Let go of the receipts' own SQLite file (the ledger's engine is not ours)."""
+        with self._store_lock:
+            store, self._store = self._store, None
+        if store is not None and store is not self._engine:
+            store.dispose()
 
     def _key(self, envelope: Envelope) -> Key | None:
         event = envelope.event
@@ -165,7 +184,7 @@ class Receipts:
             for key, (connector, message, at) in new.items()
         ]
         keys = list(done)
-        with writing(self._engine, immediate=True) as conn:
+        with writing(self._receipts(), immediate=True) as conn:
             if rows:
                 conn.execute(self._insert, rows)
             for start in range(0, len(keys), _CHUNK):
@@ -180,30 +199,65 @@ class Receipts:
     def replay(self) -> list[Envelope]:
         """What an earlier run stored and never finished, oldest first (call at start-up,
         before the connectors start). Receipts of messages taken after all are deleted."""
-        taken = exists().where(
-            _MESSAGES.c.platform == _RECEIPTS.c.platform,
-            _MESSAGES.c.message_id == _RECEIPTS.c.message_id,
-        )
-        with writing(self._engine, immediate=True) as conn:
-            conn.execute(delete(_RECEIPTS).where(taken))
+        store = self._receipts()
+        with reading(store) as conn:
             rows = conn.execute(
-                select(_RECEIPTS.c.id, _RECEIPTS.c.connector, _RECEIPTS.c.message).order_by(
-                    _RECEIPTS.c.id
-                )
+                select(
+                    _RECEIPTS.c.id,
+                    _RECEIPTS.c.connector,
+                    _RECEIPTS.c.platform,
+                    _RECEIPTS.c.message_id,
+                    _RECEIPTS.c.message,
+                ).order_by(_RECEIPTS.c.id)
             ).all()
-            out: list[Envelope] = []
-            unreadable: list[int] = []
-            for row in rows:
-                try:
-                    out.append(Envelope(str(row.connector), decode(str(row.message))))
-                except (ValueError, TypeError, KeyError):  # written by another version
-                    _LOGGER.exception("chat receipt %s cannot be read; dropped", row.id)
-                    unreadable.append(int(row.id))
-            if unreadable:
-                conn.execute(delete(_RECEIPTS).where(_RECEIPTS.c.id.in_(unreadable)))
+        if not rows:
+            return []
+        taken = self._taken([(str(r.platform), str(r.message_id)) for r in rows])
+        out: list[Envelope] = []
+        gone: list[int] = []
+        for row in rows:
+            if (row.platform, row.message_id) in taken:
+                gone.append(int(row.id))
+                continue
+            try:
+                out.append(Envelope(str(row.connector), decode(str(row.message))))
+            except (ValueError, TypeError, KeyError):  # written by another version
+                _LOGGER.exception("chat receipt %s cannot be read; dropped", row.id)
+                gone.append(int(row.id))
+        with writing(store, immediate=True) as conn:
+            for start in range(0, len(gone), _CHUNK):
+                conn.execute(
+                    delete(_RECEIPTS).where(_RECEIPTS.c.id.in_(gone[start : start + _CHUNK]))
+                )
         self.replayed += len(out)
         if out:
             _LOGGER.warning(
                 "%d chat messages caught in flight by the last stop: handled now", len(out)
             )
         return out
+
+    def _taken(self, keys: list[Key]) -> set[Key]:
+        """Which of ``keys`` the message ledger has taken."""
+        found: set[Key] = set()
+        columns = tuple_(_MESSAGES.c.platform, _MESSAGES.c.message_id)
+        with reading(self._engine) as conn:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                query = select(_MESSAGES.c.platform, _MESSAGES.c.message_id).where(
+                    columns.in_(chunk)
+                )
+                found.update((str(p), str(m)) for p, m in conn.execute(query))
+        return found
+
+
+def store_engine(engine: Engine) -> Engine:
+    """Where receipts are written: on SQLite a file of their own beside the database, so
+    storing a burst never waits for (or holds up) the pipeline's one write lock; on
+    PostgreSQL (row locks) and an in-memory SQLite database, the database itself."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return engine
+    path = Path(database)
+    store = make_engine(f"sqlite:///{path.with_name(path.name + '-receipts')}")
+    _RECEIPTS.create(store, checkfirst=True)
+    return store

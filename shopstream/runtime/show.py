@@ -292,6 +292,7 @@ class ShowRunner:
         finally:
             gc.unfreeze()  # a process that runs several shows (tests) frees each one's
             await asyncio.to_thread(self.cursors.close)  # the last read positions written
+            await asyncio.to_thread(self.receipts.close)
 
     async def _run_show(self, stop: asyncio.Event) -> ShowResult:
         svc = self.core.handler.svc

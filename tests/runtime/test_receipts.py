@@ -4,6 +4,8 @@ production Pipeline and ChatHandler)."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import timedelta
 
 from connectors.events import ChatMessage, Role
@@ -54,7 +56,10 @@ async def test_a_message_caught_in_flight_is_claimed_at_the_next_start(db_url: s
         facts = _facts(core)
         assert pipeline.stats.duplicates == 0
         assert facts["app_claims"] == [("twitch-1", "held"), ("twitch-2", "held")]
-        assert Receipts(core.engine, ["twitch"]).replay() == []  # nothing left to do
+        last = Receipts(core.engine, ["twitch"])
+        assert last.replay() == []  # nothing left to do
+        for receipts in (first, again, last):
+            receipts.close()
 
 
 async def test_a_receipt_whose_message_was_taken_is_not_handled_again(db_url: str) -> None:
@@ -67,3 +72,29 @@ async def test_a_receipt_whose_message_was_taken_is_not_handled_again(db_url: st
         again = Receipts(core.engine, ["twitch"])
         assert again.replay() == []
         assert _facts(core)["app_claims"] == [("twitch-1", "held")]
+        first.close()
+        again.close()
+
+
+async def test_on_sqlite_receipts_never_wait_for_the_databases_write_lock(
+    sqlite_db_url: str,
+) -> None:
+    """They live in a file of their own: a batch holding the write lock does not hold them."""
+    async with _show("receipts", sqlite_db_url, units=3) as core:
+        receipts = Receipts(core.engine, ["twitch"])
+        receipts.queued(_buy(1, "twitch"))
+        database = core.engine.url.database
+        assert database is not None
+        holder = sqlite3.connect(database, isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")  # as a long batch would
+            async with asyncio.timeout(5):  # the busy timeout is 30 s
+                await receipts.flush()
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert receipts.stored == 1
+        again = Receipts(core.engine, ["twitch"])
+        assert [e.event for e in again.replay()] == [_buy(1, "twitch").event]
+        receipts.close()
+        again.close()
