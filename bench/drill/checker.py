@@ -32,7 +32,7 @@ NONE = "(no fault)"
 
 @dataclass(frozen=True, slots=True)
 class Typed:
-    """One buy a viewer typed (``at``: UNIX seconds). ``heard``: False for a Twitch line no
+    """One buy a viewer typed (``at``: UNIX seconds). ``heard``: False for a Twitch line no live
     client was connected to receive (Twitch does not replay chat)."""
 
     platform: str
@@ -115,6 +115,7 @@ class Report:
     unheard: int = 0  # Twitch lines typed while no client was connected: excepted
     unheard_by: Counter[str] = field(default_factory=Counter)
     untold_after_quota: int = 0  # YouTube holds whose reply waits for the quota reset
+    unread_at_quota: int = 0  # YouTube lines typed before quotaExceeded, not yet read: wait
     claims_lost: int = 0
     unheard_recorded: int = 0  # excepted lines the bot got anyway (a later reconnect)
     claims_without_hold: Counter[str] = field(default_factory=Counter)
@@ -130,12 +131,32 @@ class Report:
 
 
 def _fault_of(at: float, faults: Sequence[Fault]) -> str:
-    kind = NONE
+    last = _last_fault(at, faults)
+    return NONE if last is None else last.kind
+
+
+def _last_fault(at: float, faults: Sequence[Fault]) -> Fault | None:
+    last = None
     for fault in faults:
         if fault.at > at:
             break
-        kind = fault.kind
-    return kind
+        last = fault
+    return last
+
+
+def _lost_example(line: Typed, faults: Sequence[Fault]) -> str:
+    """``platform:id`` and when it was typed: after which fault, before which (the fault
+    that lost it may be the next one: a kill while it waited in the bot)."""
+    last = _last_fault(line.at, faults)
+    following = next((f for f in faults if f.at > line.at), None)
+    when = [] if last is None else [f"{line.at - last.at:.2f} s after {last.kind}"]
+    if following is not None:
+        when.append(f"{following.at - line.at:.2f} s before {following.kind}")
+    return (
+        f"{line.platform}:{line.message_id} ({', '.join(when)})"
+        if when
+        else (f"{line.platform}:{line.message_id}")
+    )
 
 
 def _shows(fault: Fault, sample: Sample, before: Mapping[str, tuple[str, int]] | None) -> bool:
@@ -219,9 +240,25 @@ def check(
     for fault in faults:
         kinds.setdefault(fault.kind, KindFigures()).faults += 1
     recorded = {(c.platform, c.message_id): c for c in claims}
+    quota_at = min((f.at for f in faults if f.kind == QUOTA), default=float("inf"))
+    # YouTube reads in order: a line typed after the last one read before quotaExceeded
+    # waits, behind the durable read position, for the quota reset (not lost)
+    youtube_read = max(
+        (t.at for t in typed if t.platform == "youtube" and (t.platform, t.message_id) in recorded),
+        default=float("-inf"),
+    )
     for line in typed:
         figures = kinds.setdefault(_fault_of(line.at, faults), KindFigures())
         key = (line.platform, line.message_id)
+        if (
+            line.heard
+            and line.platform == "youtube"
+            and key not in recorded
+            and youtube_read < line.at < quota_at
+            and line.at >= quota_at - QUOTA_GRACE
+        ):
+            report.unread_at_quota += 1
+            continue
         if not line.heard:
             report.unheard += 1
             report.unheard_by[line.platform] += 1
@@ -234,7 +271,7 @@ def check(
             report.claims_lost += 1
             figures.lost += 1
             if len(report.lost_examples) < 10:
-                report.lost_examples.append(f"{line.platform}:{line.message_id}")
+                report.lost_examples.append(_lost_example(line, faults))
         elif recorded[key].status != "held":
             report.claims_without_hold[recorded[key].status] += 1
     per_viewer = Counter((h.platform, h.viewer_id) for h in holds)
@@ -306,7 +343,9 @@ def table(report: Report) -> list[str]:
         "",
         f"buys typed {report.typed} (+{report.unheard} excepted: {dict(report.unheard_by)};"
         f" Twitch while disconnected, YouTube after quotaExceeded;"
-        f" {report.unheard_recorded} of those recorded anyway)",
+        f" {report.unheard_recorded} of those recorded anyway;"
+        f" {report.unread_at_quota} YouTube lines typed before quotaExceeded and not yet read"
+        " wait for the reset)",
         f"claims lost {report.claims_lost}"
         + (f" e.g. {', '.join(report.lost_examples[:5])}" if report.lost_examples else ""),
         f"claims recorded without a hold {dict(report.claims_without_hold) or 0}",
@@ -321,7 +360,7 @@ def table(report: Report) -> list[str]:
     return lines
 
 
-DB_OUTAGE_KINDS = ("pg_restart", "pg_terminate", "sqlite_lock")
+DB_OUTAGE_KINDS = ("pg_restart", "pg_terminate", "sqlite_lock", "webhook_db_down")
 DB_STATUS_SECONDS = 1.0
 
 

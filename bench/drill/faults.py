@@ -95,10 +95,18 @@ async def twitch_drop(world: World, db: Backend) -> Fault:
     return Fault("twitch_drop", at, ("twitch", "down"))
 
 
+# The bot reads YouTube's chat over streamList (the ``stream`` route; ``list`` is only the
+# polling fallback): a fault is answered when a stream opens, so the open one is ended too
+# (cleanly, as YouTube ends a stream now and then) and the bot's next open meets the fault.
+READ_ROUTE = "stream"
+
+
 async def youtube_5xx(world: World, db: Backend) -> Fault:
     """The next three chat reads answer 503 ``backendError``."""
     at = time.time()
-    world.platforms.emulators["youtube"].fail_next("list", "backendError", count=3)
+    emu = world.platforms.emulators["youtube"]
+    emu.fail_next(READ_ROUTE, "backendError", count=3)
+    emu.end_streams()
     return Fault("youtube_5xx", at, ("youtube", "down"))
 
 
@@ -106,7 +114,9 @@ async def youtube_quota(world: World, db: Backend) -> Fault:
     """A chat read answers 403 ``quotaExceeded``: YouTube reads nothing more until the reset
     (midnight Pacific), so the drill injects this last."""
     at = time.time()
-    world.platforms.emulators["youtube"].fail_next("list", "quotaExceeded")
+    emu = world.platforms.emulators["youtube"]
+    emu.fail_next(READ_ROUTE, "quotaExceeded")
+    emu.end_streams()
     return Fault("youtube_quota", at, ("youtube", "down"))
 
 
@@ -118,26 +128,37 @@ async def facebook_cut(world: World, db: Backend) -> Fault:
 
 
 async def poison_youtube(world: World, db: Backend) -> Fault:
-    """A ban of 10**12 seconds (an OverflowError in a translator, issue 15)."""
+    """A ban of 10**12 seconds (an OverflowError in a translator, issue 15), or a message
+    stamped at a time that has none in UTC (streamList carries it: the translator must skip
+    it). The ban is read as a ban (nothing to skip, nothing for status to show)."""
     at = time.time()
     n = next(_poison)
     emu = world.platforms.emulators["youtube"]
     if n % 2:
         emu.ban_user(f"UCpoison{n}", duration_seconds=10**12)
-    else:
-        emu.inject_raw({"kind": "youtube#liveChatMessage", "id": f"poison{n}", "snippet": n})
+        return Fault("poison_youtube", at, None)
+    snippet = {
+        "type": "textMessageEvent",
+        "publishedAt": "0001-01-01T00:00:00+01:00",
+        "hasDisplayContent": True,
+        "displayMessage": f"poison {n}",
+        "textMessageDetails": {"messageText": f"poison {n}"},
+    }
+    emu.inject_raw({"kind": "youtube#liveChatMessage", "id": f"poison{n}", "snippet": snippet})
     return Fault("poison_youtube", at, ("youtube", "skipped"))
 
 
 async def poison_facebook(world: World, db: Backend) -> Fault:
-    """A comment stamped at year 1 in +01:00 (issue 15's ``created_time`` case)."""
+    """A comment stamped at year 1 in +01:00 (issue 15's ``created_time`` case). It is read
+    with the time it arrived instead (no skip: status has nothing to show; the emulator
+    cannot send a comment the translator must drop, one without an id)."""
     at = time.time()
     n = next(_poison)
     year_one = datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=1)))
     world.platforms.emulators["facebook"].inject_message(
         f"poison {n}", author_id=str(600_000_000 + n), author_name=f"poison{n}", created=year_one
     )
-    return Fault("poison_facebook", at, ("facebook", "skipped"))
+    return Fault("poison_facebook", at, None)
 
 
 async def poison_twitch(world: World, db: Backend) -> Fault:
@@ -173,8 +194,8 @@ def _webhook(world: World) -> int | None:
 
 
 async def webhook_db_down(world: World, db: Backend) -> Fault:
-    """A stock webhook delivered while the database is down (stopped, or locked: then from
-    when the lock is held)."""
+    """A stock webhook delivered while the database is down (stopped, or locked: then, as
+    for :func:`sqlite_lock`, the outage starts when the busy timeout has run out)."""
     at = time.time()
     if db.cluster is not None:
         cluster = db.cluster
@@ -190,7 +211,7 @@ async def webhook_db_down(world: World, db: Backend) -> Fault:
         lock = asyncio.create_task(asyncio.to_thread(_lock, db.sqlite, SQLITE_LOCK_SECONDS, got))
         while not got and not lock.done():  # noqa: ASYNC110 - a thread's event
             await asyncio.sleep(0.01)
-        at = got[0] if got else at
+        at = got[0] + SQLITE_BUSY_SECONDS if got else at
         await asyncio.to_thread(_webhook, world)
         await lock
     return Fault("webhook_db_down", at, ("storage", "down"))

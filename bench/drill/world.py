@@ -34,7 +34,11 @@ def _epoch(at: datetime) -> float:
 
 @contextlib.asynccontextmanager
 async def emulators() -> AsyncIterator[SandboxPlatforms]:
-    """YouTube (a quota no drill spends), Facebook and Twitch (bot is a moderator)."""
+    """YouTube (a quota no drill spends), Facebook and Twitch (bot is a moderator).
+
+    YouTube's first read (no page token) returns the recent history, as the platform does
+    (the emulator's ``backlog``, 20): a buy typed between the bot's start and its first
+    read is read then, not lost to a drill that started reading at the end."""
     from sandbox.facebook import FacebookEmulator
     from sandbox.twitch import TwitchEmulator
     from sandbox.youtube import YouTubeEmulator
@@ -42,9 +46,7 @@ async def emulators() -> AsyncIterator[SandboxPlatforms]:
     running = SandboxPlatforms()
     async with contextlib.AsyncExitStack() as stack:
         running.emulators["youtube"] = await stack.enter_async_context(
-            YouTubeEmulator(
-                polling_interval_ms=YOUTUBE_POLL_MS, backlog=0, daily_quota=YOUTUBE_QUOTA
-            )
+            YouTubeEmulator(polling_interval_ms=YOUTUBE_POLL_MS, daily_quota=YOUTUBE_QUOTA)
         )
         running.emulators["facebook"] = await stack.enter_async_context(FacebookEmulator())
         twitch = await stack.enter_async_context(TwitchEmulator())
@@ -66,6 +68,7 @@ class World:
     samples: list[Sample] = field(default_factory=list)
     bot: subprocess.Popen[bytes] | None = None
     bot_starts: int = 0
+    bot_dead: bool = False  # from the kill until the next process starts
     _viewer: int = 0
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -103,6 +106,7 @@ class World:
             env=env,
         )
         log.close()
+        self.bot_dead = False
         self.bot_starts += 1
         self.store.deliver_webhooks_to(f"http://127.0.0.1:{self.web_port}")
         deadline = time.monotonic() + within
@@ -121,6 +125,7 @@ class World:
     async def kill_bot(self) -> None:
         """``kill -9``: no drain, no goodbye."""
         assert self.bot is not None
+        self.bot_dead = True
         self.bot.kill()
         await asyncio.to_thread(self.bot.wait)
 
@@ -147,7 +152,8 @@ class World:
         mid = self.platforms.say(platform, f"!buy {BUY_CODE}", author_id=viewer, author_name=name)
         heard = True
         if platform == "twitch":
-            heard = mid not in self.platforms.emulators["twitch"].unheard
+            # no client connected, or only a killed process's socket not yet seen closed
+            heard = mid not in self.platforms.emulators["twitch"].unheard and not self.bot_dead
         line = Typed(platform, mid, viewer, at, heard)
         self.typed.append(line)
         return line

@@ -277,6 +277,7 @@ class TwitchConnector:
             subscribe=self._subscribe,
             tick=self._maybe_revalidate,
             on_keepalive=self._stamped,
+            on_skip=self.health.skip,
         )
         async with aclosing(reader.messages()) as frames:
             async for msg in frames:
@@ -334,7 +335,11 @@ class TwitchConnector:
 
     def _irc_connection(self) -> IrcConnection:
         return IrcConnection(
-            self._irc_endpoint(), nick=self.bot_login, token=self._token, channel=self.channel
+            self._irc_endpoint(),
+            nick=self.bot_login,
+            token=self._token,
+            channel=self.channel,
+            on_skip=self.health.skip,
         )
 
     def _link(self) -> IrcLink:

@@ -14,6 +14,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from connectors.errors import AuthError, ConnectorError, FatalError, TransientError
+from connectors.status import SKIP_RAW_CHARS
 from connectors.values import JSON_ERRORS, ascii_int
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,22 +49,29 @@ def revocation_error(status: str, kind: str) -> ConnectorError:
     return FatalError(f"{kind} revoked: {status}", platform=PLATFORM)
 
 
-def decode(raw: str | bytes) -> dict[str, Any] | None:
-    """Parse one frame; None (logged) when it is oversized or not an EventSub JSON object."""
+def _log_skip(raw: object, reason: str) -> None:
+    _LOGGER.warning("eventsub: skipped %s", reason)
+
+
+def decode(
+    raw: str | bytes, on_skip: Callable[[object, str], None] = _log_skip
+) -> dict[str, Any] | None:
+    """Parse one frame; None when it is oversized or not an EventSub JSON object (told to
+    ``on_skip``, which the connector points at its status: a counted skip)."""
     if len(raw) > MAX_FRAME:
-        _LOGGER.warning("eventsub: skipped an oversized frame (%d bytes)", len(raw))
+        on_skip(raw[:SKIP_RAW_CHARS], f"an oversized frame ({len(raw)} bytes)")
         return None
     try:
         data = json.loads(raw)
     except JSON_ERRORS:
-        _LOGGER.warning("eventsub: skipped a frame that is not JSON (%d bytes)", len(raw))
+        on_skip(raw, f"a frame that is not JSON ({len(raw)} bytes)")
         return None
     if (
         not isinstance(data, dict)
         or not isinstance(data.get("metadata"), dict)
         or not isinstance(data.get("payload"), dict)
     ):
-        _LOGGER.warning("eventsub: skipped a frame without metadata/payload")
+        on_skip(data, "a frame without metadata/payload")
         return None
     return data
 
@@ -102,9 +110,11 @@ class EventSubReader:
         subscribe: Callable[[str], Awaitable[None]],
         tick: Callable[[], Awaitable[None]] | None = None,
         on_keepalive: Callable[[Mapping[str, Any]], None] | None = None,
+        on_skip: Callable[[object, str], None] = _log_skip,
     ) -> None:
         self.url = url
         self.on_keepalive = on_keepalive
+        self.on_skip = on_skip  # a frame that cannot be used (the connector counts it)
         self.keepalive = keepalive
         self.grace = grace
         self.subscribe = subscribe
@@ -147,7 +157,7 @@ class EventSubReader:
         except ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd is not None else None
             raise close_error(code, exc.rcvd.reason if exc.rcvd else "") from None
-        return decode(raw)
+        return decode(raw, self.on_skip)
 
     async def close(self) -> None:
         """Close the current socket (safe to call twice)."""
@@ -186,7 +196,7 @@ class EventSubReader:
                     sub = _part(msg["payload"], "subscription")
                     raise revocation_error(str(sub.get("status")), str(sub.get("type")))
                 else:
-                    _LOGGER.warning("eventsub: unknown message_type %r skipped", kind)
+                    self.on_skip(msg, f"unknown message_type {kind!r}")
         finally:
             await self.close()
 
@@ -199,6 +209,6 @@ class EventSubReader:
                 raw = await old.recv()
             except (ConnectionClosed, RuntimeError):
                 return
-            msg = decode(raw)
+            msg = decode(raw, self.on_skip)
             if msg is not None and msg["metadata"].get("message_type") == "notification":
                 yield msg

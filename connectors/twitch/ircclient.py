@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -42,7 +43,16 @@ class IrcEndpoint:
 class IrcConnection:
     """A logged-in, joined connection; :meth:`read` returns parsed lines (None for garbage)."""
 
-    def __init__(self, endpoint: IrcEndpoint, *, nick: str, token: str, channel: str) -> None:
+    def __init__(
+        self,
+        endpoint: IrcEndpoint,
+        *,
+        nick: str,
+        token: str,
+        channel: str,
+        on_skip: Callable[[object, str], None] | None = None,
+    ) -> None:
+        self.on_skip = on_skip or _log_skip  # a line that cannot be used (the connector counts)
         self.endpoint = endpoint
         self.nick = nick.lower()
         self._token = token
@@ -141,7 +151,7 @@ class IrcConnection:
         except asyncio.LimitOverrunError as exc:
             await self._reader.readexactly(exc.consumed)
             if not self._skip_tail:
-                _LOGGER.warning("irc: skipping an oversized line (over %d bytes)", LINE_LIMIT)
+                self.on_skip(None, f"an oversized line (over {LINE_LIMIT} bytes)")
             self._skip_tail = True
             return None
         except (ConnectionError, ssl.SSLError) as exc:
@@ -149,7 +159,7 @@ class IrcConnection:
         if self._skip_tail:
             self._skip_tail = False
             return None
-        return _decoded(raw)
+        return _decoded(raw, self.on_skip)
 
     async def write(self, line: str) -> None:
         """Send one line (CRLF added).
@@ -178,28 +188,27 @@ class IrcConnection:
                 await writer.wait_closed()
 
 
-def _decoded(raw: bytes) -> IrcMessage | None:
+def _log_skip(raw: object, reason: str) -> None:
+    _LOGGER.warning("irc: skipped %s: %r", reason, raw)
+
+
+def _decoded(raw: bytes, on_skip: Callable[[object, str], None] = _log_skip) -> IrcMessage | None:
     """One received line parsed; None, with one log line, for a line that is not a message:
     over-long tags, not UTF-8 (Twitch and IRCv3 servers send UTF-8 only: a line that is not
     is damaged, its tags and ids included), or no command. Blank lines pass silently."""
     if raw.startswith(b"@"):
         tags_end = raw.find(b" ")
         if (tags_end if tags_end >= 0 else len(raw)) + 1 > MAX_TAGS_BYTES:
-            _LOGGER.warning(
-                "irc: skipped a line whose tags exceed %d bytes (%d bytes): %r",
-                MAX_TAGS_BYTES,
-                len(raw),
-                raw[:60],
-            )
+            on_skip(raw[:60], f"a line whose tags exceed {MAX_TAGS_BYTES} bytes ({len(raw)} bytes)")
             return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        _LOGGER.warning("irc: skipped a line that is not UTF-8 (byte %d): %r", exc.start, raw[:80])
+        on_skip(raw[:80], f"a line that is not UTF-8 (byte {exc.start})")
         return None
     try:
         return parse_line(text)
     except IrcParseError:
         if text.strip():
-            _LOGGER.warning("irc: skipped a line that does not parse: %r", text[:80])
+            on_skip(text[:80], "a line that does not parse")
         return None

@@ -149,7 +149,13 @@ class YouTubeConnector:
         except BaseException:
             await api.close()
             raise
-        self._api = MeteredApi(api, self.quota, self.config.quota, on_spend=self._save_quota)
+        self._api = MeteredApi(
+            api,
+            self.quota,
+            self.config.quota,
+            on_spend=self._save_quota,
+            on_skip=self.health.skip,
+        )
         if self.transport == "stream" and self._stream_target:
             self._stream_client = StreamListClient(
                 self._stream_target, insecure=self.config.stream_insecure

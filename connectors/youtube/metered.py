@@ -40,11 +40,13 @@ class MeteredApi:
         costs: QuotaSettings,
         *,
         on_spend: Callable[[], None],
+        on_skip: Callable[[object, str], None] | None = None,
     ) -> None:
         self.api = api
         self.quota = quota
         self.costs = costs
         self._on_spend = on_spend
+        self._on_skip = on_skip  # a page that cannot be used (the connector counts it)
         self._malformed = 0
 
     async def _call(
@@ -106,9 +108,13 @@ class MeteredApi:
                 self.costs.cost_list,
                 reading=True,
             )
-        except MalformedResponse:
+        except MalformedResponse as exc:
             self._malformed += 1
-            _LOGGER.warning("youtube: malformed chat page skipped (%s in a row)", self._malformed)
+            reason = f"a malformed chat page ({self._malformed} in a row)"
+            if self._on_skip is None:
+                _LOGGER.warning("youtube: skipped %s", reason)
+            else:  # it logs and counts
+                self._on_skip(str(exc), reason)
             if self._malformed >= MALFORMED_MAX:
                 self._malformed = 0
                 raise TransientError("youtube: malformed pages", platform=PLATFORM) from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from chat_commands.intents import Help, ModCommand, Question
 from connectors.events import ChatMessage, Priority, Reply
@@ -13,6 +13,7 @@ from shopstream.runtime.pipeline import BROADCAST
 from shopstream.show.commands import ModOutcome, OutcomeKind
 from shopstream.show.cooldowns import Cooldowns
 from shopstream.show.permissions import Actor
+from shopstream.storage.unit import on_rollback
 
 
 def featured_handle(svc: ShowServices, control: ShowControl) -> str | None:
@@ -22,6 +23,11 @@ def featured_handle(svc: ShowServices, control: ShowControl) -> str | None:
         return None
     product = svc.catalog.resolve(code)
     return product.handle if product else None
+
+
+def _undo_on_rollback(svc: ShowServices) -> Callable[[Callable[[], None]], None]:
+    """Cooldowns live in memory: a use is undone with the batch's failed unit of work."""
+    return lambda undo: on_rollback(svc.records.engine, undo)
 
 
 def handle_question(
@@ -38,6 +44,7 @@ def handle_question(
         user_id=msg.author_id,
         command=f"q:{intent.kind.value}:{intent.product or ''}",
         bypass=msg.is_moderator,
+        on_undo=_undo_on_rollback(svc),
     )
     if wait > 0:
         return []
@@ -62,7 +69,11 @@ def handle_help(
 ) -> list[Reply]:
     """Say how buying works, with the featured product's code."""
     if cooldowns.try_use(
-        platform=msg.platform, channel=msg.channel, user_id=msg.author_id, command="help"
+        platform=msg.platform,
+        channel=msg.channel,
+        user_id=msg.author_id,
+        command="help",
+        on_undo=_undo_on_rollback(svc),
     ):
         return []
     code = control.state.featured or "101"

@@ -17,6 +17,7 @@ from shop_sync.hold_types import ClaimOutcome, ClaimRequest, HoldView
 from shopstream.handlers.context import ShowServices
 from shopstream.handlers.control import ShowControl
 from shopstream.show.cooldowns import ClaimThrottle
+from shopstream.storage.unit import on_rollback
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -148,9 +149,13 @@ def prepare_buy(
     product = svc.catalog.products.get(intent.product)
     if product is None:
         return "unknown_product", []
-    if not throttle.allow(msg.platform, viewer_of(msg)):
-        svc.records.audit("claim_throttled", platform=msg.platform, actor=viewer_of(msg))
+    viewer = viewer_of(msg)
+    if not throttle.allow(msg.platform, viewer):
+        svc.records.audit("claim_throttled", platform=msg.platform, actor=viewer)
         return "throttled", []
+    # the token lives in memory: a unit of work that rolls back gives it back, so the
+    # batch's retry counts this claim once (not as a second claim, maybe throttled)
+    on_rollback(svc.records.engine, lambda: throttle.refund(msg.platform, viewer))
     quantity = intent.quantity if isinstance(intent, Buy) else 1
     code = svc.catalog.code_of(product.handle)
     drop = state.drop_for(code)

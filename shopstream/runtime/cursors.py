@@ -165,16 +165,28 @@ class ConnectorCursors:
         self._owner.set_for(self._connector, key, value)
 
 
-class TrackedQueue(asyncio.Queue[Envelope]):
-    """The pipeline's queue, telling :class:`DurableCursors` of each event handed over."""
+class Handover(Protocol):
+    """Told of each event handed over to the pipeline (``Receipts`` fits)."""
 
-    def __init__(self, cursors: DurableCursors) -> None:
+    def queued(self, envelope: Envelope) -> None:
+        """``envelope`` was put on the pipeline's queue."""
+        ...
+
+
+class TrackedQueue(asyncio.Queue[Envelope]):
+    """The pipeline's queue, telling :class:`DurableCursors` (and ``also``) of each event
+    handed over."""
+
+    def __init__(self, cursors: DurableCursors, also: Handover | None = None) -> None:
         super().__init__()
         self._cursors = cursors
+        self._also = also
 
     def put_nowait(self, item: Envelope) -> None:
         """Queue ``item`` (``put`` comes here too)."""
         self._cursors.queued(item)
+        if self._also is not None:
+            self._also.queued(item)
         super().put_nowait(item)
 
 

@@ -27,6 +27,7 @@ from shopstream.outbox.store import SqlSentKeys
 from shopstream.runtime.cursors import DurableCursors, TrackedQueue
 from shopstream.runtime.fairness import derived_horizon
 from shopstream.runtime.pipeline import Pipeline
+from shopstream.runtime.receipts import Receipts
 from shopstream.runtime.storage_watch import StorageWatch, select_one
 from shopstream.runtime.supervisor import Envelope, Supervisor
 from shopstream.runtime.webserver import serve_asgi
@@ -103,10 +104,14 @@ class ShowRunner:
         self.connectors = list(connectors)
         # read positions are saved only once what they cover is committed
         self.cursors = DurableCursors(core.records)
+        once: list[str] = []  # connectors that cannot read again (Twitch): receipts instead
         for c in self.connectors:
             if isinstance(getattr(c, "cursor_store", None), Records):
                 c.cursor_store = self.cursors.store_for(c.name)  # type: ignore[attr-defined]
-        self.queue: asyncio.Queue[Envelope] = TrackedQueue(self.cursors)
+            else:
+                once.append(c.name)
+        self.receipts = Receipts(core.engine, once, clock=clock)
+        self.queue: asyncio.Queue[Envelope] = TrackedQueue(self.cursors, self.receipts)
         self.activity = ChatActivity()
         self._clock = clock
         self._on_event = on_event
@@ -128,7 +133,8 @@ class ShowRunner:
             for c in self.connectors
         }
         self.supervisor = Supervisor(self.connectors, self.queue)
-        self.storage = StorageWatch(select_one(core.engine))  # the ``storage`` status row
+        # the ``storage`` status row (and the connections the database dropped under it)
+        self.storage = StorageWatch(select_one(core.engine), engine=core.engine)
         self.pipeline = Pipeline(
             self.queue,
             core.handler,
@@ -141,7 +147,7 @@ class ShowRunner:
             on_storage=self.storage.batch_result,
             on_event=self._seen,
             replies=store,  # the replies are rows of the batch's own transaction
-            on_done=self.cursors.done,
+            on_done=self._done,
             targets={
                 c.name: (c.platform, c.channel)  # type: ignore[attr-defined]
                 for c in self.connectors
@@ -161,6 +167,19 @@ class ShowRunner:
             labels=lambda: _connector_labels(self.connectors),
             clock=clock,
         )
+
+    def _done(self, batch: Sequence[Envelope]) -> None:
+        """A batch committed (or was given up): its read positions and receipts may go."""
+        self.cursors.done(batch)
+        self.receipts.done(batch)
+
+    async def _replay_receipts(self) -> None:
+        # what the last run had received and not committed when it stopped (kill -9)
+        try:
+            for envelope in await asyncio.to_thread(self.receipts.replay):
+                self.queue.put_nowait(envelope)
+        except Exception:
+            _LOGGER.exception("could not read the chat receipts of the last run")
 
     def proof_intervals(self) -> dict[str, float | None]:
         """Each connector's declared delivery-proof interval (seconds; None: it declares none)."""
@@ -337,6 +356,7 @@ class ShowRunner:
         finally:
             gc.unfreeze()  # a process that runs several shows (tests) frees each one's
             await asyncio.to_thread(self.cursors.close)  # the last read positions written
+            await asyncio.to_thread(self.receipts.close)
 
     async def _run_show(self, stop: asyncio.Event) -> ShowResult:
         svc = self.core.handler.svc
@@ -356,6 +376,7 @@ class ShowRunner:
                 webhooks=lambda: asyncio.to_thread(self.core.inbox.run_due),
             )
             await self._start_inbox()
+            await self._replay_receipts()  # before the connectors start
             scheduler = build_scheduler(
                 self.core.run_of_show,
                 jobs,
@@ -378,6 +399,7 @@ class ShowRunner:
             pipe = group.create_task(self.pipeline.run(), name="pipeline")
             sup = group.create_task(self.supervisor.run(), name="supervisor")
             watch = group.create_task(self.storage.run(), name="storage")
+            receipts = group.create_task(self.receipts.run(), name="receipts")
             live_stop = asyncio.Event()
             live = [
                 group.create_task(self.hub.run(live_stop), name="dashboard:hub"),
@@ -396,8 +418,9 @@ class ShowRunner:
                 left = {n: o.pending for n, o in self.outboxes.items() if o.pending}
                 _LOGGER.warning("show ended with replies still queued: %s", left)
                 self.result.unsent = sum(left.values())
+            await self.receipts.flush()  # the last receipts deleted: a clean stop leaves none
             live_stop.set()  # the last facts go out; then the live view stops
-            for task in (sup, stopper, pipe, watch, *workers):
+            for task in (sup, stopper, pipe, watch, receipts, *workers):
                 task.cancel()
             await asyncio.gather(*live, return_exceptions=True)
 

@@ -35,6 +35,7 @@ class Cooldowns:
         user_id: str | None,
         command: str,
         bypass: bool = False,
+        on_undo: Callable[[Callable[[], None]], None] | None = None,
     ) -> float:
         """Use ``command`` now if no cooldown blocks it.
 
@@ -44,12 +45,37 @@ class Cooldowns:
             user_id: The viewer (None: only the global cooldown applies).
             command: The command or question kind.
             bypass: Skip the cooldowns (moderators); the use is still recorded.
+            on_undo: Given, when the use is recorded, what puts the cooldowns back as they
+                were (the handler runs it if the batch's unit of work rolls back, so its
+                retry is not cooled down by the try that left nothing).
 
         Returns:
             0.0 if allowed (and recorded), else the seconds left before it is allowed.
         """
         with self._lock:
-            return self._try_use(platform, channel, user_id, command, bypass)
+            gkey = (platform, channel, command)
+            ukey = (platform, user_id or "", command)
+            before = (self._global.get(gkey), self._user.get(ukey))
+            wait = self._try_use(platform, channel, user_id, command, bypass)
+        if wait == 0.0 and on_undo is not None:
+            on_undo(lambda: self._restore(gkey, ukey, before))
+        return wait
+
+    def _restore(
+        self,
+        gkey: tuple[str, str, str],
+        ukey: tuple[str, str, str],
+        before: tuple[float | None, float | None],
+    ) -> None:
+        with self._lock:
+            for table, key, value in (
+                (self._global, gkey, before[0]),
+                (self._user, ukey, before[1]),
+            ):
+                if value is None:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
 
     def _try_use(
         self, platform: str, channel: str, user_id: str | None, command: str, bypass: bool
@@ -118,6 +144,13 @@ class ClaimThrottle:
             if len(self._buckets) > self.config.max_tracked:
                 self._forget_full(now)
             return True
+
+    def refund(self, platform: str, user_id: str) -> None:
+        """Give back a token :meth:`allow` took for work that did not stay (a batch whose
+        unit of work rolled back is tried again, and must find the token it took)."""
+        with self._lock:
+            bucket = self._bucket((platform, user_id), self._clock())
+            bucket.tokens = min(float(self.config.claim_burst), bucket.tokens + 1.0)
 
     @property
     def tracked(self) -> int:

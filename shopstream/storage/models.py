@@ -83,3 +83,19 @@ class ConnectorCursor(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=255)
     value: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+
+
+class ChatReceipt(SQLModel, table=True):
+    """A chat message of a connector that cannot read again (Twitch), stored as it arrived
+    and deleted once its batch committed: what a crash caught in flight is handled at the
+    next start (see :mod:`shopstream.runtime.receipts`)."""
+
+    __tablename__ = "chat_receipts"
+    __table_args__ = (UniqueConstraint("platform", "message_id", name="uq_chat_receipt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    connector: str = Field(max_length=255)
+    platform: str = Field(max_length=32)
+    message_id: str = Field(max_length=255)
+    message: str = Field(sa_column=Column(Text, nullable=False))  # the ChatMessage as JSON
+    received_at: datetime = _ts(nullable=False)  # type: ignore[assignment]

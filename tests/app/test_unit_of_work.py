@@ -14,18 +14,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
 from connectors.events import ChatMessage, Reply, Role, SendResult
 from connectors.limits import PlatformLimits
-from shopstream.core import Core
+from sandbox.show.store import sandbox_store
+from shopstream.core import Core, build_core
 from shopstream.outbox.outbox import Outbox
 from shopstream.outbox.store import SqlSentKeys
 from shopstream.runtime.pipeline import Pipeline
 from shopstream.runtime.supervisor import Envelope
-from tests.app.test_flash_claims import _buy, _show
+from shopstream.settings import parse_settings
+from tests.app.test_flash_claims import _buy, _catalog, _show
+from tests.support.clock import T0
 from tests.support.db_faults import db_faults
 
 UNITS = 3
@@ -220,3 +226,78 @@ async def test_a_commit_whose_answer_was_lost_still_gets_its_replies_sent_once(
     assert len(facts["replies"]) == len(batch)  # one reply row per buyer
     assert {status for _, status in facts["replies"]} == {"sent"}  # each sent, none lost
     assert {s.stats.duplicates_skipped for s in outboxes.values()} == {0}
+
+
+@contextlib.asynccontextmanager
+async def _throttled_show(db_url: str) -> AsyncIterator[Core]:
+    """A show whose viewers may each make one claim (``claim_burst`` 1, a slow refill)."""
+    settings = parse_settings(
+        {
+            "show": {"id": "throttle", "featured": "201"},
+            "cooldowns": {"claim_burst": 1, "claim_refill_per_minute": 0.001},
+        }
+    )
+    async with sandbox_store(settings, products=_catalog(UNITS)) as store:
+        core = build_core(settings, store.access, database_url=db_url)
+        core.sync()
+        try:
+            yield core
+        finally:
+            core.close()
+
+
+def _throttled(core: Core) -> int:
+    with core.engine.connect() as conn:
+        return int(
+            conn.execute(
+                text("SELECT count(*) FROM audit_log WHERE kind = 'claim_throttled'")
+            ).scalar_one()
+        )
+
+
+async def test_a_retried_batch_spends_each_buyers_claim_token_once(db_url: str) -> None:
+    """The try that failed took each buyer's one token; the retry must find it again, or
+    every buyer of the batch is throttled and their claim lost."""
+    batch = [_buy(n, "twitch") for n in range(2)]
+    async with _throttled_show(db_url) as core:
+        with db_faults(core.engine) as faults:
+            faults.arm("hold_hold", op="INSERT")
+            pipeline, _ = await _run(core, batch)
+        facts = _facts(core)
+        throttled = _throttled(core)
+    assert pipeline.stats.storage_retries == 1
+    assert [status for _, status in facts["app_claims"]] == ["held", "held"]
+    assert throttled == 0
+
+
+async def test_a_retried_batch_counts_a_throttled_claim_once(db_url: str) -> None:
+    first = _buy(0, "twitch")
+    again = Envelope(
+        "twitch",
+        replace(first.event, message_id="twitch-again", sent_at=T0 + timedelta(seconds=1)),  # type: ignore[type-var]
+    )
+    async with _throttled_show(db_url) as core:
+        await _run(core, [first])  # the viewer's one claim
+        with db_faults(core.engine) as faults:
+            faults.arm("audit_log", op="INSERT")
+            pipeline, _ = await _run(core, [again])
+        facts = _facts(core)
+        throttled = _throttled(core)
+    assert pipeline.stats.storage_retries == 1
+    assert dict(facts["messages"]) == {"twitch-0": "held", "twitch-again": "throttled"}
+    assert throttled == 1
+
+
+@pytest.mark.parametrize("text", ["how much is it?", "!help"])
+async def test_a_retried_batch_answers_a_question_its_failed_try_cooled_down(
+    db_url: str, text: str
+) -> None:
+    """Cooldowns live in memory: the failed try's use is undone, so the retry answers."""
+    ask = _buy(1, "twitch", text)
+    async with _show("faults", db_url, units=UNITS) as core:
+        with db_faults(core.engine) as faults:
+            faults.arm("outbox_sent_replies", op="INSERT")
+            pipeline, sink = await _run(core, [ask])
+        facts = _facts(core)
+    assert pipeline.stats.storage_retries == 1
+    assert len(facts["replies"]) == 1 and len(sink.replies) == 1

@@ -232,3 +232,32 @@ def test_longest_silence_of_the_status_endpoint(
 ) -> None:
     samples = [Sample(at, OK if ok else None) for at, ok in answers]
     assert longest_silence(10.0, 20.0, samples) == pytest.approx(silence)
+
+
+def test_a_lost_claim_names_the_faults_around_it() -> None:
+    """The fault that lost a line may be the next one (a kill while it waited in the bot)."""
+    faults = [Fault("pg_terminate", 10.0), Fault("bot_kill9", 12.5)]
+    report = run(typed=[typed(1, 11.8), typed(2, 13.0)], faults=faults)
+    assert report.lost_examples == [
+        "twitch:m1 (1.80 s after pg_terminate, 0.70 s before bot_kill9)",
+        "twitch:m2 (0.50 s after bot_kill9)",
+    ]
+
+
+def test_a_webhook_delivered_while_the_database_is_down_is_a_database_outage() -> None:
+    fault = Fault("webhook_db_down", 10.0, ("storage", "down"))
+    late = run(faults=[fault], samples=[Sample(11.5, {"storage": ("reconnecting", 0)})])
+    assert misses(late) == ["webhook_db_down: status showed the outage within 1 s in 0 of 1"]
+
+
+def test_youtube_lines_not_yet_read_at_quotaexceeded_wait_for_the_reset() -> None:
+    """YouTube reads in order: lines after the last one read before the quota ran out wait
+    behind the read position; one skipped before a later line was read is lost."""
+    faults = [Fault("youtube_5xx", 10.0), Fault("youtube_quota", 12.5)]
+    lines = [typed(n, at, "youtube") for n, at in ((1, 9.0), (2, 10.5), (3, 11.0), (4, 12.0))]
+    report = run(typed=lines, claims=[claim(1, 9.2, "youtube")], faults=faults)
+    assert (report.claims_lost, report.unread_at_quota) == (0, 3)
+    skipped = run(
+        typed=lines, claims=[claim(1, 9.2, "youtube"), claim(3, 13.0, "youtube")], faults=faults
+    )
+    assert (skipped.claims_lost, skipped.unread_at_quota) == (1, 1)  # 2 lost, 4 waits

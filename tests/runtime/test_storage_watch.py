@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from pathlib import Path
 
+import psycopg
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from connectors.status import Status
 from shopstream.runtime.storage_watch import StorageWatch, select_one
+from shopstream.storage.engine import make_engine
 from shopstream.storage.errors import is_transient
+from tests.support.clock import FakeClock
 
 LOCKED = sqlite3.OperationalError("database is locked")
 
@@ -109,3 +113,83 @@ def test_on_sqlite_the_probe_sees_a_write_lock_that_reads_do_not(tmp_path: Path)
     finally:
         holder.close()
         engine.dispose()
+
+
+def test_a_dropped_connection_shows_for_the_hold_then_clears_on_a_probe() -> None:
+    clock = FakeClock()
+    watch = StorageWatch(hold=2.0, clock=clock.monotonic)
+    watch.connection_lost(psycopg.errors.AdminShutdown("terminating connection"))
+    snap = watch.health.snapshot()
+    assert (snap["status"], snap["detail"]) == (
+        "reconnecting",
+        "database connection lost; reconnected",
+    )
+    clock.advance(1.9)
+    watch.probe_result(None)  # the database answers at once, but the row holds the news
+    assert watch.health.status is Status.RECONNECTING
+    clock.advance(0.1)
+    watch.probe_result(None)
+    assert watch.health.status is Status.OK
+    assert (watch.outages, watch.connections_lost) == (1, 1)
+
+
+def test_a_dropped_connection_does_not_hide_a_failing_batch() -> None:
+    clock = FakeClock()
+    watch = StorageWatch(hold=1.0, clock=clock.monotonic)
+    watch.batch_result(LOCKED)
+    watch.connection_lost(psycopg.errors.AdminShutdown("terminating connection"))
+    assert watch.health.detail == "database unavailable"
+    clock.advance(5)
+    watch.probe_result(None)
+    assert watch.health.status is Status.RECONNECTING  # the batch still fails
+    watch.batch_result(None)
+    assert watch.health.status is Status.OK
+
+
+@pytest.mark.postgres
+async def test_pg_terminate_backend_shows_though_the_pool_reconnects_quietly(
+    pg_db_url: str,
+) -> None:
+    """The pool's pre-ping replaces a terminated connection without an error reaching the
+    app: the row still shows the drop (SQLAlchemy's ``handle_error`` on the ping)."""
+    engine = make_engine(pg_db_url)
+    admin = make_engine(pg_db_url)
+    clock = FakeClock()
+    probed = threading.Semaphore(0)
+
+    def probe() -> None:
+        try:
+            select_one(engine)()
+        finally:
+            probed.release()
+
+    watch = StorageWatch(
+        probe, interval=0, answer_within=60, engine=engine, hold=2.0, clock=clock.monotonic
+    )
+    task = asyncio.create_task(watch.run())
+    try:
+        assert await asyncio.to_thread(probed.acquire, True, 10)  # the pool holds a connection
+        assert watch.health.status is Status.OK
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE pid <> pg_backend_pid() AND datname = current_database()"
+                    " AND application_name = '' AND usename = current_user"
+                )
+            )
+        for _ in range(3):  # the next probes: one finds the dead connection and replaces it
+            assert await asyncio.to_thread(probed.acquire, True, 10)
+        assert watch.connections_lost >= 1
+        assert watch.health.status is Status.RECONNECTING
+        assert "AdminShutdown" in (watch.health.last_error or "")
+        clock.advance(2.0)
+        for _ in range(2):
+            assert await asyncio.to_thread(probed.acquire, True, 10)
+        assert watch.health.status is Status.OK
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        engine.dispose()
+        admin.dispose()

@@ -195,6 +195,7 @@ async def test_garbage_frames_are_skipped(emu: TwitchEmulator) -> None:
         got = await reader.message("still alive")
         await reader.stop()
     assert got.author_id == "2"
+    assert conn.health.skipped == 5  # each one counted in the status, as a translator's skip
 
 
 async def test_oversized_frame_is_skipped(emu: TwitchEmulator) -> None:
@@ -205,6 +206,7 @@ async def test_oversized_frame_is_skipped(emu: TwitchEmulator) -> None:
         emu.inject_message("after the big one", author_id="3", author_name="C")
         await reader.message("after the big one")
         await reader.stop()
+    assert conn.health.skipped == 1 and "oversized" in (conn.health.last_skipped or "")
 
 
 async def test_a_new_session_after_a_drop_subscribes_again(emu: TwitchEmulator) -> None:

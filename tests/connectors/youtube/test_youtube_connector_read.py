@@ -255,9 +255,12 @@ async def test_garbage_never_kills_the_loop(
         )
         emu.inject_message("survivor")
         assert texts(await take(conn, 1)) == ["survivor"]
+        before = conn.health.skipped
         emu.serve_garbage("list", count=2)
         emu.inject_message("after garbage")
         assert texts(await take(conn, 1)) == ["after garbage"]
+        assert conn.health.skipped == before + 2  # each page counted in status, as an item is
+        assert "malformed chat page" in (conn.health.last_skipped or "")
         emu.serve_garbage("list", count=3)
         with pytest.raises(TransientError) as caught:  # three in a row: the supervisor backs off
             await take(conn, 1)
