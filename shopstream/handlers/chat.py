@@ -70,15 +70,27 @@ class ChatHandler:
         self.last_intent: dict[str, str] = {}
         # intents parsed ahead (while a message waits at the fairness gate), by message
         self._parsed: dict[tuple[str, str], tuple[object, str | None, Intent]] = {}
+        self._context: tuple[object, str | None, ParseContext] | None = None
 
     def context(self) -> ParseContext:
-        """The parse context for the show as it stands now."""
-        return ParseContext(
-            index=self.svc.catalog.index,
+        """The parse context for the show as it stands now.
+
+        Built again only when the catalog (its index) or the featured code changed: every
+        message asks for it, twice (parsed ahead, then handled).
+        """
+        index, code = self.svc.catalog.index, self.control.state.featured
+        made = self._context
+        if made is not None and made[0] is index and made[1] == code:
+            return made[2]
+        context = ParseContext(
+            index=index,
             featured=featured_handle(self.svc, self.control),
             languages=self.svc.parser.languages,
             config=self.svc.parser,
         )
+        if self.control.state.featured == code:  # not changed meanwhile (another thread)
+            self._context = (index, code, context)  # one assignment: read from two threads
+        return context
 
     def needs_order(self, envelope: Envelope) -> bool:
         """Whether ``envelope`` must wait its turn at the fairness gate.
