@@ -129,8 +129,7 @@ class ShortLinks:
         rows, self._local.pending = self._local.pending, None
         if rows:  # inside the pipeline's unit of work: stored with the batch, or not at all
             with writing(self._engine) as conn:
-                values = [row.model_dump(exclude={"id"}) for row in rows]
-                conn.execute(_SHORT_LINKS.insert(), values)
+                conn.execute(_SHORT_LINKS.insert(), rows)
 
     def url_for(self, code: str) -> str:
         """Return the public URL of ``code``."""
@@ -160,22 +159,27 @@ class ShortLinks:
             raise ValueError("a short link must point to an http(s) URL")
         holds = ",".join(check_hold_id(h) for h in hold_ids)
         code = sign_code(self._key, secrets.token_urlsafe(9))
-        row = ShortLink(
-            code=code,
-            target_url=target_url,
-            hold_ids=holds,
-            viewer_key=viewer_key,
-            show_id=show,
-            platform=platform,
-            created_at=self._clock(),
-            expires_at=expires_at,
-        )
+        # the table's row, not a ShortLink: building the ORM object cost more than the
+        # insert (and its first one configures the mappers, in a flash drop's first batch)
+        row = {
+            "code": code,
+            "target_url": target_url,
+            "hold_ids": holds,
+            "viewer_key": viewer_key,
+            "show_id": show,
+            "platform": platform,
+            "created_at": self._clock(),
+            "expires_at": expires_at,
+            "clicks": 0,
+            "expired_clicks": 0,
+            "last_click_at": None,
+        }
         pending = getattr(self._local, "pending", None)
         if pending is not None:
             pending.append(row)
         else:  # in a unit of work (hold notices) through its connection: one writer
             with writing(self._engine) as conn:
-                conn.execute(_SHORT_LINKS.insert(), [row.model_dump(exclude={"id"})])
+                conn.execute(_SHORT_LINKS.insert(), [row])
         return self.url_for(code)
 
     def resolve(self, code: str) -> Resolution:

@@ -173,11 +173,14 @@ def build_core(
 ) -> Core:
     """Build every store-side service from settings (migrating the database first).
 
+    In four steps: the database and what lives in it (records, holds, the mirror), the
+    store's client and reconciler, the chat side (catalog, links, show control, handler),
+    and the webhook receiver with its inbox.
+
     Raises:
         RunOfShowError: the run-of-show file is invalid (with line numbers).
         TemplateError: a merchant template file is invalid.
     """
-    sandbox = settings.app.mode == "sandbox"
     engine = make_engine(database_url or settings.database_url())
     upgrade(engine)
     http = session or requests.Session()
@@ -188,75 +191,41 @@ def build_core(
     client = ShopifyClient(shop_cfg, session=http, tokens=StaticToken(store.token))
     reconciler = Reconciler(client, mirror, shop_cfg, holds=holds, clock=clock)
     ros = _run_of_show(settings, run_of_show)
-    lineup = {item.code: item.handle for item in ros.lineup}
-    catalog = LiveCatalog(
-        mirror.catalog_products,
-        parser=settings.parser,
-        currency=settings.shop.currency or "USD",
-        lineup=lineup,
-    )
-    links_cfg = settings.links
-    if not links_cfg.public_base_url or links_cfg.public_base_url == "http://127.0.0.1:8000":
-        links_cfg = replace_model(links_cfg, public_base_url=settings.web.public_url)
-    strategy = make_strategy(
-        links_cfg, session=http, sandbox=sandbox, shop_domain=store.shop_domain
-    )
-    shortlinks = ShortLinks(
-        engine,
-        key=signing_key(sandbox=sandbox),
-        public_base_url=links_cfg.public_base_url,
-        clock=clock,
-    )
-    ledger = OrderLedger(engine)
+    catalog = _catalog(settings, mirror, ros)
+    links, shortlinks = _links(settings, store, engine, http, clock)
     templates = Templates.load(
         settings.templates.override_dir, default_locale=settings.templates.default_locale
     )
-    state = ShowState(
-        show_id=settings.show.id,
-        lineup=ros.lineup,
-        featured=settings.show.featured or None,
+    control = ShowControl(
+        ShowState(
+            show_id=settings.show.id, lineup=ros.lineup, featured=settings.show.featured or None
+        ),
+        settings.control,
     )
-    control = ShowControl(state, settings.control)
     services = ShowServices(
         show_id=settings.show.id,
         records=records,
         holds=holds,
         hold_config=settings.shop.holds,
         catalog=catalog,
-        links=CheckoutLinks(links_cfg, strategy, shortlinks),
+        links=links,
         templates=templates,
         parser=settings.parser,
         faq=settings.faq,
-        store_url=f"https://{settings.shop.shop}" if not sandbox else store.shop_domain,
+        store_url=store.shop_domain if _sandbox(settings) else f"https://{settings.shop.shop}",
         clock=clock,
         private_link_platforms=frozenset(
             {"facebook"} if settings.connectors.facebook.private_replies else set()
         ),
     )
-    handler = ChatHandler(
-        services,
-        control,
-        cooldowns=Cooldowns(settings.cooldowns),
-        throttle=ClaimThrottle(settings.cooldowns),
-        shared_answers=frozenset(
-            {"twitch"} if settings.connectors.twitch.shared_chat_answers else set()
-        ),
-    )
-    dedupe: DbDedupe | RedisDedupe
-    dedupe_ttl = timedelta(hours=settings.shop.webhook_dedupe_hours)
-    if settings.shop.dedupe_store == "redis":
-        import redis
-
-        dedupe = RedisDedupe(redis.Redis.from_url(settings.shop.redis_url), ttl=dedupe_ttl)
-    else:
-        dedupe = DbDedupe(engine, ttl=dedupe_ttl, clock=clock)
+    ledger = OrderLedger(engine)
     receiver = WebhookReceiver(
         engine=engine,
         mirror=mirror,
         holds=holds,
         secret=store.webhook_secret,
         shop=shop_cfg.shop,
-        dedupe=dedupe,
+        dedupe=_dedupe(settings, engine, clock),
         on_order=Orders(ledger, holds, records, shortlinks),
         on_refund=ledger.record_refund_payload,
         reread=reconciler.lineup_sync,
@@ -275,10 +244,72 @@ def build_core(
         shortlinks=shortlinks,
         ledger=ledger,
         control=control,
-        handler=handler,
+        handler=_chat_handler(settings, services, control),
         run_of_show=ros,
         templates=templates,
     )
+
+
+def _sandbox(settings: Settings) -> bool:
+    return settings.app.mode == "sandbox"
+
+
+def _catalog(settings: Settings, mirror: Mirror, ros: RunOfShow) -> LiveCatalog:
+    """The parser's view of the mirrored store, with the run-of-show's live codes."""
+    return LiveCatalog(
+        mirror.catalog_products,
+        parser=settings.parser,
+        currency=settings.shop.currency or "USD",
+        lineup={item.code: item.handle for item in ros.lineup},
+    )
+
+
+def _links(
+    settings: Settings,
+    store: StoreAccess,
+    engine: Engine,
+    http: requests.Session,
+    clock: Callable[[], datetime],
+) -> tuple[CheckoutLinks, ShortLinks]:
+    """Checkout links by the configured strategy, shortened under the public web URL."""
+    sandbox = _sandbox(settings)
+    links_cfg = settings.links
+    if not links_cfg.public_base_url or links_cfg.public_base_url == "http://127.0.0.1:8000":
+        links_cfg = replace_model(links_cfg, public_base_url=settings.web.public_url)
+    strategy = make_strategy(
+        links_cfg, session=http, sandbox=sandbox, shop_domain=store.shop_domain
+    )
+    shortlinks = ShortLinks(
+        engine,
+        key=signing_key(sandbox=sandbox),
+        public_base_url=links_cfg.public_base_url,
+        clock=clock,
+    )
+    return CheckoutLinks(links_cfg, strategy, shortlinks), shortlinks
+
+
+def _chat_handler(settings: Settings, services: ShowServices, control: ShowControl) -> ChatHandler:
+    return ChatHandler(
+        services,
+        control,
+        cooldowns=Cooldowns(settings.cooldowns),
+        throttle=ClaimThrottle(settings.cooldowns),
+        shared_answers=frozenset(
+            {"twitch"} if settings.connectors.twitch.shared_chat_answers else set()
+        ),
+    )
+
+
+def _dedupe(
+    settings: Settings, engine: Engine, clock: Callable[[], datetime]
+) -> DbDedupe | RedisDedupe:
+    """Where webhook ids already applied are remembered: the database, or Redis."""
+    ttl = timedelta(hours=settings.shop.webhook_dedupe_hours)
+    if settings.shop.dedupe_store == "redis":
+        import redis
+
+        return RedisDedupe(redis.Redis.from_url(settings.shop.redis_url), ttl=ttl)
+    return DbDedupe(engine, ttl=ttl, clock=clock)
 
 
 def replace_model(model: Any, **changes: Any) -> Any:

@@ -58,6 +58,24 @@ class ReplySender(Protocol):
         ...
 
 
+def _earliest(heap: list[_Entry], keep: Callable[[_Entry], bool], limit: int) -> list[_Entry]:
+    """The first ``limit`` entries of ``heap`` that ``keep`` accepts, in heap order.
+
+    Walks the heap's tree best first, so it visits about as many entries as it returns
+    when those come first (claim replies at the head of the queue), not the whole heap.
+    """
+    out: list[_Entry] = []
+    frontier: list[tuple[_Entry, int]] = [(heap[0], 0)] if heap and limit > 0 else []
+    while frontier and len(out) < limit:
+        entry, at = heapq.heappop(frontier)
+        if keep(entry):
+            out.append(entry)
+        for child in (2 * at + 1, 2 * at + 2):
+            if child < len(heap):
+                heapq.heappush(frontier, (heap[child], child))
+    return out
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -116,6 +134,9 @@ class _Item:
     reply: Reply
     seq: int
     enqueued_at: float
+
+
+_Entry = tuple[int, int, _Item]  # (priority, seq, item): the outbox heap's order
 
 
 class Outbox:
@@ -192,7 +213,7 @@ class Outbox:
         self._wall = wall
         self._pacer = self._new_pacer(self.limits)
         self._private_pacer = self._new_private_pacer(self.limits)
-        self._heap: list[tuple[int, int, _Item]] = []
+        self._heap: list[_Entry] = []
         self._seq = 0
         self._known: dict[str, None] = {}  # insertion-ordered, bounded
         self._wake = asyncio.Event()
@@ -625,9 +646,10 @@ class Outbox:
         return left
 
     def _take_coalescible(self, first: _Item) -> list[Reply]:
-        others = sorted(
-            (entry for entry in self._heap if can_coalesce(entry[2].reply)), key=lambda e: e[1]
-        )
+        # only the earliest few can share the message: read them off the heap, not the whole
+        # queue sorted (a flash drop queues thousands; this runs before every send)
+        most = self.config.coalesce_max_buyers
+        others = _earliest(self._heap, lambda e: can_coalesce(e[2].reply), max(0, most - 1))
         if not others:
             return [first.reply]
         candidates = [first.reply] + [e[2].reply for e in others]

@@ -82,7 +82,7 @@ async def test_only_what_changes_stock_or_the_show_waits_its_turn(
     """needs_order parses ahead; handling uses that intent unless the show changed since."""
     from unittest import mock
 
-    import shopstream.handlers as handlers
+    import shopstream.handlers.chat as handlers
     from connectors.events import MessageDeleted
 
     async with _show("order", sqlite_db_url, units=5) as core:
@@ -124,12 +124,12 @@ async def test_intents_parsed_ahead_are_bounded_oldest_first(
     """A message parsed ahead and never handled (a duplicate delivery) ages out."""
     from unittest import mock
 
-    import shopstream.handlers as handlers
+    import shopstream.handlers.chat as handlers
 
     async with _show("bound", sqlite_db_url, units=5) as core:
         handler = core.handler
         buys = [_buy(n, "twitch") for n in range(5)]
-        with mock.patch.object(handlers, "_PARSED_MAX", 3):
+        with mock.patch.object(handlers, "PARSED_MAX", 3):
             for buy in buys:
                 handler.needs_order(buy)
         with mock.patch.object(handlers, "parse", wraps=handlers.parse) as parsing:

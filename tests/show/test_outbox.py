@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+import re
 from collections import deque
 from collections.abc import Collection
 from dataclasses import replace
@@ -143,6 +144,50 @@ async def test_backlogged_claims_are_coalesced_into_one_message() -> None:
         assert f"@v{i} tee s.io/{i}" in joined
     assert all(len(r.text) <= 200 for r in sender.sent)
     assert outbox.violations() == []
+
+
+@settings(max_examples=examples(40))
+@given(
+    kinds=st.lists(
+        st.sampled_from(["buyer", "private", "no_short", "answer", "announcement"]),
+        min_size=1,
+        max_size=40,
+    ),
+    most=st.integers(2, 6),
+)
+def test_property_coalesced_buyers_go_out_in_the_order_they_were_queued(
+    kinds: list[str], most: int
+) -> None:
+    """Each coalesced message takes the earliest buyers still queued, whatever else waits."""
+    limits = PlatformLimits(max_messages=1, window_seconds=30.0, max_chars=500)
+    outbox, sender, _ = make(limits, OutboxConfig(coalesce_max_buyers=most))
+    buyers = [i for i, kind in enumerate(kinds) if kind == "buyer"]
+
+    async def scenario() -> None:
+        for i, kind in enumerate(kinds):
+            if kind == "answer":
+                await outbox.put(reply(f"a{i}", priority=Priority.ANSWER))
+            elif kind == "announcement":
+                await outbox.put(reply(f"n{i}", priority=Priority.ANNOUNCEMENT))
+            else:  # a claim outcome; only a public one with a short form can share a message
+                await outbox.put(
+                    reply(
+                        f"c{i}",
+                        f"T{i}X",
+                        priority=Priority.CLAIM,
+                        mention=f"v{i}",
+                        short=None if kind == "no_short" else f"S{i}X",
+                        private=kind == "private",
+                    )
+                )
+        await outbox.flush()
+
+    asyncio.run(scenario())
+    stats = outbox.stats
+    assert stats.sent_replies + stats.dropped_stale == len(kinds)  # each once (answers age)
+    told = [int(n) for r in sender.sent for n in re.findall(r"[ST](\d+)X", r.text)]
+    assert [i for i in told if i in buyers] == buyers  # first queued, first told
+    assert all(len(re.findall(r"S\d+X", r.text)) <= most for r in sender.sent)
 
 
 async def test_no_coalescing_where_the_platform_forbids_it() -> None:
