@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from checkout_links.web import shortlink_router
 from connectors.base import Connector
 from connectors.events import ChatMessage, Reply
 from connectors.status import Status
@@ -257,7 +256,7 @@ class ShowRunner:
             },
             routers=[
                 webhook_router(self.core.receiver),
-                shortlink_router(self.core.shortlinks, paid_order=self.core.paid_order),
+                self.core.landing_router(clock=self._clock),
             ],
             title=f"shopstream — {self.core.settings.show.title}",
         )
