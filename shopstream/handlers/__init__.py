@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from chat_commands.intents import (
     Buy,
@@ -41,9 +42,21 @@ from shopstream.storage.unit import on_rollback
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["ChatHandler", "ShowControl", "ShowServices"]
+__all__ = ["ChatHandler", "Mark", "ShowControl", "ShowServices"]
 
 _PARSED_MAX = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """What the bot understood a message as (``intent``) and what it did (``outcome``);
+    for a buy, the product and variant titles and the quantity claimed."""
+
+    intent: str
+    outcome: str
+    product: str = ""
+    variant: str = ""
+    qty: int = 0
 
 
 class ChatHandler:
@@ -68,6 +81,10 @@ class ChatHandler:
         self.cooldowns = cooldowns
         self.throttle = throttle
         self.last_intent: dict[str, str] = {}
+        # what each message was understood as and what came of it, for a live view: kept
+        # only while ``keep_marks`` is set, taken (popped) by the view after the commit
+        self.keep_marks = False
+        self.marks: dict[tuple[str, str], Mark] = {}
         # intents parsed ahead (while a message waits at the fairness gate), by message
         self._parsed: dict[tuple[str, str], tuple[object, str | None, Intent]] = {}
 
@@ -144,10 +161,16 @@ class ChatHandler:
                         run.append((len(results) - 1, prepared))  # claimed with its run
                         continue
                     self._flush(run, results)
+                    claim = None
                     if isinstance(prepared, PreparedClaim):  # a drop counts units one by one
-                        outcome = self.svc.holds.claim(prepared.request)
-                        prepared = finish_buy(self.svc, self.control, prepared, outcome)
-                    key, replies = prepared
+                        claim = prepared
+                        outcome = self.svc.holds.claim(claim.request)
+                        key, replies = finish_buy(self.svc, self.control, claim, outcome)
+                    else:
+                        key, replies = prepared
+                    self._mark(event, intent.intent, key, claim, intent.product)
+                    results[-1] = replies
+                    continue
                 else:
                     self._flush(run, results)
                     key, replies = self._act(event, intent)
@@ -181,7 +204,7 @@ class ChatHandler:
         for (slot, prepared), outcome in zip(claims, outcomes, strict=True):
             try:
                 key, replies = finish_buy(self.svc, self.control, prepared, outcome)
-                self._mark(prepared.msg, prepared.intent.intent, key)
+                self._mark(prepared.msg, prepared.intent.intent, key, prepared)
                 results[slot] = replies
             except Exception as exc:
                 if is_transient(exc):
@@ -189,8 +212,25 @@ class ChatHandler:
                 _LOGGER.exception("finishing claim %s failed", prepared.request.claim_key)
                 results[slot] = exc
 
-    def _mark(self, msg: ChatMessage, intent: str, outcome: str) -> None:
+    def _mark(
+        self,
+        msg: ChatMessage,
+        intent: str,
+        outcome: str,
+        claim: PreparedClaim | None = None,
+        handle: str | None = None,
+    ) -> None:
         self.svc.records.mark_message(msg.platform, msg.message_id, intent=intent, outcome=outcome)
+        if not self.keep_marks:
+            return
+        if len(self.marks) >= _PARSED_MAX:  # a view that stopped taking them
+            del self.marks[next(iter(self.marks))]
+        if claim is not None:
+            mark = Mark(intent, outcome, claim.product.title, claim.variant, claim.request.quantity)
+        else:
+            product = self.svc.catalog.products.get(handle) if handle else None
+            mark = Mark(intent, outcome, product.title if product else (handle or ""), "", 0)
+        self.marks[(msg.platform, msg.message_id)] = mark
 
     def _platform_event(self, event: MessageDeleted | UserBanned | ChatEnded) -> list[Reply]:
         """A deletion or ban cancels the claims it concerns; the end of a chat is audited."""

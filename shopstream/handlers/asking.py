@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from chat_commands.intents import Help, ModCommand, Question
 from connectors.events import ChatMessage, Priority, Reply
 from shopstream.answers import QuestionKind, answer
 from shopstream.handlers.context import ShowServices
 from shopstream.handlers.control import ShowControl
 from shopstream.runtime.pipeline import BROADCAST
-from shopstream.show.commands import OutcomeKind
+from shopstream.show.commands import ModOutcome, OutcomeKind
 from shopstream.show.cooldowns import Cooldowns
 from shopstream.show.permissions import Actor
 
@@ -70,22 +72,46 @@ def handle_help(
 def handle_mod(
     svc: ShowServices, control: ShowControl, msg: ChatMessage, intent: ModCommand
 ) -> tuple[str, list[Reply]]:
-    """Run a show-control command; every attempt is audited, refused ones say so."""
-    actor = Actor.from_message(msg)
-    outcome = control.command(intent.name, intent.args, actor)
-    svc.records.audit(
-        "mod_denied" if outcome.kind is OutcomeKind.DENIED else "mod_command",
-        platform=msg.platform,
-        actor=msg.author_id or msg.author_name,
-        subject=f"!{intent.name} {' '.join(intent.args)}".strip(),
-        outcome=str(outcome.kind),
-        detail=outcome.detail,
+    """Run a show-control command typed in chat; every attempt is audited, refused ones say so."""
+    outcome, replies = show_command(
+        svc,
+        control,
+        intent.name,
+        intent.args,
+        Actor.from_message(msg),
+        who=msg.author_id or msg.author_name,
+        key=f"announce:{msg.platform}:{msg.message_id}",
     )
     if outcome.kind is OutcomeKind.DENIED:
         return "denied", []  # ignored in chat (no reply to bait), written to the audit log
+    return str(outcome.kind), replies
+
+
+def show_command(
+    svc: ShowServices,
+    control: ShowControl,
+    name: str,
+    args: Sequence[str],
+    actor: Actor,
+    *,
+    who: str | None,
+    key: str,
+) -> tuple[ModOutcome, list[Reply]]:
+    """The one show-control path (chat commands and the dashboard's buttons): apply the
+    command, write it to the audit log (``who`` as the actor), and return the announcement
+    for every platform (a BROADCAST reply keyed ``key``; none when nothing changed)."""
+    outcome = control.command(name, args, actor)
+    svc.records.audit(
+        "mod_denied" if outcome.kind is OutcomeKind.DENIED else "mod_command",
+        platform=actor.platform,
+        actor=who,
+        subject=f"!{name} {' '.join(args)}".strip(),
+        outcome=str(outcome.kind),
+        detail=outcome.detail,
+    )
     template = outcome.template
-    if template is None:
-        return str(outcome.kind), []
+    if outcome.kind is OutcomeKind.DENIED or template is None:
+        return outcome, []
     variables: dict[str, object] = dict(outcome.variables)
     handle = variables.get("handle")
     product = svc.catalog.products.get(str(handle)) if handle else None
@@ -101,8 +127,8 @@ def handle_mod(
         platform=BROADCAST,
         channel=BROADCAST,
         text=text,
-        key=f"announce:{msg.platform}:{msg.message_id}",
+        key=key,
         priority=Priority.ANNOUNCEMENT if template != "paused" else Priority.CLAIM,
         created_at=svc.clock(),
     )
-    return str(outcome.kind), [announcement]
+    return outcome, [announcement]
