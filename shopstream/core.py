@@ -36,6 +36,7 @@ from shop_sync.tokens import StaticToken
 from shop_sync.webhooks import WebhookReceiver
 from shopstream.catalog import LiveCatalog
 from shopstream.handlers import ChatHandler, ShowControl, ShowServices
+from shopstream.handlers.buying import variant_label
 from shopstream.replies.templates import Templates
 from shopstream.settings import Settings
 from shopstream.show.cooldowns import ClaimThrottle, Cooldowns
@@ -164,15 +165,15 @@ class Core:
             if hold is None or found is None:
                 continue
             product, variant = found
-            # a product without options has Shopify's one "Default Title" variant
-            options = () if [o.name for o in product.options] == ["Title"] else variant.options
+            label = variant_label(product, variant.variant_id)  # "" for one without options
+            options = variant.options if label else ()
             command = " ".join(
                 (f"{prefix}waitlist", self.catalog.code_of(product.handle), *options)
             )
             lines.append(
                 HeldLine(
                     product=product.title,
-                    variant=" / ".join(options),
+                    variant=label,
                     quantity=hold.quantity,
                     unit_price=variant.price,
                     status=hold.status,
