@@ -257,6 +257,14 @@ def demo(
     lines: Annotated[int, typer.Option(help="Chat lines they type.")] = 150,
     seconds: Annotated[float, typer.Option(help="Length of the show in seconds.")] = 25.0,
     speed: Annotated[float, typer.Option(help="Replay speed with --replay.")] = 3.0,
+    keep_open: Annotated[
+        bool,
+        typer.Option(
+            "--keep-open",
+            help="Keep the show and its dashboard up after the viewers are done (Ctrl-C ends).",
+            metavar="",
+        ),
+    ] = False,
 ) -> None:
     """Run a sandbox show on 127.0.0.1 and end with a report (under a minute).
 
@@ -264,7 +272,8 @@ def demo(
     through the real Shopify client, and runs the real connectors against the emulators
     while simulated viewers buy, ask and chat in five languages. Some buyers pay, and
     their orders come back as signed webhooks. With --replay, the bundled chat log is
-    played through the replay connector instead.
+    played through the replay connector instead. The dashboard's address and a one-time
+    login link are printed at the start; --keep-open leaves it up after the viewers.
     """
 
     from sandbox.show.demo import (
@@ -297,7 +306,12 @@ def demo(
             return
         audience = Audience(viewers=viewers, lines=lines, seconds=seconds)
         outcome, funnel = await run_platform_demo(
-            cfg, database_url=url, audience=audience, console=console, title=title
+            cfg,
+            database_url=url,
+            audience=audience,
+            console=console,
+            title=title,
+            keep_open=keep_open,
         )
         print_outcome(console, outcome)
         from checkout_links.report import funnel_table
@@ -347,9 +361,18 @@ def run(
     def web_ready(url: str) -> None:
         console.print(f"dashboard: {url}/  (status: {url}/status) — Ctrl-C ends the show")
 
+    def login(link: str) -> None:
+        console.print(
+            f"sign in to the dashboard (one-time link, 15 minutes): {link}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
     with as_sentences("the show"):
         # a live show's last replies may take the outbox's drain (30 s) to go out
-        result = run_interruptibly(lambda: run_show(cfg, on_web_ready=web_ready), grace=45)
+        result = run_interruptibly(
+            lambda: run_show(cfg, on_web_ready=web_ready, on_login=login), grace=45
+        )
     console.print(summary_table(result, holds={}))
 
 

@@ -89,11 +89,15 @@ def _connectors(settings: Settings, core: Core, platforms: object | None) -> lis
 
 
 async def run_show(
-    settings: Settings, *, on_web_ready: Callable[[str], None] | None = None
+    settings: Settings,
+    *,
+    on_web_ready: Callable[[str], None] | None = None,
+    on_login: Callable[[str], None] | None = None,
 ) -> ShowResult:
     """Run the show until its connectors end or the operator presses Ctrl-C (once).
 
-    ``on_web_ready(url)`` learns where the web app (dashboard, webhooks) listens.
+    ``on_web_ready(url)`` learns where the web app (dashboard, webhooks) listens, and
+    ``on_login(link)`` the dashboard's one-time login link of this run.
     """
     async with environment(settings) as (access, store, platforms):
         core = await asyncio.to_thread(build_core, settings, access)
@@ -112,6 +116,8 @@ async def run_show(
                     deliver(url)
                 if on_web_ready is not None:
                     on_web_ready(url)
+                if on_login is not None:
+                    on_login(runner.login_url())
 
             runner = ShowRunner(core, connectors, on_web_ready=web_ready)
             with interrupt_stops(runner.stop):

@@ -18,11 +18,15 @@ def create_web_app(
     counts: CountsSource | None = None,
     routers: Iterable[APIRouter] = (),
     title: str = "shopstream",
+    dashboard: APIRouter | None = None,
 ) -> FastAPI:
-    """Build the app: ``/status`` (JSON), ``/`` (dashboard) and the given routers."""
+    """Build the app: ``/status`` (JSON), ``/`` (the live dashboard's router when given, else
+    a bare status table) and the given routers."""
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     for router in routers:
         app.include_router(router)
+    if dashboard is not None:
+        app.include_router(dashboard)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -32,8 +36,11 @@ def create_web_app(
     def status_json() -> dict[str, object]:
         return {"connectors": list(status()), "counts": dict(counts() if counts else {})}
 
+    if dashboard is not None:
+        return app
+
     @app.get("/", response_class=HTMLResponse)
-    def dashboard() -> str:
+    def bare_dashboard() -> str:
         rows = "".join(
             "<tr>"
             + "".join(

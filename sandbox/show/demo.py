@@ -194,11 +194,21 @@ async def _sandbox_show(
             stops.append(syncing.cancel)  # a sync that never ends is given up
             await syncing  # in a daemon thread: never holds the process if the store hangs
             connectors: Sequence[Connector] = await connectors_for(store, core)
+
+            def web_ready(url: str) -> None:
+                store.deliver_webhooks_to(url)
+                if console is not None:
+                    console.print(
+                        f"dashboard: {url}/  sign in (one-time link): {runner.login_url()}",
+                        highlight=False,
+                        soft_wrap=True,
+                    )
+
             runner = ShowRunner(
                 core,
                 connectors,
                 on_event=view.on_event,
-                on_web_ready=store.deliver_webhooks_to,
+                on_web_ready=web_ready,
                 on_announce=view.on_announce,
             )
             stops.append(runner.stop)

@@ -116,8 +116,10 @@ async def run_platform_demo(
     console: Console | None = None,
     platforms: Sequence[str] = PLATFORMS,
     title: str = "shopstream demo",
+    keep_open: bool = False,
 ) -> tuple[DemoOutcome, Funnel]:
-    """Run a sandbox show on the three emulated platforms with simulated viewers."""
+    """Run a sandbox show on the three emulated platforms with simulated viewers
+    (``keep_open``: once they are done, the show and its dashboard stay up until Ctrl-C)."""
     audience = audience or Audience()
     catalog = list(products) if products is not None else _demo_products()
     lines = script(
@@ -159,6 +161,14 @@ async def run_platform_demo(
                 )
             if not paid:
                 await _checkouts(runner.core, audience.checkout_share, rng)
+            if keep_open:
+                if console is not None:
+                    console.print(
+                        "the viewers are done; the show stays open for the dashboard"
+                        " — Ctrl-C ends it",
+                        highlight=False,
+                    )
+                await asyncio.Event().wait()  # until Ctrl-C cancels the viewers' task
             await _settle(runner)
             funnel.append(
                 await asyncio.to_thread(

@@ -17,7 +17,9 @@ the web routes and scheduled jobs from the event loop.
 - :class:`ShowSeen` the show state: featured product, paused, closed, open drops with
   their end time (countdown).
 - :class:`StockSeen` one variant's stock: sellable, held, sold, waitlist.
-- :class:`FiguresSeen` revenue, orders, conversion so far (from the ledger/report).
+- :class:`FiguresSeen` revenue, orders, conversion so far (from the ledger/report) and
+  sell-through per product.
+- :class:`HoldsSeen` the unpaid holds with their expiry (host only; not for the overlay).
 
 Facts carry display names only: ``viewer`` as the chat shows it, and
 :func:`short_name` (first name or handle) for the overlay. They never carry tokens, page
@@ -27,14 +29,21 @@ Receiving (event loop): ``hub.snapshot()`` the whole current view (JSON-able dic
 first paint; ``async with hub.subscribe() as sub: async for batch in sub: ...`` yields
 JSON-able batches ``{"type": "batch", "claims": [...], "updates": [...], "chat": [...],
 "connectors": {...}, "show": {...} | None, "stock": {...}, "figures": {...} | None,
-"missed": n}`` at most every ``interval`` seconds (claims and chat appended in order,
-the rest: last value wins). A subscriber that falls ``max_queued`` batches behind gets its
+"holds": [...] | None, "per_minute": {"YYYY-MM-DDTHH:MM": n}, "outcomes": {...},
+"missed": n}`` at most every ``interval`` seconds (claims and chat appended in order, the
+rest: last value wins). A subscriber that falls ``max_queued`` batches behind gets its
 queue replaced by one ``{"type": "snapshot", ...}`` (so it never slows the show nor grows
 memory). ``overlay_view(batch_or_snapshot)`` keeps only what the overlay may show (short
 names, featured, drops, stock; no chat text).
 
-Running: ``await hub.run(stop)`` in the show's task group flushes every ``interval``;
-tests call ``hub.flush()`` (event loop thread) instead of waiting.
+Running: ``await hub.run(stop)`` in the show's task group flushes every ``interval`` and
+closes every subscription when it ends (their ``async for`` stops); tests call
+``hub.flush()`` (event loop thread) instead of waiting.
+
+In a show: ``ShowRunner.hub`` (the hub), ``ShowRunner.access``
+(:class:`shopstream.dashboard.access.DashboardAccess`: ``overlay_allows(token)``,
+``overlay_path()``), ``ShowRunner.dashboard`` (:class:`shopstream.dashboard.service.
+DashboardService`); the web app's routers are put together in ``ShowRunner._web_app``.
 """
 
 from __future__ import annotations
@@ -216,13 +225,35 @@ class FiguresSeen:
     orders: int
     claims: int
     conversion: str  # e.g. "42%"
+    sell_through: Mapping[str, str] = field(default_factory=dict)  # product title -> "40%"
 
     def to_json(self) -> dict[str, object]:
         """The figures."""
-        return asdict(self)
+        return {**asdict(self), "sell_through": dict(self.sell_through)}
 
 
-Fact = ClaimSeen | ClaimUpdate | ChatSeen | ConnectorSeen | ShowSeen | StockSeen | FiguresSeen
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HoldsSeen:
+    """The unpaid holds (host's view: ``hold_id``, platform, viewer, product, variant, qty,
+    ``expires_at``); never a link or a viewer id."""
+
+    holds: tuple[Mapping[str, object], ...]
+
+    def to_json(self) -> list[dict[str, object]]:
+        """The rows."""
+        return [dict(h) for h in self.holds]
+
+
+Fact = (
+    ClaimSeen
+    | ClaimUpdate
+    | ChatSeen
+    | ConnectorSeen
+    | ShowSeen
+    | StockSeen
+    | FiguresSeen
+    | HoldsSeen
+)
 
 
 @dataclass(slots=True)
@@ -237,6 +268,7 @@ class _Pending:
     stock: dict[str, StockSeen] = field(default_factory=dict)
     show: ShowSeen | None = None
     figures: FiguresSeen | None = None
+    holds: HoldsSeen | None = None
     missed: int = 0  # stream rows that did not fit (the page says "and n more")
 
     def __post_init__(self) -> None:
@@ -252,6 +284,7 @@ class _Pending:
             or self.stock
             or self.show
             or self.figures
+            or self.holds
             or self.missed
         )
 
@@ -261,11 +294,21 @@ class Subscription:
 
     def __init__(self, hub: LiveHub, max_queued: int) -> None:
         self._hub = hub
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_queued)
+        self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=max_queued)
         self.resets = 0  # how often it fell behind
+        self.closed = False
+
+    def close(self) -> None:
+        """End the subscription: what waits is dropped, the iteration stops (event loop)."""
+        self.closed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
 
     def offer(self, batch: dict[str, Any]) -> None:
         """Queue ``batch``; when full, drop what waits and queue a snapshot (event loop)."""
+        if self.closed:
+            return
         try:
             self.queue.put_nowait(batch)
         except asyncio.QueueFull:
@@ -278,7 +321,10 @@ class Subscription:
         return self
 
     async def __anext__(self) -> dict[str, Any]:
-        return await self.queue.get()
+        item = await self.queue.get()
+        if item is None:
+            raise StopAsyncIteration
+        return item
 
 
 class LiveHub:
@@ -307,10 +353,12 @@ class LiveHub:
         self._stock: dict[str, dict[str, object]] = {}
         self._show: dict[str, object] | None = None
         self._figures: dict[str, object] | None = None
+        self._holds: list[dict[str, object]] = []
         self._per_minute: dict[str, int] = {}  # "YYYY-MM-DDTHH:MM" (UTC) -> claims
         self._outcomes: dict[str, int] = {}
         self.published = 0
         self.batches = 0
+        self.closed = False
 
     # -- publishing (any thread) ------------------------------------------------------------
 
@@ -336,6 +384,8 @@ class LiveHub:
                 p.stock[fact.key] = fact
             elif isinstance(fact, ShowSeen):
                 p.show = fact
+            elif isinstance(fact, HoldsSeen):
+                p.holds = fact
             else:
                 p.figures = fact
 
@@ -386,6 +436,9 @@ class LiveHub:
         figures = p.figures.to_json() if p.figures else None
         if figures is not None:
             self._figures = figures
+        holds = p.holds.to_json() if p.holds else None
+        if holds is not None:
+            self._holds = holds
         return {
             "type": "batch",
             "claims": claims,
@@ -395,6 +448,7 @@ class LiveHub:
             "show": show,
             "stock": stock,
             "figures": figures,
+            "holds": holds,
             "per_minute": dict(self._per_minute),
             "outcomes": dict(self._outcomes),
             "missed": p.missed,
@@ -411,6 +465,7 @@ class LiveHub:
             "show": self._show,
             "stock": dict(self._stock),
             "figures": self._figures,
+            "holds": list(self._holds),
             "per_minute": dict(self._per_minute),
             "outcomes": dict(self._outcomes),
         }
@@ -419,6 +474,8 @@ class LiveHub:
     async def subscribe(self) -> AsyncIterator[Subscription]:
         """A subscription for as long as the block runs (one per SSE client)."""
         sub = Subscription(self, self.max_queued)
+        if self.closed:
+            sub.close()
         self._subs.add(sub)
         try:
             yield sub
@@ -431,11 +488,20 @@ class LiveHub:
         return len(self._subs)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Flush every ``interval`` until ``stop`` (then once more)."""
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
-            self.flush()
+        """Flush every ``interval`` until ``stop`` (then once more, and close)."""
+        try:
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.interval)
+                self.flush()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End every subscription (the show is over: SSE streams end, the server can stop)."""
+        self.closed = True
+        for sub in list(self._subs):
+            sub.close()
 
 
 _OVERLAY_CLAIM_KEYS = ("at", "platform", "short", "product", "variant", "qty", "outcome")
@@ -464,6 +530,7 @@ __all__ = [
     "DropSeen",
     "Fact",
     "FiguresSeen",
+    "HoldsSeen",
     "LiveHub",
     "ShowSeen",
     "StockSeen",

@@ -16,6 +16,10 @@ from connectors.events import ChatMessage, Reply
 from connectors.status import Status
 from shop_sync.webhooks import webhook_router
 from shopstream.core import Core
+from shopstream.dashboard.access import DashboardAccess
+from shopstream.dashboard.live import LiveHub
+from shopstream.dashboard.service import DashboardService
+from shopstream.dashboard.web import dashboard_router
 from shopstream.handlers.hold_notices import expire_holds, offer_waitlist, remind_holds
 from shopstream.outbox.outbox import Outbox
 from shopstream.outbox.store import SqlSentKeys
@@ -64,6 +68,18 @@ class ShowResult:
     shared_chat: int = 0  # messages typed in a Shared Chat partner's channel (never claims)
 
 
+def _connector_labels(connectors: Sequence[Connector]) -> dict[str, str]:
+    """What the dashboard calls each connector: its platform (a second one numbered), never
+    its channel (a Facebook page id)."""
+    labels: dict[str, str] = {}
+    seen: Counter[str] = Counter()
+    for c in connectors:
+        seen[c.platform] += 1
+        n = seen[c.platform]
+        labels[c.health.name] = c.platform if n == 1 else f"{c.platform} {n}"
+    return labels
+
+
 class ShowRunner:
     """One running show over a built :class:`Core` and a set of connectors."""
 
@@ -79,6 +95,7 @@ class ShowRunner:
         on_announce: Callable[[str], None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         drain_timeout: float = 30.0,
+        access: DashboardAccess | None = None,
     ) -> None:
         self.core = core
         self.drain_timeout = drain_timeout
@@ -129,6 +146,20 @@ class ShowRunner:
                 for c in self.connectors
             },
         )
+        # the live dashboard: facts from the pipeline, pushed to the page; the host's access
+        self.hub = LiveHub()
+        self.access = access or DashboardAccess.from_env(
+            audit=lambda kind, **detail: core.records.audit(kind, **detail)
+        )
+        self.dashboard = DashboardService(
+            core,
+            self.hub,
+            announce=self.announce,
+            notify=self._notify,
+            status=self.status,
+            labels=lambda: _connector_labels(self.connectors),
+            clock=clock,
+        )
 
     def proof_intervals(self) -> dict[str, float | None]:
         """Each connector's declared delivery-proof interval (seconds; None: it declares none)."""
@@ -147,6 +178,7 @@ class ShowRunner:
         if isinstance(event, ChatMessage):
             self.routes[event.platform] = envelope.connector
             self.activity.note()
+        self.dashboard.on_event(envelope, replies)
         if self._on_event is not None:
             self._on_event(envelope, replies)
 
@@ -171,6 +203,27 @@ class ShowRunner:
             self.storage.health.snapshot(),
             self.replies_status(),
         ]
+
+    def public_status(self) -> list[dict[str, str | None]]:
+        """:meth:`status` for ``/status`` (no sign-in): each connector named by its platform
+        and its channel (a Facebook page id, a channel login) blanked out of every field."""
+        labels = _connector_labels(self.connectors)
+        channels = []
+        for c in self.connectors:
+            channel = str(getattr(c, "channel", "") or "")
+            if len(channel) >= 3 and channel != c.platform:
+                channels.append(channel)
+        rows = []
+        for row in self.status():
+            out: dict[str, str | None] = {}
+            for key, value in row.items():
+                if isinstance(value, str):
+                    for channel in channels:
+                        value = value.replace(channel, "…")
+                out[key] = value
+            out["name"] = labels.get(str(row.get("name")), out.get("name"))
+            rows.append(out)
+        return rows
 
     def replies_status(self) -> dict[str, str | None]:
         """The outboxes: replies waiting, claim replies never told, keys in doubt."""
@@ -220,6 +273,7 @@ class ShowRunner:
     async def announce(self, text: str) -> None:
         """Post ``text`` on every connector of the show."""
         now = self._clock()
+        self.dashboard.on_announce(text)
         if self._on_announce is not None:
             self._on_announce(text)
         for name, outbox in self.outboxes.items():
@@ -246,7 +300,7 @@ class ShowRunner:
 
     def _web_app(self) -> Any:
         return create_web_app(
-            status=self.status,
+            status=self.public_status,
             counts=lambda: {
                 "events": self.pipeline.stats.events,
                 "duplicates": self.pipeline.stats.duplicates,
@@ -259,7 +313,17 @@ class ShowRunner:
                 self.core.landing_router(clock=self._clock),
             ],
             title=f"shopstream — {self.core.settings.show.title}",
+            dashboard=dashboard_router(
+                self.access,
+                self.hub,
+                self.dashboard,
+                title=f"shopstream — {self.core.settings.show.title}",
+            ),
         )
+
+    def login_url(self) -> str:
+        """A fresh one-time login link to the dashboard (the web app must be up)."""
+        return f"{self.result.web_url}{self.access.login_link()}"
 
     async def run(self, *, stop: asyncio.Event | None = None) -> ShowResult:
         """Run until every connector has ended (or ``stop``/:meth:`stop`), then drain and report."""
@@ -313,6 +377,11 @@ class ShowRunner:
             pipe = group.create_task(self.pipeline.run(), name="pipeline")
             sup = group.create_task(self.supervisor.run(), name="supervisor")
             watch = group.create_task(self.storage.run(), name="storage")
+            live_stop = asyncio.Event()
+            live = [
+                group.create_task(self.hub.run(live_stop), name="dashboard:hub"),
+                group.create_task(self.dashboard.run(live_stop), name="dashboard:refresh"),
+            ]
             stopper = group.create_task(stop.wait(), name="stop")
             await asyncio.wait({sup, stopper}, return_when=asyncio.FIRST_COMPLETED)
             # Connectors stay open while the last messages are handled and answered.
@@ -326,8 +395,10 @@ class ShowRunner:
                 left = {n: o.pending for n, o in self.outboxes.items() if o.pending}
                 _LOGGER.warning("show ended with replies still queued: %s", left)
                 self.result.unsent = sum(left.values())
+            live_stop.set()  # the last facts go out; then the live view stops
             for task in (sup, stopper, pipe, watch, *workers):
                 task.cancel()
+            await asyncio.gather(*live, return_exceptions=True)
 
     def _finish(self) -> ShowResult:
         r = self.result

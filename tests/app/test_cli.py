@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -46,6 +47,9 @@ def test_run_then_claims_and_report(tmp_path: Path) -> None:
     runner = CliRunner()
     ran = runner.invoke(app, ["run", "--settings", settings])
     assert ran.exit_code == 0, ran.output
+    assert re.search(
+        r"sign in to the dashboard .*: http://127\.0\.0\.1:\d+/login/\S{20,}", ran.output
+    )
     as_json = runner.invoke(app, ["claims", "--settings", settings, "--format", "json"])
     assert as_json.exit_code == 0 and as_json.output.startswith("["), repr(as_json.output[:300])
     claims = json.loads(as_json.output)
@@ -66,6 +70,9 @@ def test_demo_replay_ends_with_a_summary(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "show summary" in result.output and "claims held" in result.output
+    assert re.search(
+        r"dashboard: http://127\.0\.0\.1:\d+/ +sign in .*/login/\S{20,}", result.output
+    )
     assert "chat log line 16 skipped" in result.output
     assert "held for fairness" in result.output  # the gate is on by default (replay: none held)
 

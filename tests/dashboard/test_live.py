@@ -125,7 +125,7 @@ async def test_a_slow_subscriber_gets_a_snapshot_instead_of_a_growing_queue() ->
         assert slow.queue.qsize() <= 3
         assert slow.resets >= 1
         first = slow.queue.get_nowait()
-    assert first["type"] == "snapshot"
+    assert first is not None and first["type"] == "snapshot"
     assert len(first["claims"]) >= 1
 
 
@@ -170,3 +170,15 @@ def test_overlay_view_keeps_short_names_and_held_claims_only() -> None:
     assert [c["short"] for c in view["claims"]] == ["Ada"]
     text = repr(view)
     assert "Lovelace" not in text and "chat" not in text and "page=123" not in text
+
+
+async def test_closing_the_hub_ends_every_subscription() -> None:
+    hub = LiveHub()
+    async with hub.subscribe() as sub:
+        hub.publish(claim(1))
+        hub.flush()
+        hub.close()
+        got = [batch async for batch in sub]
+    assert got == []  # what waited is dropped: the show is over
+    async with hub.subscribe() as late:
+        assert [b async for b in late] == []
