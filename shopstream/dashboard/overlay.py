@@ -23,8 +23,10 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from checkout_links.shortlinks import Resolution
+from shop_sync.holds import HoldBook
 from shopstream.dashboard.access import DashboardAccess
-from shopstream.dashboard.live import LiveHub, overlay_view
+from shopstream.dashboard.live import ClaimUpdate, LiveHub, overlay_view
 
 TICKER = 8  # claims the ticker keeps
 _ENV = Environment(
@@ -126,6 +128,19 @@ class OverlayState:
                 for c in self.claims
             ],
         }
+
+
+def link_opened(hub: LiveHub, holds: HoldBook) -> Callable[[Resolution], None]:
+    """The landing page's ``on_open``: the feed marks the link's claims "link opened" at once
+    (the dashboard's own refresh would find it in the link table later)."""
+
+    def opened(link: Resolution) -> None:
+        found = (holds.hold(h) for h in link.hold_ids)
+        claims = tuple(sorted(h.claim_key for h in found if h is not None))
+        if claims:
+            hub.publish(ClaimUpdate(claims=claims, link_opened=True))
+
+    return opened
 
 
 def _refused() -> HTMLResponse:

@@ -27,6 +27,8 @@ from connectors.events import ChatMessage
 from sandbox.show.store import SandboxStore, sandbox_store
 from shop_sync.webhooks import webhook_router
 from shopstream.core import Core, build_core
+from shopstream.dashboard.live import LiveHub
+from shopstream.dashboard.overlay import link_opened
 from shopstream.runtime.supervisor import Envelope
 from shopstream.runtime.webserver import serve_asgi
 from shopstream.settings import parse_settings
@@ -55,6 +57,7 @@ class Shop:
     url: str
     clock: FakeClock
     opened: list[Resolution]
+    hub: LiveHub
     said: int = 0
 
     def say(self, text: str, viewer: str, name: str = "buyer") -> str:
@@ -92,13 +95,20 @@ async def _shop(db_url: str, **units: int) -> AsyncIterator[Shop]:
         )
         await asyncio.to_thread(core.sync)
         opened: list[Resolution] = []
+        hub = LiveHub(interval=60)
+        publish = link_opened(hub, core.holds)  # what the show's web app does
+
+        def on_open(link: Resolution) -> None:
+            opened.append(link)
+            publish(link)
+
         app = FastAPI()
         app.include_router(webhook_router(core.receiver))
-        app.include_router(core.landing_router(on_open=opened.append, clock=clock))
+        app.include_router(core.landing_router(on_open=on_open, clock=clock))
         try:
             async with serve_asgi(app) as url:
                 store.deliver_webhooks_to(url)
-                yield Shop(core=core, store=store, url=url, clock=clock, opened=opened)
+                yield Shop(core=core, store=store, url=url, clock=clock, opened=opened, hub=hub)
         finally:
             core.close()
 
@@ -145,6 +155,10 @@ async def test_a_live_link_shows_the_hold_its_price_countdown_and_checkout(
     # the open was counted and handed on (the dashboard's "link opened")
     assert [(o.kind, o.platform, o.show_id) for o in shop.opened] == [
         ("redirect", "twitch", "landing")
+    ]
+    batch = shop.hub.flush()
+    assert batch is not None and batch["updates"] == [
+        {"claims": ["twitch:m1"], "link_opened": True, "paid": False}  # the first buyer's
     ]
     assert shop.core.shortlinks.clicks_by_platform("landing") == {"twitch": 2}
 
