@@ -5,7 +5,6 @@ Run: ``python -m bench.links_bench`` (SQLite in a temporary directory; uvicorn o
 
 from __future__ import annotations
 
-import socket
 import statistics
 import tempfile
 import threading
@@ -23,6 +22,7 @@ from checkout_links.lines import LineItem
 from checkout_links.permalink import build_cart_permalink
 from checkout_links.shortlinks import ShortLinks
 from checkout_links.web import shortlink_router
+from shopstream.runtime.webserver import listening_socket
 from shopstream.storage.engine import make_engine
 
 
@@ -94,9 +94,7 @@ def bench_short_links(tmp: Path, n: int = 2_000, clicks: int = 1_000) -> None:
 
     app = FastAPI()
     app.include_router(shortlink_router(links))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
+    sock = listening_socket("127.0.0.1", 0)  # TCP_NODELAY, as the show's web server
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
