@@ -93,14 +93,20 @@ class DashboardService:
         self._shown_state: object = None
         self._shown_health: dict[str, tuple[str, str | None]] = {}
         self._last_refresh_at = float("-inf")
-        self._refreshed_at_publish = -1
         self._since = clock() - timedelta(minutes=1)
         core.handler.keep_marks = True
 
     # -- from the pipeline (its thread, after the batch committed) --------------------------
 
     def on_event(self, envelope: Envelope, replies: Sequence[Reply]) -> None:
-        """Publish a handled chat message (and its claim outcome) to the hub."""
+        """Publish a handled chat message (and its claim outcome) to the hub; never raises
+        (the pipeline calls it: the dashboard must not take claim handling down)."""
+        try:
+            self._publish_event(envelope)
+        except Exception:
+            _LOGGER.exception("the dashboard could not show %r", envelope.event)
+
+    def _publish_event(self, envelope: Envelope) -> None:
         event = envelope.event
         if not isinstance(event, ChatMessage):
             return
@@ -336,7 +342,6 @@ class DashboardService:
     def stale(self) -> None:
         """Read stock, figures and holds again at the next tick."""
         self._last_refresh_at = float("-inf")
-        self._refreshed_at_publish = -1
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -360,11 +365,9 @@ class DashboardService:
         # a page watching: every ``refresh``; nobody watching: now and then, for a first paint
         # (the reads compete with claim handling for the database during a flash drop)
         every = self.refresh if self.hub.subscribers else self.refresh * 5
-        news = self.hub.published != self._refreshed_at_publish or self.hub.subscribers > 0
-        if news and now - self._last_refresh_at >= every:
+        if now - self._last_refresh_at >= every:
             self._last_refresh_at = now
             await asyncio.to_thread(self.refresh_store_view)
-            self._refreshed_at_publish = self.hub.published  # its own facts are no news
 
 
 __all__ = ["ActionResult", "DashboardService"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -223,8 +224,9 @@ class ChatHandler:
         self.svc.records.mark_message(msg.platform, msg.message_id, intent=intent, outcome=outcome)
         if not self.keep_marks:
             return
-        if len(self.marks) >= _PARSED_MAX:  # a view that stopped taking them
-            del self.marks[next(iter(self.marks))]
+        if len(self.marks) >= _PARSED_MAX:  # a view that stopped taking them: the oldest go
+            with contextlib.suppress(RuntimeError, StopIteration):  # the view takes one too
+                self.marks.pop(next(iter(self.marks)), None)
         if claim is not None:
             mark = Mark(intent, outcome, claim.product.title, claim.variant, claim.request.quantity)
         else:

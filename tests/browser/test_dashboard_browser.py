@@ -50,6 +50,11 @@ async def test_a_claim_appears_and_every_control_reaches_the_chat(
     await expect(row.locator(".outcome")).to_have_text("held")
     assert await page.evaluate("window.pwned") is None  # shown as text, never run
     await expect(page.locator("#chat li").first).to_contain_text("understood as buy")
+    await page.select_option("#filter-platform", "youtube")
+    await expect(page.locator("#feed tr")).to_have_count(0)
+    await page.select_option("#filter-platform", "twitch")
+    await page.select_option("#filter-outcome", "held")
+    await expect(page.locator("#feed tr")).to_have_count(1)
     said = len(show.bot_said())  # the claim's reply
 
     steps = [

@@ -203,3 +203,29 @@ async def test_an_unpaid_hold_can_be_reminded_and_released(show: LiveShow) -> No
     await show.until(lambda: not show.runner.hub.snapshot()["holds"])
     kinds = [e.kind for e in show.core.records.audit_entries() if e.kind.startswith("dashboard_")]
     assert kinds == ["dashboard_remind", "dashboard_release"]
+
+
+COMPLETE = re.compile(r"""action=['"](/checkouts/(?:cn|do)/[^'"/]+/complete)['"]""")
+
+
+async def test_a_buyer_opening_the_link_and_paying_shows_in_the_feed_and_figures(
+    show: LiveShow,
+) -> None:
+    show.viewer_says("!buy 201", name="Grace")
+    said = await show.until(lambda: show.bot_said())
+    link = re.search(r"https?://\S+/l/\S+", said[0])
+    assert link, said
+    async with httpx.AsyncClient(follow_redirects=True) as buyer:
+        checkout = await buyer.get(link.group(0))  # 302 to the emulated checkout
+        await show.until(lambda: show.runner.hub.snapshot()["claims"][0]["link_opened"])
+        form = COMPLETE.search(checkout.text)
+        assert checkout.status_code == 200 and form, checkout.text[:300]
+        paid = await buyer.post(str(checkout.url.join(form.group(1))))
+        assert paid.status_code == 200
+    assert await show.until(lambda: show.runner.hub.snapshot()["claims"][0]["paid"])
+    figures = await show.until(
+        lambda: (f := show.runner.hub.snapshot()["figures"]) and f["orders"] == 1 and f
+    )
+    assert figures["revenue"] != "0" and figures["conversion"] == "100.0%"
+    stock = show.runner.hub.snapshot()["stock"]["glow-serum/44000000031"]
+    assert (stock["held"], stock["sold"]) == (0, 1)

@@ -92,7 +92,17 @@
     }
   }
 
+  function outcomeOptions() {
+    // the outcomes seen so far become filter choices (held, waitlisted, sold_out, capped, ...)
+    const select = $("filter-outcome");
+    const known = new Set(Array.from(select.options).map((o) => o.value));
+    for (const outcome of Object.keys(state.outcomes).sort()) {
+      if (!known.has(outcome)) select.append(new Option(outcome, outcome));
+    }
+  }
+
   function renderFeed() {
+    outcomeOptions();
     const platform = $("filter-platform").value;
     const outcome = $("filter-outcome").value;
     const body = $("feed");
