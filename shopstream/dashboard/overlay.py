@@ -7,6 +7,9 @@ from its own address). What it shows comes from :func:`overlay_view` (short name
 featured product, drops, stock: no chat text, no full names), reduced here to one small
 state: the featured product and its price, units left (or SOLD OUT), the open drop and its
 end, and the latest held claims for the ticker.
+
+:func:`link_opened` is the landing page's hook into the same hub: a buyer opening their link
+marks their claims "link opened" in the dashboard's feed.
 """
 
 from __future__ import annotations
