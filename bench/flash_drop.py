@@ -38,7 +38,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,7 +217,10 @@ async def run(
     youtube_transport: str = "stream",
     show_minutes: float | None = None,
     webhook_stock_changes: bool = False,
+    watch: Callable[[ShowRunner], contextlib.AbstractAsyncContextManager[Any]] | None = None,
 ) -> dict[str, Any]:
+    """Run one flash drop and return its figures; ``watch`` (``bench.dashboard_bench``) is
+    entered once the show listens and left once every claim was handled, before it ends."""
     raw: dict[str, Any] = {"show": {"id": "flash", "featured": "201"}}
     raw["app"] = {"log_level": "WARNING"}
     connectors: dict[str, Any] = {"youtube": {"transport": youtube_transport}}
@@ -279,6 +282,9 @@ async def run(
         releases = _count_releases(runner)
         show = asyncio.create_task(runner.run())
         await _listening(platforms, connectors)
+        watching = contextlib.AsyncExitStack()
+        if watch is not None:
+            await watching.enter_async_context(watch(runner))
         t0 = time.perf_counter()
         lags: dict[str, list[float]] = {}
         sampler = asyncio.create_task(_proof_lags(connectors, lags))
@@ -307,6 +313,7 @@ async def run(
         while len(handled) < viewers and time.perf_counter() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         last = max(handled.values()) if handled else time.perf_counter()
+        await watching.aclose()  # the watchers leave while the show still runs
         changes = await merchant if merchant is not None else None
         sampler.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -1,8 +1,9 @@
-"""Signed short links: ``{public_base_url}/l/{code}`` → 302 to the checkout until the hold expires.
+"""Signed short links: ``{public_base_url}/l/{code}`` → the landing page until the hold expires.
 
 A code is 12 random URL-safe characters (72 bits) followed by 8 characters of
 HMAC-SHA256(key, random part) (48 bits): unguessable, and a tampered or made-up code is refused
-before the database is read. Clicks are counted per link (redirects and expired visits apart).
+before the database is read. Opens are counted per link (of a live link and of an ended one
+apart).
 """
 
 from __future__ import annotations
@@ -81,13 +82,16 @@ def code_is_authentic(key: bytes, code: str) -> bool:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Resolution:
-    """What ``/l/{code}`` does: redirect to ``target_url``, show the expired page, or 404."""
+    """What ``/l/{code}`` shows: the live link (``redirect``: its checkout is ``target_url``), the
+    ended one, or 404."""
 
     kind: Literal["redirect", "expired", "unknown"]
     target_url: str | None = None
     hold_ids: tuple[str, ...] = ()
     show_id: str | None = None
     platform: str | None = None
+    expires_at: datetime | None = None  # when the hold ends (the landing page's countdown)
+    viewer_key: str = ""  # whose link it is (never shown on a page)
 
 
 class ShortLinks:
@@ -203,7 +207,12 @@ class ShortLinks:
             holds = tuple(h for h in row.hold_ids.split(",") if h)
             if expired:
                 return Resolution(
-                    kind="expired", hold_ids=holds, show_id=row.show_id, platform=row.platform
+                    kind="expired",
+                    hold_ids=holds,
+                    show_id=row.show_id,
+                    platform=row.platform,
+                    expires_at=row.expires_at,
+                    viewer_key=row.viewer_key,
                 )
             return Resolution(
                 kind="redirect",
@@ -211,6 +220,8 @@ class ShortLinks:
                 hold_ids=holds,
                 show_id=row.show_id,
                 platform=row.platform,
+                expires_at=row.expires_at,
+                viewer_key=row.viewer_key,
             )
 
     def expire_for_holds(self, hold_ids: Iterable[str]) -> int:

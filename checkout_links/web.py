@@ -1,29 +1,25 @@
-"""The ``GET /l/{code}`` route: redirect to the checkout, or explain why not (no checkout link)."""
+"""The ``GET /l/{code}`` route: the buyer's landing page (see :mod:`checkout_links.landing`)."""
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse
 
-from checkout_links.shortlinks import ShortLinks
+from checkout_links.landing import HeldLine, landing_state, render_landing
+from checkout_links.shortlinks import Resolution, ShortLinks
+
+_LOGGER = logging.getLogger(__name__)
 
 DEFAULT_WAITLIST_HINT = (
     "Type !waitlist and the product in the live chat to join the waitlist: "
     "you will get a new link if one comes back."
 )
 
-
-def _page(title: str, text: str, status: int) -> HTMLResponse:
-    doc = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
-        f"<meta name='robots' content='noindex'><title>{html.escape(title)}</title></head>"
-        f"<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>"
-    )
-    return HTMLResponse(doc, status_code=status, headers={"Cache-Control": "no-store"})
+Describe = Callable[[tuple[str, ...]], Sequence[HeldLine]]
 
 
 def shortlink_router(
@@ -31,38 +27,49 @@ def shortlink_router(
     *,
     waitlist_hint: str = DEFAULT_WAITLIST_HINT,
     paid_order: Callable[[tuple[str, ...]], str | None] | None = None,
+    describe: Describe | None = None,
+    currency: str = "USD",
+    locale: str = "en",
+    on_open: Callable[[Resolution], None] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> APIRouter:
-    """Return the router serving ``GET /l/{code}``.
+    """Return the router serving ``GET /l/{code}``: the landing page of a short link.
 
-    302 to the checkout URL while the hold lasts; 404 page for an unknown or tampered code;
-    once the link has ended, the order and thanks when ``paid_order`` finds the order that
-    paid its holds (the link ends when they sell), else a 410 page offering the waitlist
-    (text only, no checkout link).
+    Opening the page is the link's click (counted by :meth:`ShortLinks.resolve`, then handed
+    to ``on_open``, the live dashboard's "link opened"). ``describe`` tells what the link's
+    holds are (without it the page shows the countdown and the button alone); ``paid_order``
+    finds the order that paid them. 200 while the hold lasts and once paid, 410 once it has
+    ended (with the waitlist command, no checkout link), 404 for an unknown or tampered code.
     """
     router = APIRouter()
 
-    @router.get("/l/{code}", response_model=None)
-    def follow(code: str) -> Response:
-        result = service.resolve(code)
-        if result.kind == "redirect" and result.target_url:
-            return RedirectResponse(
-                result.target_url, status_code=302, headers={"Cache-Control": "no-store"}
-            )
-        if result.kind == "expired":
-            order = paid_order(result.hold_ids) if paid_order is not None else None
-            if order is not None:
-                return _page(
-                    "Thank you for your order",
-                    f"Order {order} is paid: what was held for you is yours. "
-                    "Your confirmation comes from the shop by email.",
-                    200,
-                )
-            return _page(
-                "This hold has expired",
-                "The items were held for you for a limited time, and that time is up. "
-                + waitlist_hint,
-                410,
-            )
-        return _page("Link not found", "This link does not exist or is no longer valid.", 404)
+    @router.get("/l/{code}", response_class=HTMLResponse)
+    def land(code: str) -> HTMLResponse:
+        found = service.resolve(code)
+        lines: Sequence[HeldLine] = ()
+        order: str | None = None
+        if found.kind != "unknown":
+            if on_open is not None:
+                try:
+                    on_open(found)
+                except Exception:  # the live view must never cost a buyer their page
+                    _LOGGER.exception("could not publish a link open")
+            lines = describe(found.hold_ids) if describe is not None else ()
+            ended = found.kind == "expired" or any(line.status == "converted" for line in lines)
+            if ended and paid_order is not None:
+                order = paid_order(found.hold_ids)
+        state = landing_state(found.kind, lines, order)
+        page = render_landing(
+            state,
+            lines=lines,
+            currency=currency,
+            locale=locale,
+            checkout_url=found.target_url,
+            expires_at=found.expires_at,
+            now=clock(),
+            order=order,
+            waitlist_hint=waitlist_hint,
+        )
+        return HTMLResponse(page.html, status_code=page.status_code, headers=page.headers)
 
     return router

@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
+from checkout_links.landing import HeldLine
 from checkout_links.ledger import OrderLedger
 from checkout_links.service import CheckoutLinks
-from checkout_links.shortlinks import ShortLinks, signing_key
+from checkout_links.shortlinks import Resolution, ShortLinks, signing_key
 from checkout_links.strategies import make_strategy
+from checkout_links.web import shortlink_router
 from shop_sync.client import ShopifyClient
 from shop_sync.config import TOKEN_ENV, WEBHOOK_SECRET_ENV
 from shop_sync.dedupe import DbDedupe, RedisDedupe
@@ -33,6 +36,7 @@ from shop_sync.tokens import StaticToken
 from shop_sync.webhooks import WebhookReceiver
 from shopstream.catalog import LiveCatalog
 from shopstream.handlers import ChatHandler, ShowControl, ShowServices
+from shopstream.handlers.buying import variant_label
 from shopstream.replies.templates import Templates
 from shopstream.settings import Settings
 from shopstream.show.cooldowns import ClaimThrottle, Cooldowns
@@ -148,6 +152,52 @@ class Core:
         if order is None:
             return None
         return order.name or order.order_id
+
+    def held_lines(self, hold_ids: tuple[str, ...]) -> list[HeldLine]:
+        """What a short link's holds are, for its landing page: product, variant, quantity,
+        price and the chat command that joins the waitlist for it (unknown holds are left out).
+        """
+        prefix = (self.settings.parser.prefixes or ("!",))[0]
+        lines: list[HeldLine] = []
+        for hold_id in hold_ids:
+            hold = self.holds.hold(hold_id)
+            found = self.catalog.variants.get(hold.variant_id) if hold is not None else None
+            if hold is None or found is None:
+                continue
+            product, variant = found
+            label = variant_label(product, variant.variant_id)  # "" for one without options
+            options = variant.options if label else ()
+            command = " ".join(
+                (f"{prefix}waitlist", self.catalog.code_of(product.handle), *options)
+            )
+            lines.append(
+                HeldLine(
+                    product=product.title,
+                    variant=label,
+                    quantity=hold.quantity,
+                    unit_price=variant.price,
+                    status=hold.status,
+                    waitlist_command=command,
+                )
+            )
+        return lines
+
+    def landing_router(
+        self,
+        *,
+        on_open: Callable[[Resolution], None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> APIRouter:
+        """The ``/l/{code}`` landing pages over this show's holds, catalog and orders."""
+        return shortlink_router(
+            self.shortlinks,
+            paid_order=self.paid_order,
+            describe=self.held_lines,
+            currency=self.catalog.currency,
+            locale=self.settings.templates.default_locale,
+            on_open=on_open,
+            clock=clock,
+        )
 
     def close(self) -> None:
         """Release the database."""

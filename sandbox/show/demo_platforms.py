@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 import random
@@ -71,10 +72,18 @@ async def _ready(platforms: SandboxPlatforms, connectors: Sequence[Connector]) -
 _COMPLETE = re.compile(r"""action=['"](/checkouts/(?:cn|do)/[^'"/]+/complete)['"]""")
 
 
+_CHECKOUT = re.compile(r'id="checkout" href="([^"]+)"')
+
+
 def _pay(short_url: str) -> bool:
-    """A buyer opens their short link and pays at the (emulated) checkout."""
+    """A buyer opens their short link, taps the checkout button and pays at the (emulated)
+    checkout."""
     with requests.Session() as http:
-        page = http.get(short_url, timeout=10)  # 302 to the checkout, click counted
+        landing = http.get(short_url, timeout=10)  # the landing page: the click is counted
+        button = _CHECKOUT.search(landing.text)
+        if landing.status_code != 200 or button is None:
+            return False
+        page = http.get(html.unescape(button.group(1)), timeout=10)
         found = _COMPLETE.search(page.text)
         if page.status_code != 200 or found is None:
             return False

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from checkout_links.web import shortlink_router
 from connectors.base import Connector
 from connectors.events import ChatMessage, Reply
 from connectors.status import Status
@@ -19,6 +18,7 @@ from shop_sync.webhooks import webhook_router
 from shopstream.core import Core
 from shopstream.dashboard.access import DashboardAccess
 from shopstream.dashboard.live import LiveHub
+from shopstream.dashboard.overlay import link_opened, overlay_router
 from shopstream.dashboard.service import DashboardService
 from shopstream.dashboard.web import dashboard_router
 from shopstream.handlers.hold_notices import expire_holds, offer_waitlist, remind_holds
@@ -158,6 +158,8 @@ class ShowRunner:
         self.access = access or DashboardAccess.from_env(
             audit=lambda kind, **detail: core.records.audit(kind, **detail)
         )
+        # ends the overlay's event streams once the show is over (the web server then stops)
+        self._web_closing = asyncio.Event()
         self.dashboard = DashboardService(
             core,
             self.hub,
@@ -330,7 +332,16 @@ class ShowRunner:
             },
             routers=[
                 webhook_router(self.core.receiver),
-                shortlink_router(self.core.shortlinks, paid_order=self.core.paid_order),
+                self.core.landing_router(
+                    on_open=link_opened(self.hub, self.core.holds), clock=self._clock
+                ),
+                overlay_router(
+                    self.hub,
+                    self.access,
+                    handle_of=self._handle_of,
+                    stop=self._web_closing,
+                    clock=self._clock,
+                ),
             ],
             title=f"shopstream — {self.core.settings.show.title}",
             dashboard=dashboard_router(
@@ -340,6 +351,10 @@ class ShowRunner:
                 title=f"shopstream — {self.core.settings.show.title}",
             ),
         )
+
+    def _handle_of(self, code: str) -> str | None:
+        product = self.core.catalog.resolve(code)
+        return product.handle if product is not None else None
 
     def login_url(self) -> str:
         """A fresh one-time login link to the dashboard (the web app must be up)."""
@@ -389,6 +404,7 @@ class ShowRunner:
                 await self._run_tasks(stop)
             finally:
                 scheduler.shutdown(wait=False)
+                self._web_closing.set()
         return self._finish()
 
     async def _run_tasks(self, stop: asyncio.Event) -> None:

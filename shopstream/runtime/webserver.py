@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -20,6 +21,28 @@ class _InShowServer(uvicorn.Server):
         yield
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound, listening TCP socket with ``TCP_NODELAY``, which the connections it accepts
+    inherit (Linux). uvicorn leaves Nagle's algorithm on: a response it writes in several
+    pieces (headers, then the body) then waits for the client's delayed ACK, about 40 ms for
+    every page (measured: a 500-byte page 44 ms, 0.26 ms with the option).
+
+    Raises:
+        RuntimeError: the address cannot be bound (for example, the port is taken).
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise RuntimeError(f"web server on {host}:{port} did not start: {exc}") from exc
+    return sock
+
+
 @contextlib.asynccontextmanager
 async def serve_asgi(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Start ``app`` and yield its base URL; stop it on exit.
@@ -29,15 +52,19 @@ async def serve_asgi(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Asy
     """
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
     server = _InShowServer(config)
-    task = asyncio.create_task(server.serve(), name=f"uvicorn:{host}:{port}")
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError(f"web server on {host}:{port} did not start")
-        await asyncio.sleep(0.005)  # polling uvicorn's own flag; it offers no event
-    sock = server.servers[0].sockets[0].getsockname()
+    sock = listening_socket(host, port)
+    task = asyncio.create_task(server.serve(sockets=[sock]), name=f"uvicorn:{host}:{port}")
     try:
-        yield f"http://{host}:{sock[1]}"
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError(f"web server on {host}:{port} did not start")
+            await asyncio.sleep(0.005)  # polling uvicorn's own flag; it offers no event
+        bound = sock.getsockname()
+        try:
+            yield f"http://{host}:{bound[1]}"
+        finally:
+            server.should_exit = True
+            await task
     finally:
-        server.should_exit = True
-        await task
+        sock.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
@@ -68,17 +69,17 @@ def _local(url: str, site: str) -> str:
     return url.replace("http://127.0.0.1:8000", site)
 
 
-def test_redirects_and_counts_clicks(
+def test_the_landing_page_links_the_checkout_and_counts_clicks(
     links: ShortLinks, site: str, clock: FakeClock, http: requests.Session, engine: Engine
 ) -> None:
     url = _create(links, clock)
     code = url.rsplit("/", 1)[1]
     assert url == f"http://127.0.0.1:8000/l/{code}"
     assert len(code) == CODE_LENGTH and code_is_authentic(KEY, code)
-    for _ in range(2):
+    for _ in range(2):  # each open of the landing page is a click
         resp = http.get(_local(url, site), allow_redirects=False, timeout=5)
-        assert resp.status_code == 302
-        assert resp.headers["location"] == TARGET
+        assert resp.status_code == 200
+        assert f'id="checkout" href="{html.escape(TARGET)}"' in resp.text
     _create(links, clock, platform="twitch")
     assert clicks_by_platform(engine, "show-101") == {"youtube": 2, "twitch": 0}
     assert links.clicks_by_platform("other-show") == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -216,8 +217,13 @@ async def test_a_buyer_opening_the_link_and_paying_shows_in_the_feed_and_figures
     link = re.search(r"https?://\S+/l/\S+", said[0])
     assert link, said
     async with httpx.AsyncClient(follow_redirects=True) as buyer:
-        checkout = await buyer.get(link.group(0))  # 302 to the emulated checkout
-        await show.until(lambda: show.runner.hub.snapshot()["claims"][0]["link_opened"])
+        landing = await buyer.get(link.group(0))  # the landing page: the link is opened
+        button = re.search(r'id="checkout" href="([^"]+)"', landing.text)
+        assert landing.status_code == 200 and button, landing.text[:300]
+        await show.until(
+            lambda: (claims := show.runner.hub.snapshot()["claims"]) and claims[0]["link_opened"]
+        )
+        checkout = await buyer.get(html.unescape(button.group(1)))  # the emulated checkout
         form = COMPLETE.search(checkout.text)
         assert checkout.status_code == 200 and form, checkout.text[:300]
         paid = await buyer.post(str(checkout.url.join(form.group(1))))
