@@ -242,6 +242,10 @@ class TwitchConnector:
         """An EventSub frame was handed over: Twitch delivered all up to its timestamp."""
         metadata = frame.get("metadata")
         stamp = metadata.get("message_timestamp") if isinstance(metadata, Mapping) else None
+        # While frames keep coming, "now - allowance" is no proof: a burst may still be
+        # waiting unread in the socket when this process runs behind (a busy event loop),
+        # so the watermark stays at the newest stamp handed over until the stream is quiet.
+        self.health.pushed()
         if isinstance(stamp, str):
             with suppress(BadPayload):
                 self.health.delivered(parse_timestamp(stamp))
@@ -370,7 +374,9 @@ class TwitchConnector:
                 key = event.message_id if isinstance(event, ChatMessage) else None
                 if key is None or self._fresh(f"c:{key}"):
                     yield event
-                # tmi-sent-ts, once handed over (or the receive time when Twitch sent none)
+                # tmi-sent-ts, once handed over (or the receive time when Twitch sent none);
+                # a line just read keeps "now - allowance" from counting (see _stamped)
+                self.health.pushed()
                 self.health.delivered(event.sent_at if isinstance(event, ChatMessage) else event.at)
 
     # --- writing -------------------------------------------------------------------------
