@@ -270,6 +270,9 @@ class _Pending:
     figures: FiguresSeen | None = None
     holds: HoldsSeen | None = None
     missed: int = 0  # stream rows that did not fit (the page says "and n more")
+    # every claim published, listed or not: the chart and the outcome counts are whole
+    per_minute: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.claims = deque(maxlen=self.size)
@@ -287,6 +290,16 @@ class _Pending:
             or self.holds
             or self.missed
         )
+
+
+def _make_room(claims: deque[ClaimSeen]) -> None:
+    """A batch's feed is full (a flash drop): the oldest row that is not a hold goes, so
+    the host sees every winner; only when every row is a hold does the oldest go."""
+    for i, row in enumerate(claims):
+        if row.outcome != "held":
+            del claims[i]
+            return
+    claims.popleft()
 
 
 class Subscription:
@@ -368,8 +381,12 @@ class LiveHub:
             p = self._pending
             self.published += 1
             if isinstance(fact, ClaimSeen):
+                minute = fact.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+                p.per_minute[minute] = p.per_minute.get(minute, 0) + 1
+                p.outcomes[fact.outcome] = p.outcomes.get(fact.outcome, 0) + 1
                 if len(p.claims) == p.size:
                     p.missed += 1
+                    _make_room(p.claims)
                 p.claims.append(fact)
             elif isinstance(fact, ChatSeen):
                 if len(p.chat) == p.size:
@@ -407,10 +424,11 @@ class LiveHub:
 
     def _apply(self, p: _Pending) -> dict[str, Any]:
         claims = [c.to_json() for c in p.claims]
+        for minute, n in p.per_minute.items():
+            self._per_minute[minute] = self._per_minute.get(minute, 0) + n
+        for outcome, n in p.outcomes.items():
+            self._outcomes[outcome] = self._outcomes.get(outcome, 0) + n
         for fact, row in zip(p.claims, claims, strict=True):
-            minute = fact.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
-            self._per_minute[minute] = self._per_minute.get(minute, 0) + 1
-            self._outcomes[fact.outcome] = self._outcomes.get(fact.outcome, 0) + 1
             if len(self._claims) == self._claims.maxlen:
                 old = self._claims[0]
                 self._by_claim.pop(str(old["claim"]), None)

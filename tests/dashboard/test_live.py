@@ -116,6 +116,24 @@ async def test_pending_stream_rows_are_bounded_and_counted() -> None:
     assert len(hub.snapshot()["claims"]) == 10
 
 
+async def test_a_flood_of_losers_never_pushes_a_winner_out_of_the_feed() -> None:
+    # a flash drop: a few holds among many sold-out claims, faster than one batch lists
+    hub = LiveHub(feed_size=10)
+    winners = {3, 17, 29}
+    for n in range(40):
+        hub.publish(claim(n, outcome="held" if n in winners else "sold_out"))
+    batch = hub.flush()
+    assert batch is not None
+    listed = [c["claim"] for c in batch["claims"]]
+    assert {f"youtube:m{n}" for n in winners} <= set(listed)
+    assert len(listed) == 10 and batch["missed"] == 30
+    assert listed[-1] == "youtube:m39"  # otherwise the newest are kept, in order
+    assert listed == sorted(listed, key=lambda k: int(k.split("m")[-1]))
+    # the chart and the outcome counts count every claim, listed or not
+    assert batch["per_minute"] == {"2026-12-04T20:00": 40}
+    assert batch["outcomes"] == {"held": 3, "sold_out": 37}
+
+
 async def test_a_slow_subscriber_gets_a_snapshot_instead_of_a_growing_queue() -> None:
     hub = LiveHub(max_queued=3)
     async with hub.subscribe() as slow:
