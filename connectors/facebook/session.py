@@ -258,6 +258,7 @@ class CommentSession:
         args = self.state.resume or self._fresh_query()
         for _ in range(self.config.backfill_max_pages):
             self.state.resume = args  # if this page fails, the next round asks for it again
+            asked = self.clock()  # Graph answers this page with what was written by then, or more
             page = await self.graph.get_connections(self.video_id, "comments", **args)
             data = page.get("data")
             newest: datetime | None = None
@@ -276,9 +277,12 @@ class CommentSession:
             started = self.state.query_started
             if started is not None and newest is not None and read_past(newest, started):
                 # a query chasing a burst may not end for a while; everything written
-                # before it started is handed over already, and the rest counts from now
+                # before it started is handed over already, and the rest counts as started
+                # when this page was asked for: not "now", which may be a second later (the
+                # page's handover, a busy loop), and this may be the query's last page, which
+                # holds nothing written after Graph answered it
                 self.health.delivered(backfill_watermark(started))
-                self.state.query_started = self.clock()
+                self.state.query_started = asked
             after = _next_cursor(page)
             if after is None:
                 self.state.resume = None

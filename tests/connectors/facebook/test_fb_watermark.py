@@ -6,17 +6,23 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
+from connectors.backoff import Backoff
 from connectors.facebook import FacebookConnector
-from connectors.facebook.config import COMMENT_RATE_CAPS
-from connectors.facebook.session import CapWatch
+from connectors.facebook.config import COMMENT_RATE_CAPS, FacebookConfig
+from connectors.facebook.session import CapWatch, CommentSession, SessionState
 from connectors.facebook.translate import backfill_watermark, comment_to_message, read_past
-from connectors.status import utc_now
+from connectors.status import Health, utc_now
 from sandbox.facebook import FacebookEmulator
+from sandbox.facebook.graph_routes import handle
+from sandbox.facebook.state import PageState
+from tests.support.clock import FakeClock
 from tests.support.reader import Reader
 
 Build = Callable[..., FacebookConnector]
+Step = Callable[[], None]
 
 
 async def test_watermark_is_the_start_of_the_last_completed_backfill(
@@ -127,3 +133,84 @@ def test_a_page_past_the_start_second_proves_the_query_read_all_before_it(
 ) -> None:
     started = T + timedelta(milliseconds=400)
     assert read_past(newest, started) is expected
+
+
+class _PagedGraph:
+    """The emulated Graph in this process, called directly; ``around[n]`` are what happens
+    just before and just after Graph answers the ``n``-th page (time passing, comments)."""
+
+    def __init__(self, state: PageState, around: list[tuple[Step, Step]]) -> None:
+        self.state = state
+        self.around = around
+        self.usage: dict[str, int] = {}
+        self.pages = 0
+
+    async def get_connections(self, object_id: str, edge: str, **args: str) -> dict[str, object]:
+        before, after = self.around[self.pages]
+        self.pages += 1
+        before()
+        page = handle(self.state, "GET", [object_id, edge], args, "page", "http://graph.test/")
+        after()
+        return page
+
+
+async def test_a_query_read_past_its_start_proves_no_more_than_its_last_page_was_asked() -> None:
+    clock = FakeClock(T + timedelta(milliseconds=100))
+    state = PageState(clock=clock)
+    state.add_video(live_video_id="lv1", video_id="v1", title="drop", status="LIVE")
+
+    def comment(text: str) -> None:
+        state.add_comment("lv1", text, author_id=f"u-{text}", author_name="V")
+
+    def at(*steps: tuple[float, str | None]) -> Step:
+        def step() -> None:
+            for seconds, text in steps:
+                clock.now = T + timedelta(seconds=seconds)
+                if text is not None:
+                    comment(text)
+
+        return step
+
+    for text in ("a", "b", "c"):  # second 05, before the query starts at 05.1
+        comment(text)
+    graph = _PagedGraph(
+        state,
+        [
+            (at(), at((1.9, None))),  # a, b; the next page is asked for at 06.9
+            # c and d: past the start's second, and the last page; e is written at 06.95,
+            # just after Graph answered, and the answer is handed over in second 07
+            (at((1.9, "d")), at((1.95, "e"), (2.02, None))),
+        ],
+    )
+    health = Health("facebook", clock=clock)
+    async with httpx.AsyncClient() as http:  # the stream's; a backfill does not use it
+        handed = await _backfill(graph, http, state, health, clock)
+    mark = health.delivered_until
+    assert graph.pages == 2 and len(handed) == 4
+    # the last page was asked for at 06.9: what was written in second 06 may come later (e)
+    assert mark == backfill_watermark(T + timedelta(seconds=1.9))
+    # a proof: every comment ordered at or before the watermark has been handed over
+    for stored in state.comments["lv1"]:
+        message = comment_to_message(
+            stored.to_graph(with_from=True), channel="v1", page_id=None, received_at=clock.now
+        )
+        assert message.order_time > mark or message.message_id in handed, stored.message
+
+
+async def _backfill(
+    graph: _PagedGraph, http: httpx.AsyncClient, state: PageState, health: Health, clock: FakeClock
+) -> set[str]:
+    session = CommentSession(
+        config=FacebookConfig(backfill_page_limit=2, startup_lookback_seconds=5),
+        graph=graph,  # type: ignore[arg-type]
+        http=http,
+        token="emu-page-token",
+        video_id="lv1",
+        channel="v1",
+        page_id=state.page_id,
+        health=health,
+        state=SessionState(backoff=Backoff(jitter=0.0)),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    return {m.message_id async for m in session.backfill()}
