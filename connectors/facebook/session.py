@@ -47,6 +47,7 @@ from connectors.facebook.translate import (
     backfill_watermark,
     comment_id_of,
     comment_to_message,
+    first_watermark,
     parse_graph_time,
     read_past,
 )
@@ -135,6 +136,12 @@ class CommentSession:
         self._plan: BackfillPlan = plan_of(config)
         if state.cursor is None:
             state.cursor = clock() - timedelta(seconds=config.startup_lookback_seconds)
+        if health.delivered_until is None:
+            # Until the first backfill proves more, only what it will never read counts as
+            # handed over: without a watermark the fairness gate would not wait for Facebook
+            # at all, and a drop opening at once sold out before the first round (a flash
+            # drop's other platforms won every unit their first 100 ms).
+            health.delivered(first_watermark(state.cursor, config.backfill_overlap_seconds))
 
     async def run(self) -> AsyncIterator[ChatEvent]:
         """Yield events until the live ends (then ChatEnded) or a failure raises."""

@@ -49,6 +49,14 @@ def backfill_watermark(query_started: datetime) -> datetime:
     return second + timedelta(seconds=GRAPH_TIME_PRECISION / 2, microseconds=-1)
 
 
+def first_watermark(cursor: datetime, overlap_seconds: float) -> datetime:
+    """The delivery watermark before any backfill: the first query asks from ``cursor`` less
+    the overlap (``since``, whole seconds), so a comment written before that second is never
+    handed over; anything later may still be."""
+    since = (cursor - timedelta(seconds=overlap_seconds)).replace(microsecond=0)
+    return since - timedelta(microseconds=1)
+
+
 def read_past(newest: datetime, query_started: datetime) -> bool:
     """Whether a backfill page whose newest comment is stamped ``newest`` shows that the
     query has read everything written before ``query_started``.

@@ -214,3 +214,47 @@ async def _backfill(
         sleep=clock.sleep,
     )
     return {m.message_id async for m in session.backfill()}
+
+
+async def test_a_new_session_holds_the_gate_back_until_its_first_backfill_proves_more() -> None:
+    # Without a watermark the fairness gate does not wait for a connector at all: a drop
+    # opening as Facebook connected was decided on the other platforms alone.
+    clock = FakeClock(T + timedelta(milliseconds=400))
+    state = PageState(clock=clock)
+    state.add_video(live_video_id="lv1", video_id="v1", title="drop", status="LIVE")
+    health = Health("facebook", clock=clock)
+    async with httpx.AsyncClient() as http:
+        CommentSession(
+            config=FacebookConfig(startup_lookback_seconds=5, backfill_overlap_seconds=1),
+            graph=_PagedGraph(state, []),  # type: ignore[arg-type]
+            http=http,
+            token="emu-page-token",
+            video_id="lv1",
+            channel="v1",
+            page_id=state.page_id,
+            health=health,
+            state=SessionState(backoff=Backoff(jitter=0.0)),
+            clock=clock,
+            sleep=clock.sleep,
+        )
+    # the first query asks from 6 s back (lookback and overlap), whole seconds: only what
+    # was written before that second is proven (it will never be read)
+    assert health.watermark() == T - timedelta(seconds=6, microseconds=1)
+    # an earlier watermark (a reconnect) is kept as it is
+    kept = Health("facebook", clock=clock)
+    kept.delivered(T)
+    async with httpx.AsyncClient() as http:
+        CommentSession(
+            config=FacebookConfig(),
+            graph=_PagedGraph(state, []),  # type: ignore[arg-type]
+            http=http,
+            token="emu-page-token",
+            video_id="lv1",
+            channel="v1",
+            page_id=state.page_id,
+            health=kept,
+            state=SessionState(backoff=Backoff(jitter=0.0)),
+            clock=clock,
+            sleep=clock.sleep,
+        )
+    assert kept.watermark() == T
