@@ -200,8 +200,21 @@ async def test_a_query_read_past_its_start_proves_no_more_than_its_last_page_was
 async def _backfill(
     graph: _PagedGraph, http: httpx.AsyncClient, state: PageState, health: Health, clock: FakeClock
 ) -> set[str]:
-    session = CommentSession(
-        config=FacebookConfig(backfill_page_limit=2, startup_lookback_seconds=5),
+    config = FacebookConfig(backfill_page_limit=2, startup_lookback_seconds=5)
+    session = _session(graph, http, state, health, clock, config)
+    return {m.message_id async for m in session.backfill()}
+
+
+def _session(
+    graph: _PagedGraph,
+    http: httpx.AsyncClient,
+    state: PageState,
+    health: Health,
+    clock: FakeClock,
+    config: FacebookConfig,
+) -> CommentSession:
+    return CommentSession(
+        config=config,
         graph=graph,  # type: ignore[arg-type]
         http=http,
         token="emu-page-token",
@@ -213,7 +226,6 @@ async def _backfill(
         clock=clock,
         sleep=clock.sleep,
     )
-    return {m.message_id async for m in session.backfill()}
 
 
 async def test_a_new_session_holds_the_gate_back_until_its_first_backfill_proves_more() -> None:
@@ -223,20 +235,9 @@ async def test_a_new_session_holds_the_gate_back_until_its_first_backfill_proves
     state = PageState(clock=clock)
     state.add_video(live_video_id="lv1", video_id="v1", title="drop", status="LIVE")
     health = Health("facebook", clock=clock)
+    config = FacebookConfig(startup_lookback_seconds=5, backfill_overlap_seconds=1)
     async with httpx.AsyncClient() as http:
-        CommentSession(
-            config=FacebookConfig(startup_lookback_seconds=5, backfill_overlap_seconds=1),
-            graph=_PagedGraph(state, []),  # type: ignore[arg-type]
-            http=http,
-            token="emu-page-token",
-            video_id="lv1",
-            channel="v1",
-            page_id=state.page_id,
-            health=health,
-            state=SessionState(backoff=Backoff(jitter=0.0)),
-            clock=clock,
-            sleep=clock.sleep,
-        )
+        _session(_PagedGraph(state, []), http, state, health, clock, config)
     # the first query asks from 6 s back (lookback and overlap), whole seconds: only what
     # was written before that second is proven (it will never be read)
     assert health.watermark() == T - timedelta(seconds=6, microseconds=1)
@@ -244,17 +245,5 @@ async def test_a_new_session_holds_the_gate_back_until_its_first_backfill_proves
     kept = Health("facebook", clock=clock)
     kept.delivered(T)
     async with httpx.AsyncClient() as http:
-        CommentSession(
-            config=FacebookConfig(),
-            graph=_PagedGraph(state, []),  # type: ignore[arg-type]
-            http=http,
-            token="emu-page-token",
-            video_id="lv1",
-            channel="v1",
-            page_id=state.page_id,
-            health=kept,
-            state=SessionState(backoff=Backoff(jitter=0.0)),
-            clock=clock,
-            sleep=clock.sleep,
-        )
+        _session(_PagedGraph(state, []), http, state, kept, clock, FacebookConfig())
     assert kept.watermark() == T
